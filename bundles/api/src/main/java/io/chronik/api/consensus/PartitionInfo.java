@@ -1,0 +1,25 @@
+package io.chronik.api.consensus;
+
+import java.util.List;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/** Placement and leadership of one partition. Immutable snapshot. */
+@ProviderType
+public interface PartitionInfo {
+    String topic();
+
+    int partition();
+
+    /** The node id of the current leader (the leader of the partition's Raft group), or -1 if none. */
+    int leader();
+
+    /** The leader epoch: the term of the partition's Raft group. */
+    int leaderEpoch();
+
+    /** The node ids holding a replica. */
+    List<Integer> replicas();
+
+    /** The node ids of replicas currently caught up with the leader. */
+    List<Integer> inSyncReplicas();
+}

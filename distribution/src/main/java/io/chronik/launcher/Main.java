@@ -1,0 +1,132 @@
+package io.chronik.launcher;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * {@code bin/chronik}: starts a node in the foreground, reports a running node's status, prints help.
+ * Exit codes: 0 success or clean stop, 1 the node could not start or is unhealthy, 2 bad command line.
+ */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(Arrays.asList(args), System.getenv(), home(), System.out, System.err));
+    }
+
+    private static Path home() {
+        return Path.of(System.getProperty("chronik.home", ".")).toAbsolutePath().normalize();
+    }
+
+    /** Runs a command to its end and returns the exit code. */
+    static int run(List<String> args, Map<String, String> env, Path home, PrintStream out, PrintStream err) {
+        if (args.isEmpty() || List.of("--help", "-h", "help").contains(args.get(0))) {
+            out.print(help());
+            return 0;
+        }
+        List<String> rest = args.subList(1, args.size());
+        if (rest.contains("--help") || rest.contains("-h")) {
+            out.print(help());
+            return 0;
+        }
+        try {
+            return switch (args.get(0)) {
+                case "start" -> start(NodeSettings.resolve(rest, env, home), err);
+                case "status" -> status(NodeSettings.resolve(rest, env, home), out, err);
+                case "version", "--version" -> {
+                    out.println("chronik " + build().get("version"));
+                    yield 0;
+                }
+                default -> throw new UsageException("unknown command '" + args.get(0) + "' (see --help)");
+            };
+        } catch (UsageException e) {
+            err.println("chronik: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private static int start(NodeSettings settings, PrintStream err) {
+        configureLogging(settings.get(Setting.LOG_LEVEL));
+        Node node = new Node(settings, build());
+        try {
+            node.start(Long.getLong("chronik.startup.timeout.ms", 60_000));
+        } catch (StartupException e) {
+            err.println("chronik: " + e.getMessage());
+            return 1;
+        }
+        Thread hook = new Thread(node::close, "chronik-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            node.awaitStop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    private static int status(NodeSettings settings, PrintStream out, PrintStream err) {
+        Path dataDir = settings.dataDir();
+        String report;
+        try {
+            report = AdminSocket.request(dataDir, "status");
+        } catch (IOException e) {
+            err.println("chronik: no running node answers in data directory " + dataDir + " (" + e.getMessage() + ")");
+            return 1;
+        }
+        out.print(report);
+        return report.startsWith("status: healthy") ? 0 : 1;
+    }
+
+    /** SLF4J's simple logger, to stdout with timestamps; must run before the first logger is created. */
+    private static void configureLogging(String level) {
+        setDefault("org.slf4j.simpleLogger.logFile", "System.out");
+        setDefault("org.slf4j.simpleLogger.defaultLogLevel", level);
+        setDefault("org.slf4j.simpleLogger.showDateTime", "true");
+        setDefault("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+        setDefault("org.slf4j.simpleLogger.showShortLogName", "true");
+        setDefault("org.slf4j.simpleLogger.levelInBrackets", "true");
+    }
+
+    private static void setDefault(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+
+    static Map<String, String> build() {
+        Properties p = new Properties();
+        try (InputStream in = Main.class.getResourceAsStream("build.properties")) {
+            p.load(in);
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("launcher jar lacks build.properties", e);
+        }
+        Map<String, String> m = new HashMap<>();
+        p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k)));
+        return m;
+    }
+
+    static String help() {
+        StringBuilder h = new StringBuilder();
+        h.append("Usage: chronik <command> [flags]\n\n");
+        h.append("Commands:\n");
+        h.append("  start     run a node in the foreground until Ctrl-C or SIGTERM\n");
+        h.append("  status    list the bundles and components of the node running on --data-dir\n");
+        h.append("  version   print the version\n\n");
+        h.append("Flags (each also read from its environment variable, then conf/chronik.properties):\n");
+        for (Setting s : Setting.values()) {
+            String def = s.defaultValue() == null || s.defaultValue().isEmpty() ? "" : " (default " + s.defaultValue() + ")";
+            h.append(String.format("  --%-16s %-24s %s%s%n", s.flag() + " V", s.env(), s.help(), def));
+        }
+        h.append("\nJava options go in JAVA_OPTS. Exit codes: 0 ok, 1 cannot start / unhealthy, 2 bad command line.\n");
+        return h.toString();
+    }
+}

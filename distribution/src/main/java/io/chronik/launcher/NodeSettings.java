@@ -1,0 +1,195 @@
+package io.chronik.launcher;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * Resolves and validates the public settings: {@code --flag} over {@code CHRONIK_*} environment variable over
+ * {@code conf/chronik.properties} over the built-in default. Every problem is a {@link UsageException} with a
+ * one-line message naming the flag.
+ */
+final class NodeSettings {
+    private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
+
+    private final Map<Setting, String> values;
+    private final Path home;
+
+    private NodeSettings(Map<Setting, String> values, Path home) {
+        this.values = values;
+        this.home = home;
+    }
+
+    /**
+     * @param args the arguments after the command ({@code --flag value} or {@code --flag=value})
+     * @param env  the process environment
+     * @param home the distribution's directory (holds conf/)
+     */
+    static NodeSettings resolve(List<String> args, Map<String, String> env, Path home) throws UsageException {
+        Map<Setting, String> values = new EnumMap<>(Setting.class);
+        Properties file = readConf(home.resolve("conf").resolve("chronik.properties"));
+        for (Setting s : Setting.values()) {
+            String v = s.defaultValue();
+            if (file.getProperty(s.key()) != null) {
+                v = file.getProperty(s.key()).trim();
+            }
+            if (env.get(s.env()) != null) {
+                v = env.get(s.env()).trim();
+            }
+            values.put(s, v);
+        }
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (!arg.startsWith("--")) {
+                throw new UsageException("unexpected argument '" + arg + "' (see --help)");
+            }
+            String name = arg.substring(2);
+            String value = null;
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            }
+            Setting s = Setting.byFlag(name);
+            if (s == null) {
+                throw new UsageException("unknown flag --" + name + " (see --help)");
+            }
+            if (value == null) {
+                if (i + 1 >= args.size()) {
+                    throw new UsageException("flag --" + name + " needs a value");
+                }
+                value = args.get(++i);
+            }
+            values.put(s, value.trim());
+        }
+        NodeSettings settings = new NodeSettings(values, home);
+        settings.validate();
+        return settings;
+    }
+
+    private static Properties readConf(Path file) throws UsageException {
+        Properties p = new Properties();
+        if (Files.isRegularFile(file)) {
+            try (InputStream in = Files.newInputStream(file)) {
+                p.load(in);
+            } catch (IOException e) {
+                throw new UsageException("cannot read " + file + ": " + e.getMessage());
+            }
+        }
+        return p;
+    }
+
+    private void validate() throws UsageException {
+        nodeId();
+        HostPort kafka = address(Setting.KAFKA_ADDR);
+        address(Setting.RAFT_ADDR);
+        address(Setting.METRICS_ADDR);
+        String advertised = values.get(Setting.ADVERTISED_ADDR);
+        if (advertised == null || advertised.isEmpty()) {
+            values.put(Setting.ADVERTISED_ADDR, "localhost:" + kafka.port());
+        } else if (HostPort.hasPort(advertised)) {
+            address(Setting.ADVERTISED_ADDR);
+        } else {
+            values.put(Setting.ADVERTISED_ADDR, HostPort.parse(advertised + ":" + kafka.port(), "--advertised-addr").toString());
+        }
+        peers();
+        String dataDir = values.get(Setting.DATA_DIR);
+        if (dataDir == null) {
+            values.put(Setting.DATA_DIR, home.resolve("data").toString());
+        } else if (dataDir.isEmpty()) {
+            throw new UsageException("--data-dir must not be empty");
+        }
+        String store = values.get(Setting.OBJECT_STORE);
+        if (!Setting.OBJECT_STORES.contains(store)) {
+            throw new UsageException("--object-store '" + store + "' is not available (available: "
+                    + String.join(", ", Setting.OBJECT_STORES) + ")");
+        }
+        String level = values.get(Setting.LOG_LEVEL).toLowerCase();
+        if (!LOG_LEVELS.contains(level)) {
+            throw new UsageException("--log-level '" + level + "' is not one of trace, debug, info, warn, error");
+        }
+        values.put(Setting.LOG_LEVEL, level);
+    }
+
+    int nodeId() throws UsageException {
+        String v = values.get(Setting.NODE_ID);
+        try {
+            int id = Integer.parseInt(v);
+            if (id < 0) {
+                throw new NumberFormatException();
+            }
+            return id;
+        } catch (NumberFormatException e) {
+            throw new UsageException("--node-id '" + v + "' is not a non-negative integer");
+        }
+    }
+
+    HostPort address(Setting s) throws UsageException {
+        return HostPort.parse(values.get(s), "--" + s.flag());
+    }
+
+    /** The peers as node id to Raft address; empty for a single node. */
+    Map<Integer, HostPort> peers() throws UsageException {
+        String v = values.get(Setting.PEERS);
+        Map<Integer, HostPort> peers = new java.util.TreeMap<>();
+        if (v.isEmpty()) {
+            return peers;
+        }
+        Set<String> addresses = new HashSet<>();
+        for (String part : v.split(",")) {
+            String p = part.trim();
+            int at = p.indexOf('@');
+            if (at <= 0) {
+                throw new UsageException("--peers entry '" + p + "' is not id@host:port");
+            }
+            int id;
+            try {
+                id = Integer.parseInt(p.substring(0, at));
+            } catch (NumberFormatException e) {
+                throw new UsageException("--peers entry '" + p + "' has a non-numeric node id");
+            }
+            HostPort address = HostPort.parse(p.substring(at + 1), "--peers entry '" + p + "'");
+            if (peers.put(id, address) != null) {
+                throw new UsageException("--peers names node " + id + " twice");
+            }
+            if (!addresses.add(address.toString())) {
+                throw new UsageException("--peers gives address " + address + " to two nodes");
+            }
+        }
+        if (!peers.containsKey(nodeId())) {
+            throw new UsageException("--peers does not include this node (--node-id " + nodeId() + ")");
+        }
+        return peers;
+    }
+
+    String get(Setting s) {
+        return values.get(s);
+    }
+
+    /** The data directory, absolute; a relative {@code --data-dir} is taken from the current directory. */
+    Path dataDir() {
+        return Path.of(values.get(Setting.DATA_DIR)).toAbsolutePath().normalize();
+    }
+
+    Path home() {
+        return home;
+    }
+
+    /** The settings as framework properties ({@code chronik.node.id=1}, ...), data dir made absolute. */
+    Map<String, String> frameworkProperties() {
+        Map<String, String> props = new java.util.LinkedHashMap<>();
+        for (Setting s : Setting.values()) {
+            props.put(s.property(), values.get(s));
+        }
+        props.put(Setting.DATA_DIR.property(), dataDir().toString());
+        props.put("chronik.home", home.toString());
+        return props;
+    }
+}

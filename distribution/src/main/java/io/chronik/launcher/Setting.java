@@ -1,0 +1,73 @@
+package io.chronik.launcher;
+
+import java.util.List;
+
+/**
+ * The public settings of a Chronik node: each has a {@code --flag}, a {@code CHRONIK_*} environment variable, a
+ * key in {@code conf/chronik.properties} and a built-in default, in that order of precedence. Each is published
+ * to the OSGi framework as the property {@link #property()} ({@code chronik.<key>}), from where the
+ * configuration files in {@code conf/config} take it.
+ */
+enum Setting {
+    NODE_ID("node-id", "CHRONIK_NODE_ID", "1", "This node's id, a positive integer unique in the cluster."),
+    KAFKA_ADDR("kafka-addr", "CHRONIK_KAFKA_ADDR", "0.0.0.0:9092", "host:port the Kafka listener binds."),
+    ADVERTISED_ADDR("advertised-addr", "CHRONIK_ADVERTISED_ADDR", null,
+            "host[:port] given to clients in Metadata (default: localhost and the Kafka port)."),
+    RAFT_ADDR("raft-addr", "CHRONIK_RAFT_ADDR", "127.0.0.1:5001", "host:port of this node's Raft transport."),
+    PEERS("peers", "CHRONIK_CLUSTER_PEERS", "",
+            "Cluster members as id@host:port,id@host:port,... (Raft addresses); empty means a single node."),
+    DATA_DIR("data-dir", "CHRONIK_DATA_DIR", null, "Directory for all node data; created if missing (default: data/ in the distribution)."),
+    METRICS_ADDR("metrics-addr", "CHRONIK_METRICS_ADDR", "0.0.0.0:9101", "host:port of the Prometheus /metrics endpoint."),
+    OBJECT_STORE("object-store", "CHRONIK_OBJECT_STORE", "local", "Object store for snapshots and tiered segments: local."),
+    LOG_LEVEL("log-level", "CHRONIK_LOG_LEVEL", "info", "Log level: trace, debug, info, warn or error.");
+
+    /** The object stores this distribution ships. */
+    static final List<String> OBJECT_STORES = List.of("local");
+
+    private final String flag;
+    private final String env;
+    private final String defaultValue;
+    private final String help;
+
+    Setting(String flag, String env, String defaultValue, String help) {
+        this.flag = flag;
+        this.env = env;
+        this.defaultValue = defaultValue;
+        this.help = help;
+    }
+
+    String flag() {
+        return flag;
+    }
+
+    String env() {
+        return env;
+    }
+
+    /** Key in conf/chronik.properties, e.g. {@code kafka.addr}. */
+    String key() {
+        return flag.replace('-', '.');
+    }
+
+    /** Framework property, e.g. {@code chronik.kafka.addr}. */
+    String property() {
+        return "chronik." + key();
+    }
+
+    String defaultValue() {
+        return defaultValue;
+    }
+
+    String help() {
+        return help;
+    }
+
+    static Setting byFlag(String flag) {
+        for (Setting s : values()) {
+            if (s.flag.equals(flag)) {
+                return s;
+            }
+        }
+        return null;
+    }
+}

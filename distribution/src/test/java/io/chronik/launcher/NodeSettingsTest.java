@@ -1,0 +1,107 @@
+package io.chronik.launcher;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+public class NodeSettingsTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private NodeSettings resolve(Map<String, String> env, String... args) throws UsageException {
+        return NodeSettings.resolve(List.of(args), env, tmp.getRoot().toPath());
+    }
+
+    @Test
+    public void defaultsMatchThePublicContract() throws UsageException {
+        NodeSettings s = resolve(Map.of());
+        assertEquals("1", s.get(Setting.NODE_ID));
+        assertEquals("0.0.0.0:9092", s.get(Setting.KAFKA_ADDR));
+        assertEquals("localhost:9092", s.get(Setting.ADVERTISED_ADDR));
+        assertEquals("127.0.0.1:5001", s.get(Setting.RAFT_ADDR));
+        assertEquals("0.0.0.0:9101", s.get(Setting.METRICS_ADDR));
+        assertEquals("local", s.get(Setting.OBJECT_STORE));
+        assertTrue(s.peers().isEmpty());
+        assertEquals(tmp.getRoot().toPath().resolve("data"), s.dataDir());
+    }
+
+    @Test
+    public void flagBeatsEnvironmentBeatsConfFileBeatsDefault() throws IOException, UsageException {
+        Path conf = tmp.newFolder("conf").toPath();
+        Files.writeString(conf.resolve("chronik.properties"), "node.id=7\nkafka.addr=127.0.0.1:9300\nmetrics.addr=127.0.0.1:9400\n");
+        NodeSettings s = resolve(Map.of("CHRONIK_NODE_ID", "8", "CHRONIK_KAFKA_ADDR", "127.0.0.1:9301"), "--node-id", "9");
+        assertEquals("9", s.get(Setting.NODE_ID));
+        assertEquals("127.0.0.1:9301", s.get(Setting.KAFKA_ADDR));
+        assertEquals("127.0.0.1:9400", s.get(Setting.METRICS_ADDR));
+        assertEquals("localhost:9301", s.get(Setting.ADVERTISED_ADDR));
+        assertEquals("3", resolve(Map.of(), "--node-id=3").get(Setting.NODE_ID));
+    }
+
+    @Test
+    public void advertisedHostWithoutPortTakesTheKafkaPort() throws UsageException {
+        assertEquals("broker1:9093", resolve(Map.of(), "--kafka-addr", "0.0.0.0:9093", "--advertised-addr", "broker1").get(Setting.ADVERTISED_ADDR));
+        assertEquals("[::1]:9000", resolve(Map.of(), "--advertised-addr", "[::1]:9000").get(Setting.ADVERTISED_ADDR));
+    }
+
+    @Test
+    public void peersAreParsedAndMustIncludeThisNode() throws UsageException {
+        NodeSettings s = resolve(Map.of("CHRONIK_CLUSTER_PEERS", "1@127.0.0.1:5001,2@127.0.0.1:5002"));
+        assertEquals(2, s.peers().size());
+        assertEquals(new HostPort("127.0.0.1", 5002), s.peers().get(2));
+        assertMessage("does not include this node", "--node-id", "3", "--peers", "1@h:1,2@h:2");
+        assertMessage("names node 1 twice", "--peers", "1@h:1,1@h:2");
+        assertMessage("is not id@host:port", "--peers", "h:1");
+        assertMessage("non-numeric node id", "--peers", "x@h:1");
+    }
+
+    @Test
+    public void badFlagsAndValuesAreRejectedWithOneLine() {
+        assertMessage("unknown flag --bogus", "--bogus", "1");
+        assertMessage("needs a value", "--node-id");
+        assertMessage("--node-id 'x' is not a non-negative integer", "--node-id", "x");
+        assertMessage("--kafka-addr '9092' is not host:port", "--kafka-addr", "9092");
+        assertMessage("port must be 1-65535", "--metrics-addr", "0.0.0.0:70000");
+        assertMessage("non-numeric port", "--raft-addr", "h:abc");
+        assertMessage("--object-store 'nfs' is not available", "--object-store", "nfs");
+        assertMessage("unexpected argument", "stray");
+        assertMessage("--log-level", "--log-level", "loud");
+    }
+
+    private void assertMessage(String expected, String... args) {
+        UsageException e = assertThrows(UsageException.class, () -> resolve(Map.of(), args));
+        assertTrue(e.getMessage(), e.getMessage().contains(expected));
+        assertTrue(e.getMessage(), !e.getMessage().contains("\n"));
+    }
+
+    @Test
+    public void helpDocumentsEveryFlagAndItsEnvironmentVariable() {
+        String help = Main.help();
+        for (Setting s : Setting.values()) {
+            assertTrue(s.flag(), help.contains("--" + s.flag()));
+            assertTrue(s.env(), help.contains(s.env()));
+        }
+    }
+
+    @Test
+    public void badFlagExitsWithCodeTwoAndOneLine() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(List.of("start", "--nope"), Map.of(), tmp.getRoot().toPath(), new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(2, code);
+        assertEquals("chronik: unknown flag --nope (see --help)\n", err.toString(StandardCharsets.UTF_8));
+        assertEquals(2, Main.run(List.of("frobnicate"), Map.of(), tmp.getRoot().toPath(), System.out, new PrintStream(new ByteArrayOutputStream())));
+    }
+}

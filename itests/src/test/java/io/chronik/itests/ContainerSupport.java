@@ -1,0 +1,117 @@
+package io.chronik.itests;
+
+import static org.junit.Assert.fail;
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.options;
+import static org.ops4j.pax.exam.CoreOptions.systemPackages;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+import javax.inject.Inject;
+
+import org.ops4j.pax.exam.Option;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+
+/**
+ * What every container test shares: a Felix framework with exactly the bundles the distribution ships
+ * ({@code distribution/target/chronik/bundle}, installed from their files), configured by the distribution's own
+ * {@code conf/config} files through FileInstall, as {@code bin/chronik start} does.
+ */
+public abstract class ContainerSupport {
+
+    @Inject
+    protected BundleContext context;
+
+    static Path distribution() {
+        return Path.of(System.getProperty("chronik.dir", "../distribution/target/chronik")).toAbsolutePath().normalize();
+    }
+
+    static List<Path> shippedBundles() {
+        try (Stream<Path> files = Files.list(distribution().resolve("bundle"))) {
+            List<Path> jars = files.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
+            if (jars.isEmpty()) {
+                throw new IllegalStateException("no bundles in " + distribution() + "/bundle: build the distribution first");
+            }
+            return jars;
+        } catch (IOException e) {
+            throw new IllegalStateException("build the distribution first (mvn install): " + e, e);
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The distribution's framework setup, with a fresh data directory and a free metrics port. */
+    protected static Option[] chronikOptions() {
+        Path dataDir;
+        try {
+            dataDir = Files.createTempDirectory("chronik-itest");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        List<Option> options = new ArrayList<>();
+        for (Path jar : shippedBundles()) {
+            options.add(bundle(jar.toUri().toString()));
+        }
+        String slf4j = org.slf4j.LoggerFactory.class.getPackage().getImplementationVersion();
+        return options(
+                systemPackages("org.slf4j;version=" + slf4j, "org.slf4j.spi;version=" + slf4j,
+                        "org.slf4j.event;version=" + slf4j, "org.slf4j.helpers;version=" + slf4j),
+                frameworkProperty("chronik.data.dir").value(dataDir.toString()),
+                frameworkProperty("chronik.metrics.addr").value("127.0.0.1:" + freePort()),
+                frameworkProperty("chronik.object.store").value("local"),
+                frameworkProperty("felix.fileinstall.dir").value(distribution().resolve("conf/config").toString()),
+                frameworkProperty("felix.fileinstall.noInitialDelay").value("true"),
+                frameworkProperty("felix.fileinstall.enableConfigSave").value("false"),
+                frameworkProperty("felix.fileinstall.poll").value("500"),
+                frameworkProperty("felix.fileinstall.log.level").value("2"),
+                frameworkProperty("ds.loglevel").value("warn"),
+                junitBundles(),
+                options.toArray(new Option[0]));
+    }
+
+    protected Path dataDir() {
+        return Path.of(context.getProperty("chronik.data.dir"));
+    }
+
+    protected Bundle bundle(String symbolicName) {
+        for (Bundle b : context.getBundles()) {
+            if (symbolicName.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        throw new AssertionError("no bundle " + symbolicName);
+    }
+
+    /** Polls {@code condition} until it returns true (exceptions count as false) or 15 s pass. */
+    protected static void await(String what, Callable<Boolean> condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 15_000;
+        Exception last = null;
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                if (Boolean.TRUE.equals(condition.call())) {
+                    return;
+                }
+            } catch (Exception e) {
+                last = e;
+            }
+            Thread.sleep(50);
+        }
+        fail("timed out waiting until " + what + (last == null ? "" : " (last error: " + last + ")"));
+    }
+}
