@@ -114,6 +114,14 @@ final class ChronikProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /**
+     * Sends SIGTERM as an operator's {@code kill} does. ({@link Process#destroy()} also sends SIGTERM but closes the
+     * output pipe at once, so what the node prints while stopping would be lost.)
+     */
+    void terminate() throws IOException, InterruptedException {
+        new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).inheritIO().start().waitFor();
+    }
+
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {

@@ -1,10 +1,9 @@
 package io.chronik.itests;
 
 import static org.junit.Assert.fail;
-import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 import static org.ops4j.pax.exam.CoreOptions.junitBundles;
-import static org.ops4j.pax.exam.CoreOptions.options;
+import static org.ops4j.pax.exam.CoreOptions.composite;
 import static org.ops4j.pax.exam.CoreOptions.systemPackages;
 
 import java.io.IOException;
@@ -66,12 +65,15 @@ public abstract class ContainerSupport {
         }
         List<Option> options = new ArrayList<>();
         for (Path jar : shippedBundles()) {
-            options.add(bundle(jar.toUri().toString()));
+            options.add(org.ops4j.pax.exam.CoreOptions.bundle(jar.toUri().toString()));
         }
         String slf4j = org.slf4j.LoggerFactory.class.getPackage().getImplementationVersion();
-        return options(
+        return new Option[] {
+                // SLF4J from the class path, as the launcher exports it; Pax Exam's own bundles import the 1.7
+                // API, which the 2.0 classes also implement, so the packages are exported under both versions
                 systemPackages("org.slf4j;version=" + slf4j, "org.slf4j.spi;version=" + slf4j,
-                        "org.slf4j.event;version=" + slf4j, "org.slf4j.helpers;version=" + slf4j),
+                        "org.slf4j.event;version=" + slf4j, "org.slf4j.helpers;version=" + slf4j,
+                        "org.slf4j;version=1.7.36", "org.slf4j.spi;version=1.7.36", "org.slf4j.helpers;version=1.7.36"),
                 frameworkProperty("chronik.data.dir").value(dataDir.toString()),
                 frameworkProperty("chronik.metrics.addr").value("127.0.0.1:" + freePort()),
                 frameworkProperty("chronik.object.store").value("local"),
@@ -82,7 +84,7 @@ public abstract class ContainerSupport {
                 frameworkProperty("felix.fileinstall.log.level").value("2"),
                 frameworkProperty("ds.loglevel").value("warn"),
                 junitBundles(),
-                options.toArray(new Option[0]));
+                composite(options.toArray(new Option[0]))};
     }
 
     protected Path dataDir() {

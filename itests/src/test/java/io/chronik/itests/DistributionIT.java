@@ -54,12 +54,12 @@ public class DistributionIT {
             assertEquals(status.output(), 0, status.exitCode());
             assertTrue(status.output(), status.output().startsWith("status: healthy"));
             assertTrue(status.output(), status.output().matches("(?s).*ACTIVE\\s+io\\.chronik\\.archive .*"));
-            assertTrue(status.output(), status.output().contains("io.chronik.compression.internal"));
+            assertTrue(status.output(), status.output().contains("ACTIVE         io.chronik.compression.zstd"));
 
             // objects written under the data directory by the configured local store
             assertTrue(Files.isDirectory(dataDir.resolve("objects")));
 
-            node.process.destroy(); // SIGTERM
+            node.terminate();
             assertTrue("stops within 30 s", node.process.waitFor(30, TimeUnit.SECONDS));
             assertEquals(node.output(), 143, node.exitCode());
             node.awaitLine("stopped", 1_000);
