@@ -32,6 +32,12 @@ public interface ClusterMetadata {
     /** This node's id ({@code --node-id}). */
     int localNodeId();
 
+    /** The cluster id reported to Kafka clients (Metadata, DescribeCluster); stable for the life of the cluster. */
+    String clusterId();
+
+    /** The node id of the current metadata-group leader (Kafka's "controller"), or -1 while there is none. */
+    int controllerId();
+
     /** The brokers registered in the cluster, with their advertised Kafka addresses. */
     Collection<BrokerInfo> brokers();
 
@@ -48,6 +54,31 @@ public interface ClusterMetadata {
      *                invalid values fail with {@link ConsensusException.Reason#INVALID_CONFIG}
      */
     CompletionStage<TopicInfo> createTopic(String name, int partitions, int replicationFactor, Map<String, String> configs);
+
+    /**
+     * Checks a topic creation without performing it (CreateTopics with validateOnly): the name (Kafka's legal
+     * characters, at most 249 of them), partition count, replication factor against the live brokers, and every
+     * config name and value.
+     *
+     * @throws ConsensusException with {@link ConsensusException.Reason#TOPIC_EXISTS},
+     *                            {@link ConsensusException.Reason#INVALID_TOPIC},
+     *                            {@link ConsensusException.Reason#INVALID_PARTITIONS},
+     *                            {@link ConsensusException.Reason#INVALID_REPLICATION_FACTOR} or
+     *                            {@link ConsensusException.Reason#INVALID_CONFIG}
+     */
+    void validateTopic(String name, int partitions, int replicationFactor, Map<String, String> configs) throws ConsensusException;
+
+    /**
+     * The broker-wide default of every supported topic config (Kafka names, e.g. {@code retention.ms} =
+     * {@code 604800000}); a topic's effective config is these overlaid with {@link TopicInfo#configs()}.
+     */
+    Map<String, String> topicConfigDefaults();
+
+    /**
+     * Allocates a producer id unique in the cluster for the life of the cluster (InitProducerId for idempotent
+     * producers). Non-blocking; completes once the allocation is durable.
+     */
+    CompletionStage<Long> allocateProducerId();
 
     /** Deletes a topic and, asynchronously on every replica, its data. */
     CompletionStage<Void> deleteTopic(String name);

@@ -18,13 +18,21 @@ public class ConsensusException extends Exception {
         UNKNOWN_TOPIC,
         UNKNOWN_PARTITION,
         TOPIC_EXISTS,
+        /** A topic name that Kafka does not allow. */
+        INVALID_TOPIC,
+        INVALID_PARTITIONS,
+        INVALID_REPLICATION_FACTOR,
         INVALID_REQUEST,
         INVALID_CONFIG,
+        /** A record timestamp outside the topic's allowed range. */
+        INVALID_TIMESTAMP,
         OFFSET_OUT_OF_RANGE,
         CORRUPT_RECORD,
         RECORD_TOO_LARGE,
         DUPLICATE_SEQUENCE,
         OUT_OF_ORDER_SEQUENCE,
+        /** The batch's producer epoch is older than the producer's current epoch. */
+        INVALID_PRODUCER_EPOCH,
         PRODUCER_FENCED,
         /** Local storage failed. */
         STORAGE

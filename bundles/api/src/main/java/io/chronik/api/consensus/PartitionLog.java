@@ -34,6 +34,9 @@ public interface PartitionLog {
     /** Whether this node currently leads the partition's Raft group. */
     boolean isLeader();
 
+    /** The current leader epoch (the Raft group's term). */
+    int leaderEpoch();
+
     /**
      * Appends the record batches in {@code batches} (one or more complete v2 batches, as produced by the
      * client). The provider assigns offsets; the bytes are otherwise stored as given. The buffer must not be
@@ -71,14 +74,40 @@ public interface PartitionLog {
     long logStartOffset();
 
     /**
-     * The offset of the first record whose timestamp is at or after {@code timestamp}, or -1 if none.
-     * Two negative values follow Kafka's ListOffsets: {@code -1} latest (high watermark), {@code -2} earliest,
-     * {@code -3} the record with the greatest timestamp.
+     * ListOffsets: the first record whose timestamp is at or after {@code timestamp}, or {@code null} if there is
+     * none. Negative values follow Kafka: {@code -1} latest (the high watermark, timestamp -1), {@code -2}
+     * earliest (the log start offset, timestamp -1), {@code -3} the record with the greatest timestamp.
      */
-    long offsetForTimestamp(long timestamp) throws ConsensusException;
+    TimestampOffset offsetForTimestamp(long timestamp) throws ConsensusException;
+
+    /**
+     * OffsetForLeaderEpoch: the largest epoch at most {@code leaderEpoch} that this log has, and the offset at
+     * which that epoch ended (the start offset of the next epoch, or the high watermark for the current one).
+     * Returns {@code null} if the log has no epoch at or below {@code leaderEpoch}.
+     */
+    EpochEndOffset endOffsetForLeaderEpoch(int leaderEpoch);
 
     /** Advances the log start offset to {@code offset} (DeleteRecords); completes with the new start offset. */
     CompletionStage<Long> deleteRecordsBefore(long offset);
+
+    /** A record located by timestamp. */
+    @ProviderType
+    interface TimestampOffset {
+        long timestamp();
+
+        long offset();
+
+        /** The leader epoch of the batch holding the record, or -1. */
+        int leaderEpoch();
+    }
+
+    /** The end of a leader epoch in this log. */
+    @ProviderType
+    interface EpochEndOffset {
+        int leaderEpoch();
+
+        long endOffset();
+    }
 
     /** The result of a committed append. */
     @ProviderType
