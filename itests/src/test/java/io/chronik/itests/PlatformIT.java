@@ -99,6 +99,23 @@ public class PlatformIT extends ContainerSupport {
     }
 
     @Test
+    public void everyCodecRoundTripsInsideTheFramework() throws Exception {
+        await("five codecs are registered", () -> context.getServiceReferences(CompressionCodec.class, null).size() == 5);
+        byte[] data = "a log line that repeats; ".repeat(10_000).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (org.osgi.framework.ServiceReference<CompressionCodec> ref : context.getServiceReferences(CompressionCodec.class, null)) {
+            CompressionCodec codec = context.getService(ref);
+            java.io.ByteArrayOutputStream compressed = new java.io.ByteArrayOutputStream();
+            try (java.io.OutputStream out = codec.compress(compressed)) {
+                out.write(data);
+            }
+            try (java.io.InputStream in = codec.decompress(new java.io.ByteArrayInputStream(compressed.toByteArray()))) {
+                org.junit.Assert.assertArrayEquals(codec.name(), data, in.readAllBytes());
+            }
+            context.ungetService(ref);
+        }
+    }
+
+    @Test
     public void metricsShowBuildInfoJvmAndContributedMetricsUntilTheContributorStops() throws Exception {
         await("/metrics lists the archive's metrics", () -> scrape().contains("chronik_archive_blobs_written_total"));
         String text = scrape();

@@ -109,10 +109,10 @@ public class CodecFormatTest {
             }
         }
         // exactly one block, one block and one byte, long runs across blocks, matches at the maximum distance
-        byte[] twoBlocks = new byte[2 * Lz4FrameOutputStream.BLOCK_SIZE + 1];
+        byte[] twoBlocks = new byte[2 * Lz4Codec.BLOCK_SIZE + 1];
         random.nextBytes(twoBlocks);
-        System.arraycopy(twoBlocks, 0, twoBlocks, Lz4FrameOutputStream.BLOCK_SIZE - 100, 100);
-        for (int length : new int[] {Lz4FrameOutputStream.BLOCK_SIZE, Lz4FrameOutputStream.BLOCK_SIZE + 1, twoBlocks.length}) {
+        System.arraycopy(twoBlocks, 0, twoBlocks, Lz4Codec.BLOCK_SIZE - 100, 100);
+        for (int length : new int[] {Lz4Codec.BLOCK_SIZE, Lz4Codec.BLOCK_SIZE + 1, twoBlocks.length}) {
             byte[] input = Arrays.copyOf(twoBlocks, length);
             assertArrayEquals(input, TestData.decompress(codec, TestData.compress(codec, input)));
             byte[] zeros = new byte[length];
