@@ -3,7 +3,6 @@ package io.chronik.archive.internal;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 
 import io.chronik.api.compression.CorruptDataException;
 
@@ -12,7 +11,7 @@ import io.chronik.api.compression.CorruptDataException;
  * stream without consuming anything after it (the trailer stays for {@link VerifyingBlobStream}). Closing it
  * does not close the underlying stream.
  */
-final class ChunkedInputStream extends InputStream {
+final class ChunkedInputStream extends BulkInputStream {
     private final String key;
     private final DataInputStream raw;
     private int remaining;
@@ -21,13 +20,6 @@ final class ChunkedInputStream extends InputStream {
     ChunkedInputStream(String key, DataInputStream raw) {
         this.key = key;
         this.raw = raw;
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

@@ -16,7 +16,7 @@ import io.chronik.api.compression.CompressionCodec;
  * out as one chunk; at the end of the source it finishes the compressor and emits the terminator and trailer.
  * This lets {@code ObjectStore.put(key, InputStream)} pull the blob without spooling it.
  */
-final class CompressingBlobStream extends InputStream {
+final class CompressingBlobStream extends BulkInputStream {
     private static final int SLICE = 64 * 1024;
 
     private final InputStream source;
@@ -57,13 +57,6 @@ final class CompressingBlobStream extends InputStream {
     /** Uncompressed bytes read from the source so far. */
     long uncompressedBytes() {
         return uncompressed;
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

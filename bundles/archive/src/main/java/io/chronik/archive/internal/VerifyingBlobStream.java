@@ -12,7 +12,7 @@ import io.chronik.api.compression.CorruptDataException;
  * Reads the uncompressed bytes of a blob and, when they end, checks them against the blob's trailer (length
  * and CRC32). A mismatch, a missing trailer or bytes after it throw {@link CorruptDataException}.
  */
-final class VerifyingBlobStream extends InputStream {
+final class VerifyingBlobStream extends BulkInputStream {
     private final String key;
     private final DataInputStream raw;
     private final InputStream body;
@@ -26,13 +26,6 @@ final class VerifyingBlobStream extends InputStream {
         this.raw = raw;
         this.body = body;
         this.decompressed = decompressed;
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override
