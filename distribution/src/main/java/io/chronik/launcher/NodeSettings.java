@@ -111,6 +111,10 @@ final class NodeSettings {
             throw new UsageException("--object-store '" + store + "' is not available (available: "
                     + String.join(", ", Setting.OBJECT_STORES) + ")");
         }
+        String flush = values.get(Setting.FLUSH_POLICY);
+        if (!Setting.FLUSH_POLICIES.contains(flush)) {
+            throw new UsageException("--flush-policy '" + flush + "' is not one of " + String.join(", ", Setting.FLUSH_POLICIES));
+        }
         String level = values.get(Setting.LOG_LEVEL).toLowerCase();
         if (!LOG_LEVELS.contains(level)) {
             throw new UsageException("--log-level '" + level + "' is not one of trace, debug, info, warn, error");

@@ -19,10 +19,15 @@ enum Setting {
     DATA_DIR("data-dir", "CHRONIK_DATA_DIR", null, "Directory for all node data; created if missing (default: data/ in the distribution)."),
     METRICS_ADDR("metrics-addr", "CHRONIK_METRICS_ADDR", "0.0.0.0:9101", "host:port of the Prometheus /metrics endpoint."),
     OBJECT_STORE("object-store", "CHRONIK_OBJECT_STORE", "local", "Object store for snapshots and tiered segments: local."),
+    FLUSH_POLICY("flush-policy", "CHRONIK_FLUSH_POLICY", "raft",
+            "When data reaches the disk: raft (fsync before acknowledging) or os (left to the OS, as Kafka's default)."),
     LOG_LEVEL("log-level", "CHRONIK_LOG_LEVEL", "info", "Log level: trace, debug, info, warn or error.");
 
     /** The object stores this distribution ships. */
     static final List<String> OBJECT_STORES = List.of("local");
+
+    /** The flush policies of the consensus provider. */
+    static final List<String> FLUSH_POLICIES = List.of("raft", "os");
 
     private final String flag;
     private final String env;

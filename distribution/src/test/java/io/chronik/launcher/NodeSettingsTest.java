@@ -78,6 +78,7 @@ public class NodeSettingsTest {
         assertMessage("--object-store 'nfs' is not available", "--object-store", "nfs");
         assertMessage("unexpected argument", "stray");
         assertMessage("--log-level", "--log-level", "loud");
+        assertMessage("--flush-policy 'never' is not one of raft, os", "--flush-policy", "never");
     }
 
     private void assertMessage(String expected, String... args) {
