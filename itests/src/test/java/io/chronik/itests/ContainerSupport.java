@@ -67,6 +67,7 @@ public abstract class ContainerSupport {
         for (Path jar : shippedBundles()) {
             options.add(org.ops4j.pax.exam.CoreOptions.bundle(jar.toUri().toString()));
         }
+        int kafkaPort = freePort();
         String slf4j = org.slf4j.LoggerFactory.class.getPackage().getImplementationVersion();
         return new Option[] {
                 // SLF4J from the class path, as the launcher exports it; Pax Exam's own bundles import the 1.7
@@ -75,6 +76,12 @@ public abstract class ContainerSupport {
                         "org.slf4j.event;version=" + slf4j, "org.slf4j.helpers;version=" + slf4j,
                         "org.slf4j;version=1.7.36", "org.slf4j.spi;version=1.7.36", "org.slf4j.helpers;version=1.7.36"),
                 frameworkProperty("chronik.data.dir").value(dataDir.toString()),
+                frameworkProperty("chronik.node.id").value("1"),
+                frameworkProperty("chronik.kafka.addr").value("127.0.0.1:" + kafkaPort),
+                frameworkProperty("chronik.advertised.addr").value("127.0.0.1:" + kafkaPort),
+                frameworkProperty("chronik.raft.addr").value("127.0.0.1:" + freePort()),
+                frameworkProperty("chronik.peers").value(""),
+                frameworkProperty("chronik.flush.policy").value("os"),
                 frameworkProperty("chronik.metrics.addr").value("127.0.0.1:" + freePort()),
                 frameworkProperty("chronik.object.store").value("local"),
                 frameworkProperty("felix.fileinstall.dir").value(distribution().resolve("conf/config").toString()),
