@@ -1,0 +1,404 @@
+package io.chronik.log.internal;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One segment: {@code <baseOffset>.log} with its {@code .index} and {@code .timeindex}.
+ *
+ * <p>Concurrency: one writer thread appends ({@link #write}) and then publishes the new {@link #size()} (volatile);
+ * readers only read below the published size with positional reads, which do not disturb the writer's
+ * channel position. If a reader thread is interrupted the JDK closes the channel; it is then reopened for everyone.
+ */
+public final class Segment {
+    private static final Logger LOG = LoggerFactory.getLogger(Segment.class);
+
+    public static final String LOG_SUFFIX = ".log";
+    public static final String INDEX_SUFFIX = ".index";
+    public static final String TIME_INDEX_SUFFIX = ".timeindex";
+
+    public final long baseOffset;
+    public final Path logFile;
+    public final Path indexFile;
+    public final Path timeIndexFile;
+    public final OffsetIndex offsetIndex = new OffsetIndex();
+    public final TimeIndex timeIndex = new TimeIndex();
+
+    private volatile FileChannel channel;
+    private volatile boolean closed;
+    private volatile int size;
+    /** The greatest batch max timestamp and the last offset of that batch (published together). */
+    private volatile long[] maxTimestampAndOffset = {-1L, -1L};
+
+    // --- writer-only state ---
+    /** The offset after the last batch. */
+    public long nextOffset;
+    /** The time the segment is aged from for segment.ms, or -1 if not known yet. */
+    public long rollBaseTime = -1;
+    public int bytesSinceLastIndexEntry;
+    /** Written since the last fsync. */
+    public boolean dirty;
+    /** The index files must be rewritten entirely at the next persist. */
+    public boolean indexesRebuilt;
+
+    private Segment(Path dir, long baseOffset, FileChannel channel) {
+        this.baseOffset = baseOffset;
+        this.logFile = dir.resolve(fileName(baseOffset, LOG_SUFFIX));
+        this.indexFile = dir.resolve(fileName(baseOffset, INDEX_SUFFIX));
+        this.timeIndexFile = dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX));
+        this.channel = channel;
+        this.nextOffset = baseOffset;
+    }
+
+    public static String fileName(long baseOffset, String suffix) {
+        return String.format("%020d%s", baseOffset, suffix);
+    }
+
+    /** Parses a segment file name, or returns -1 if it is not one with {@code suffix}. */
+    public static long parseBaseOffset(String fileName, String suffix) {
+        if (!fileName.endsWith(suffix) || fileName.length() != 20 + suffix.length()) {
+            return -1;
+        }
+        for (int i = 0; i < 20; i++) {
+            if (!Character.isDigit(fileName.charAt(i))) {
+                return -1;
+            }
+        }
+        try {
+            return Long.parseLong(fileName.substring(0, 20));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** Opens (or creates) a segment; its published size is the file size (callers recover before publishing). */
+    public static Segment open(Path dir, long baseOffset, boolean create) throws IOException {
+        Path file = dir.resolve(fileName(baseOffset, LOG_SUFFIX));
+        FileChannel ch = create
+                ? FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        Segment s = new Segment(dir, baseOffset, ch);
+        long fileSize = ch.size();
+        s.size = (int) Math.min(fileSize, Integer.MAX_VALUE);
+        return s;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    public long maxTimestamp() {
+        return maxTimestampAndOffset[0];
+    }
+
+    public long offsetOfMaxTimestamp() {
+        return maxTimestampAndOffset[1];
+    }
+
+    /** Writer only. */
+    public void setMaxTimestamp(long timestamp, long offset) {
+        maxTimestampAndOffset = new long[] {timestamp, offset};
+    }
+
+    /** Writer only: the file's real length. */
+    public long fileSize() throws IOException {
+        return channel().size();
+    }
+
+    private FileChannel channel() throws IOException {
+        FileChannel ch = channel;
+        if (ch.isOpen() || closed) {
+            return ch;
+        }
+        return reopen(ch);
+    }
+
+    private synchronized FileChannel reopen(FileChannel dead) throws IOException {
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+        if (channel == dead) {
+            LOG.info("Reopening {} after its channel was closed by an interrupted thread", logFile);
+            channel = FileChannel.open(logFile, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
+        return channel;
+    }
+
+    /**
+     * Reads {@code dst.remaining()} bytes at {@code position}. Throws ClosedChannelException if the segment was
+     * closed (deleted), EOFException if the file is shorter.
+     */
+    public void readFully(ByteBuffer dst, long position) throws IOException {
+        int attempts = 0;
+        while (dst.hasRemaining()) {
+            FileChannel ch = channel();
+            int n;
+            try {
+                n = ch.read(dst, position);
+            } catch (ClosedChannelException e) {
+                if (closed || Thread.currentThread().isInterrupted() || ++attempts > 3) {
+                    throw e;
+                }
+                continue;
+            }
+            if (n < 0) {
+                throw new EOFException("end of " + logFile + " at " + position);
+            }
+            position += n;
+        }
+    }
+
+    /** Writer only: appends the buffers at the end of the file; does not publish the new size. */
+    public void write(ByteBuffer[] srcs, int offset, int length, long bytes) throws IOException {
+        FileChannel ch = channel();
+        ch.position(size);
+        long written = 0;
+        int first = offset;
+        int end = offset + length;
+        while (written < bytes) {
+            while (first < end && !srcs[first].hasRemaining()) {
+                first++;
+            }
+            written += ch.write(srcs, first, end - first);
+        }
+        dirty = true;
+    }
+
+    /** Writer only: makes {@code newSize} bytes visible to readers. */
+    public void publishSize(int newSize) {
+        size = newSize;
+    }
+
+    /** Single-threaded (recovery): cuts the file to {@code newSize}. */
+    public void truncateTo(int newSize) throws IOException {
+        FileChannel ch = channel();
+        if (ch.size() > newSize) {
+            ch.truncate(newSize);
+        }
+        size = newSize;
+        dirty = true;
+    }
+
+    /**
+     * Writer only: records a batch just written at {@code position} in the sparse indexes (Kafka's rule: an entry
+     * when more than {@code indexInterval} bytes were written since the last one).
+     */
+    public void onBatchAppended(long baseOffsetOfBatch, long lastOffset, int position, int batchSize,
+                                long maxTimestamp, int indexInterval) {
+        if (maxTimestamp > maxTimestamp()) {
+            setMaxTimestamp(maxTimestamp, lastOffset);
+        }
+        if (bytesSinceLastIndexEntry > indexInterval) {
+            offsetIndex.append((int) (baseOffsetOfBatch - baseOffset), position);
+            long maxTs = maxTimestamp();
+            if (maxTs >= 0) {
+                timeIndex.maybeAppend(maxTs, (int) (offsetOfMaxTimestamp() - baseOffset));
+            }
+            bytesSinceLastIndexEntry = 0;
+        }
+        bytesSinceLastIndexEntry += batchSize;
+        nextOffset = lastOffset + 1;
+    }
+
+    /** Writer only: the segment stops being active; its time index gets its final entry (the max timestamp). */
+    public void seal() throws IOException {
+        long maxTs = maxTimestamp();
+        if (maxTs >= 0) {
+            timeIndex.maybeAppend(maxTs, (int) (offsetOfMaxTimestamp() - baseOffset));
+        }
+        persistIndexes(false);
+        dirty = true; // the final index entries still need an fsync
+    }
+
+    /** Writer only: writes pending index entries, fsyncing if asked. */
+    public void persistIndexes(boolean fsync) throws IOException {
+        boolean rewrite = indexesRebuilt;
+        offsetIndex.persist(indexFile, rewrite, fsync);
+        timeIndex.persist(timeIndexFile, rewrite, fsync);
+        indexesRebuilt = false;
+    }
+
+    /** Writer only: fsyncs the log file and the indexes. */
+    public void flush() throws IOException {
+        if (closed) {
+            return;
+        }
+        channel().force(true);
+        persistIndexes(true);
+        dirty = false;
+    }
+
+    /** Callback of {@link #scan}. */
+    public interface BatchVisitor {
+        /** {@code header} holds the batch's 61 header bytes at index 0 (absolute gets only). */
+        void visit(ByteBuffer header, int position, int batchSize);
+    }
+
+    /** Result of {@link #scan}. */
+    public static final class ScanResult {
+        /** Where the valid batches end. */
+        public int validSize;
+        /** The offset after the last valid batch. */
+        public long nextOffset;
+        /** Why the scan stopped before the end of the file, or null. */
+        public String stopReason;
+        public long firstBatchMaxTimestamp = -1;
+    }
+
+    /**
+     * Walks the batches of the file from the start, checking each header (length, magic, offsets contiguous from
+     * the base offset) and, for batches at or after {@code crcFromOffset}, the CRC32C. Stops before the first
+     * invalid batch or the first batch that does not end before {@code stopOffset}. Rebuilds both indexes and the
+     * max timestamp on the way. Does not modify the file.
+     */
+    public ScanResult scan(long stopOffset, long crcFromOffset, int indexInterval, BatchVisitor visitor)
+            throws IOException {
+        offsetIndex.clear();
+        timeIndex.clear();
+        maxTimestampAndOffset = new long[] {-1L, -1L};
+        bytesSinceLastIndexEntry = 0;
+        nextOffset = baseOffset;
+        indexesRebuilt = true;
+
+        ScanResult r = new ScanResult();
+        long fileSize = channel().size();
+        long limit = Math.min(fileSize, Integer.MAX_VALUE);
+        ByteBuffer header = ByteBuffer.allocate(Batches.HEADER_SIZE);
+        ByteBuffer body = ByteBuffer.allocate(0);
+        CRC32C crc = new CRC32C();
+        long pos = 0;
+        long expected = baseOffset;
+        while (true) {
+            if (pos == limit) {
+                break;
+            }
+            if (pos + Batches.HEADER_SIZE > limit) {
+                r.stopReason = "incomplete batch header at position " + pos;
+                break;
+            }
+            header.clear();
+            readFully(header, pos);
+            long base = header.getLong(Batches.BASE_OFFSET);
+            int length = header.getInt(Batches.LENGTH);
+            byte magic = header.get(Batches.MAGIC);
+            int lastDelta = header.getInt(Batches.LAST_OFFSET_DELTA);
+            if (length < Batches.MIN_BATCH_LENGTH || pos + Batches.LOG_OVERHEAD + length > limit) {
+                r.stopReason = "batch length " + length + " at position " + pos + " exceeds the file";
+                break;
+            }
+            if (magic != Batches.MAGIC_V2) {
+                r.stopReason = "magic " + magic + " at position " + pos;
+                break;
+            }
+            if (base != expected || lastDelta < 0) {
+                r.stopReason = "offset " + base + " at position " + pos + " where " + expected + " was expected";
+                break;
+            }
+            long last = base + lastDelta;
+            if (last >= stopOffset) {
+                if (base < stopOffset) {
+                    r.stopReason = "batch " + base + ".." + last + " straddles the truncation offset " + stopOffset;
+                }
+                break;
+            }
+            int batchSize = Batches.LOG_OVERHEAD + length;
+            if (base >= crcFromOffset) {
+                if (body.capacity() < batchSize - Batches.ATTRIBUTES) {
+                    body = ByteBuffer.allocate(Math.max(batchSize - Batches.ATTRIBUTES, body.capacity() * 2));
+                }
+                body.clear().limit(batchSize - Batches.ATTRIBUTES);
+                readFully(body, pos + Batches.ATTRIBUTES);
+                body.flip();
+                crc.reset();
+                crc.update(body);
+                if ((int) crc.getValue() != header.getInt(Batches.CRC)) {
+                    r.stopReason = "CRC mismatch in batch at offset " + base + ", position " + pos;
+                    break;
+                }
+            }
+            long maxTs = header.getLong(Batches.MAX_TIMESTAMP);
+            if (pos == 0) {
+                r.firstBatchMaxTimestamp = maxTs;
+            }
+            onBatchAppended(base, last, (int) pos, batchSize, maxTs, indexInterval);
+            if (visitor != null) {
+                visitor.visit(header, (int) pos, batchSize);
+            }
+            pos += batchSize;
+            expected = last + 1;
+        }
+        if (r.stopReason == null && fileSize > limit) {
+            r.stopReason = "segment larger than 2 GiB";
+        }
+        r.validSize = (int) pos;
+        r.nextOffset = expected;
+        return r;
+    }
+
+    /** Reads the header of the batch at {@code position} into {@code header} (61 bytes). */
+    public void readHeader(ByteBuffer header, int position) throws IOException {
+        header.clear();
+        readFully(header, position);
+    }
+
+    /**
+     * The position of the batch containing {@code offset} (or the first batch after it), scanning from the sparse
+     * index entry; returns {@code size} if no batch in the published data contains it.
+     */
+    public int positionOf(long offset, ByteBuffer header) throws IOException {
+        int limit = size;
+        int pos = offsetIndex.floorPosition(offset - baseOffset);
+        while (pos + Batches.HEADER_SIZE <= limit) {
+            readHeader(header, pos);
+            long base = header.getLong(Batches.BASE_OFFSET);
+            long last = base + header.getInt(Batches.LAST_OFFSET_DELTA);
+            if (last >= offset) {
+                return pos;
+            }
+            pos += Batches.LOG_OVERHEAD + header.getInt(Batches.LENGTH);
+        }
+        return limit;
+    }
+
+    public void close() {
+        closed = true;
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.warn("Closing {} failed", logFile, e);
+        }
+    }
+
+    /** Closes and deletes the files; returns the deleted paths. */
+    public List<Path> delete() throws IOException {
+        close();
+        List<Path> deleted = new ArrayList<>(3);
+        for (Path p : new Path[] {logFile, indexFile, timeIndexFile}) {
+            if (Files.deleteIfExists(p)) {
+                deleted.add(p);
+            }
+        }
+        return deleted;
+    }
+
+    @Override
+    public String toString() {
+        return "Segment[" + logFile.getFileName() + ", size " + size + "]";
+    }
+}
