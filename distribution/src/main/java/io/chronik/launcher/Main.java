@@ -94,6 +94,10 @@ public final class Main {
         setDefault("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
         setDefault("org.slf4j.simpleLogger.showShortLogName", "true");
         setDefault("org.slf4j.simpleLogger.levelInBrackets", "true");
+        if (level.equals("info")) {
+            // Ratis and gRPC narrate every configuration key and election at INFO; keep their warnings
+            setDefault("org.slf4j.simpleLogger.log.org.apache.ratis", "warn");
+        }
     }
 
     private static void setDefault(String key, String value) {

@@ -56,6 +56,7 @@ final class Node implements AutoCloseable {
             installBundles();
             admin = new AdminSocket(dataDir, () -> NodeStatus.of(framework.getBundleContext()));
             awaitHealthy(readyTimeoutMillis);
+            awaitKafkaListener(readyTimeoutMillis);
         } catch (StartupException e) {
             close();
             throw e;
@@ -178,6 +179,45 @@ final class Node implements AutoCloseable {
         while (!(status = NodeStatus.of(framework.getBundleContext())).healthy()) {
             if (System.currentTimeMillis() > deadline) {
                 throw new StartupException(String.join("; ", status.problems));
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StartupException("interrupted while starting");
+            }
+        }
+    }
+
+    /**
+     * A node is up for its users when Kafka clients can connect. The listener belongs to the Kafka protocol bundle,
+     * which starts once the consensus provider is ready; wait for it if that bundle is installed.
+     */
+    private void awaitKafkaListener(long timeoutMillis) throws StartupException {
+        boolean protocolInstalled = false;
+        for (Bundle b : framework.getBundleContext().getBundles()) {
+            protocolInstalled |= "io.chronik.protocol.kafka".equals(b.getSymbolicName());
+        }
+        if (!protocolInstalled) {
+            return;
+        }
+        HostPort kafka;
+        try {
+            kafka = settings.address(Setting.KAFKA_ADDR);
+        } catch (UsageException e) {
+            throw new StartupException(e.getMessage());
+        }
+        String host = kafka.host().equals("0.0.0.0") || kafka.host().equals("::") ? "127.0.0.1" : kafka.host();
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (true) {
+            try (java.net.Socket probe = new java.net.Socket()) {
+                probe.connect(new InetSocketAddress(host, kafka.port()), 1000);
+                return;
+            } catch (IOException e) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new StartupException("the Kafka listener on " + kafka + " did not open: "
+                            + String.join("; ", NodeStatus.of(framework.getBundleContext()).problems));
+                }
             }
             try {
                 Thread.sleep(50);
