@@ -1,0 +1,242 @@
+package io.chronik.protocol.kafka.internal.handler;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchRequestData.FetchPartition;
+import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
+import org.apache.kafka.common.message.FetchResponseData.PartitionData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.chronik.api.consensus.ClusterMetadata;
+import io.chronik.api.consensus.ConsensusException;
+import io.chronik.api.consensus.PartitionLog;
+import io.chronik.api.consensus.PartitionLogs;
+import io.chronik.api.consensus.TopicInfo;
+import io.chronik.protocol.kafka.internal.codec.KafkaErrors;
+import io.chronik.protocol.kafka.internal.codec.KafkaRequest;
+import io.chronik.protocol.kafka.internal.codec.Outcome;
+import io.netty.util.concurrent.EventExecutor;
+
+/**
+ * Fetch: reads whole batches from each partition's log (as bytes, linked into the response without a copy),
+ * honouring max_bytes (the first partition with data always returns at least one batch, later ones only what
+ * fits) and partition_max_bytes, and long-polls with {@link PartitionLog#awaitBeyond} and a timer until min_bytes
+ * are available or max_wait_ms (capped by {@code fetch.max.wait.cap.ms}) has passed.
+ *
+ * <p><b>Fetch sessions (KIP-227).</b> This broker caches no sessions and behaves as Kafka's FetchManager does when
+ * its session cache has no room: a full request (epoch 0 or -1) is answered in full with session id 0, which tells
+ * the client that no session was created, so it keeps sending full requests; an incremental request (any other
+ * epoch) names a session that does not exist and is answered with FETCH_SESSION_ID_NOT_FOUND, after which the
+ * client starts over with a full one.
+ */
+final class FetchHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(FetchHandler.class);
+
+    private final Broker broker;
+
+    FetchHandler(Broker broker) {
+        this.broker = broker;
+    }
+
+    CompletableFuture<Outcome> handle(KafkaRequest req, EventExecutor loop) {
+        FetchRequestData data = req.body();
+        // epoch 0 (create a session) and -1 (no session) are full requests whatever the session id (a full request
+        // with a session id closes that session in Kafka; there is none here); any other epoch is incremental
+        if (data.sessionEpoch() != 0 && data.sessionEpoch() != -1) {
+            FetchResponseData resp = new FetchResponseData().setThrottleTimeMs(0).setSessionId(0)
+                    .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code());
+            return CompletableFuture.completedFuture(req.respond(resp));
+        }
+        Result first = read(req);
+        int maxWait = Math.min(data.maxWaitMs(), broker.settings().fetchMaxWaitCapMs());
+        if (first.done(data.minBytes()) || maxWait <= 0) {
+            return CompletableFuture.completedFuture(req.respond(first.response));
+        }
+        DelayedFetch delayed = new DelayedFetch(req, loop, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxWait));
+        delayed.await(first);
+        return delayed.outcome;
+    }
+
+    /** One pass over the requested partitions. */
+    private static final class Result {
+        final FetchResponseData response;
+        final List<PartitionLog> logs = new ArrayList<>();
+        final List<Long> waitOffsets = new ArrayList<>();
+        long bytes;
+        boolean error;
+
+        Result(FetchResponseData response) {
+            this.response = response;
+        }
+
+        boolean done(int minBytes) {
+            return error || logs.isEmpty() || bytes >= Math.max(minBytes, 1);
+        }
+    }
+
+    private Result read(KafkaRequest req) {
+        FetchRequestData data = req.body();
+        boolean byId = req.version() >= 13;
+        ClusterMetadata md = broker.metadata();
+        PartitionLogs logs = broker.logs();
+        FetchResponseData resp = new FetchResponseData().setThrottleTimeMs(0).setErrorCode(Errors.NONE.code()).setSessionId(0);
+        Result result = new Result(resp);
+        int remaining = data.maxBytes();
+        boolean haveData = false;
+        for (FetchTopic ft : data.topics()) {
+            TopicInfo topic = null;
+            Errors topicError = Errors.NONE;
+            if (md == null) {
+                topicError = Errors.NOT_LEADER_OR_FOLLOWER;
+            } else if (byId) {
+                topic = broker.topicById(md, ft.topicId());
+                topicError = topic == null ? Errors.UNKNOWN_TOPIC_ID : Errors.NONE;
+            } else {
+                Optional<TopicInfo> t = md.topic(ft.topic());
+                topic = t.orElse(null);
+                topicError = topic == null ? Errors.UNKNOWN_TOPIC_OR_PARTITION : Errors.NONE;
+            }
+            FetchableTopicResponse tr = new FetchableTopicResponse().setTopic(ft.topic()).setTopicId(ft.topicId());
+            resp.responses().add(tr);
+            for (FetchPartition fp : ft.partitions()) {
+                PartitionData pd = new PartitionData().setPartitionIndex(fp.partition()).setHighWatermark(-1)
+                        .setLastStableOffset(-1).setLogStartOffset(-1).setRecords(MemoryRecords.EMPTY);
+                tr.partitions().add(pd);
+                Errors error = topicError;
+                PartitionLog log = null;
+                if (error == Errors.NONE) {
+                    Partitions.Resolved r = Partitions.resolve(logs, topic, fp.partition(), true);
+                    error = r.error();
+                    log = r.log();
+                }
+                if (error == Errors.NONE) {
+                    error = Partitions.checkEpoch(fp.currentLeaderEpoch(), log);
+                }
+                if (error == Errors.NONE) {
+                    long hw = log.highWatermark();
+                    pd.setHighWatermark(hw).setLastStableOffset(hw).setLogStartOffset(log.logStartOffset());
+                    long offset = fp.fetchOffset();
+                    if (offset < pd.logStartOffset() || offset > hw) {
+                        error = Errors.OFFSET_OUT_OF_RANGE;
+                    } else if (offset < hw && remaining > 0) {
+                        int limit = Math.min(fp.partitionMaxBytes(), remaining);
+                        if (limit > 0) {
+                            try {
+                                ByteBuffer bytes = log.read(offset, limit);
+                                int n = bytes.remaining();
+                                // the first partition with data gets at least one batch; later ones only what fits
+                                if (n > 0 && (!haveData || n <= limit)) {
+                                    pd.setRecords(MemoryRecords.readableRecords(bytes));
+                                    haveData = true;
+                                    remaining -= n;
+                                    result.bytes += n;
+                                }
+                            } catch (ConsensusException e) {
+                                error = KafkaErrors.of(e, KafkaErrors.Context.PARTITION);
+                            } catch (RuntimeException e) {
+                                LOG.warn("reading {}-{} at {} failed", log.topic(), log.partition(), offset, e);
+                                error = Errors.UNKNOWN_SERVER_ERROR;
+                            }
+                        }
+                    }
+                    if (error == Errors.NONE) {
+                        result.logs.add(log);
+                        result.waitOffsets.add(Math.max(offset, hw));
+                    }
+                }
+                if (error != Errors.NONE) {
+                    pd.setErrorCode(error.code()).setRecords(MemoryRecords.EMPTY);
+                    if (error != Errors.OFFSET_OUT_OF_RANGE || log == null) {
+                        pd.setHighWatermark(-1).setLastStableOffset(-1).setLogStartOffset(-1);
+                    }
+                    result.error = true;
+                }
+            }
+        }
+        return result;
+    }
+
+    /**
+     * A fetch waiting for data: woken by any partition's log growing, or by its deadline. A wake that belongs to
+     * an earlier round (a log that grew after the fetch was already re-evaluated) is ignored. The provider's wait
+     * stages are never cancelled (a provider may share one stage among many waiters).
+     */
+    private final class DelayedFetch {
+        final KafkaRequest req;
+        final EventExecutor loop;
+        final long deadlineNanos;
+        final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+        private ScheduledFuture<?> timer;
+        private int round;
+
+        DelayedFetch(KafkaRequest req, EventExecutor loop, long deadlineNanos) {
+            this.req = req;
+            this.loop = loop;
+            this.deadlineNanos = deadlineNanos;
+        }
+
+        /** Runs on the event loop. */
+        void await(Result current) {
+            int thisRound = ++round;
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                finish(current);
+                return;
+            }
+            timer = loop.schedule(() -> wake(thisRound, true), left, TimeUnit.NANOSECONDS);
+            for (int i = 0; i < current.logs.size(); i++) {
+                CompletionStage<Void> stage = current.logs.get(i).awaitBeyond(current.waitOffsets.get(i));
+                stage.whenComplete((v, t) -> {
+                    if (loop.inEventLoop()) {
+                        wake(thisRound, false);
+                    } else {
+                        loop.execute(() -> wake(thisRound, false));
+                    }
+                });
+                if (round != thisRound || outcome.isDone()) {
+                    return; // completed synchronously and already re-evaluated
+                }
+            }
+        }
+
+        private void wake(int forRound, boolean deadline) {
+            if (forRound != round || outcome.isDone()) {
+                return;
+            }
+            round++;
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
+            Result next = read(req);
+            FetchRequestData data = req.body();
+            if (deadline || next.done(data.minBytes())) {
+                finish(next);
+            } else {
+                await(next);
+            }
+        }
+
+        private void finish(Result result) {
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
+            outcome.complete(req.respond(result.response));
+        }
+    }
+
+}

@@ -1,0 +1,76 @@
+package io.chronik.protocol.kafka.internal.handler;
+
+import java.util.concurrent.CompletableFuture;
+
+import io.chronik.protocol.kafka.internal.codec.KafkaRequest;
+import io.chronik.protocol.kafka.internal.codec.Outcome;
+import io.netty.util.concurrent.EventExecutor;
+
+/** Routes a decoded request to its handler. Called on the connection's event loop; never blocks on the network. */
+public final class RequestDispatcher {
+    private final MetadataHandler metadata;
+    private final ProduceHandler produce;
+    private final FetchHandler fetch;
+    private final OffsetsHandler offsets;
+    private final TopicsHandler topics;
+    private final ConfigsHandler configs;
+    private final ClusterHandler cluster;
+
+    public RequestDispatcher(Broker broker) {
+        this.metadata = new MetadataHandler(broker);
+        this.produce = new ProduceHandler(broker);
+        this.fetch = new FetchHandler(broker);
+        this.offsets = new OffsetsHandler(broker);
+        this.topics = new TopicsHandler(broker);
+        this.configs = new ConfigsHandler(broker);
+        this.cluster = new ClusterHandler(broker);
+    }
+
+    /**
+     * Handles {@code req}; the future completes with the outcome (on any thread). {@code loop} is the connection's
+     * event loop, for timers.
+     */
+    public CompletableFuture<Outcome> handle(KafkaRequest req, EventExecutor loop) {
+        switch (req.apiKey()) {
+            case PRODUCE:
+                return produce.handle(req, loop);
+            case FETCH:
+                return fetch.handle(req, loop);
+            case LIST_OFFSETS:
+                return done(offsets.listOffsets(req));
+            case METADATA:
+                return done(metadata.handle(req));
+            case OFFSET_FOR_LEADER_EPOCH:
+                return done(offsets.offsetForLeaderEpoch(req));
+            case DELETE_RECORDS:
+                return offsets.deleteRecords(req);
+            case API_VERSIONS:
+                return done(cluster.apiVersions(req));
+            case DESCRIBE_CLUSTER:
+                return done(cluster.describeCluster(req));
+            case FIND_COORDINATOR:
+                return done(cluster.findCoordinator(req));
+            case INIT_PRODUCER_ID:
+                return cluster.initProducerId(req);
+            case CREATE_TOPICS:
+                return topics.createTopics(req);
+            case DELETE_TOPICS:
+                return topics.deleteTopics(req);
+            case CREATE_PARTITIONS:
+                return topics.createPartitions(req);
+            case DESCRIBE_CONFIGS:
+                return done(configs.describeConfigs(req));
+            case ALTER_CONFIGS:
+                return configs.alterConfigs(req);
+            case INCREMENTAL_ALTER_CONFIGS:
+                return configs.incrementalAlterConfigs(req);
+            default:
+                // the decoder only lets implemented APIs through
+                return done(Outcome.CLOSE);
+        }
+    }
+
+    private static CompletableFuture<Outcome> done(Outcome o) {
+        return CompletableFuture.completedFuture(o);
+    }
+}

@@ -1,0 +1,545 @@
+package io.chronik.protocol.kafka.internal;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.MutableRecordBatch;
+import org.apache.kafka.common.record.Record;
+import org.apache.kafka.common.record.RecordBatch;
+
+import io.chronik.api.consensus.BrokerInfo;
+import io.chronik.api.consensus.ClusterMetadata;
+import io.chronik.api.consensus.ConsensusException;
+import io.chronik.api.consensus.ConsensusException.Reason;
+import io.chronik.api.consensus.MetadataListener;
+import io.chronik.api.consensus.PartitionInfo;
+import io.chronik.api.consensus.PartitionLog;
+import io.chronik.api.consensus.PartitionLogs;
+import io.chronik.api.consensus.TopicInfo;
+
+/**
+ * TEST FIXTURE: a single-node, in-memory implementation of {@link ClusterMetadata} and {@link PartitionLogs} that
+ * follows the API contracts (asynchronous writes completed on a "commit" thread, offsets assigned by rewriting
+ * each batch's base offset, CRC and idempotence checks, high watermark, max-bytes reads, long-poll waits). It
+ * stands in for the Ratis consensus provider in this bundle's tests.
+ */
+final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoCloseable {
+    private static final Pattern LEGAL_NAME = Pattern.compile("[a-zA-Z0-9._-]+");
+
+    static final Map<String, String> DEFAULTS = Map.of("cleanup.policy", "delete", "retention.ms", "604800000",
+            "retention.bytes", "-1", "segment.bytes", "1073741824", "max.message.bytes", "1048588",
+            "min.insync.replicas", "1", "message.timestamp.type", "CreateTime", "compression.type", "producer");
+
+    private final int nodeId;
+    private volatile int port;
+    private final ExecutorService commit = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "in-memory-commit");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<String, Topic> topics = new ConcurrentHashMap<>();
+    private final Map<String, Log> logs = new ConcurrentHashMap<>();
+    private final AtomicLong producerIds = new AtomicLong(1000);
+    private final List<MetadataListener> listeners = new CopyOnWriteArrayList<>();
+
+    InMemoryCluster(int nodeId) {
+        this.nodeId = nodeId;
+    }
+
+    void setPort(int port) {
+        this.port = port;
+    }
+
+    Log logOf(String topic, int partition) {
+        return logs.get(topic + "-" + partition);
+    }
+
+    @Override
+    public void close() {
+        commit.shutdownNow();
+    }
+
+    // ---- metadata -------------------------------------------------------------------------------------------
+
+    record Broker(int nodeId, String host, int port, String rack) implements BrokerInfo {
+    }
+
+    record Partition(String topic, int partition, int leader, int leaderEpoch, List<Integer> replicas,
+            List<Integer> inSyncReplicas) implements PartitionInfo {
+    }
+
+    record Topic(String name, UUID id, List<PartitionInfo> partitions, Map<String, String> configs) implements TopicInfo {
+    }
+
+    @Override
+    public int localNodeId() {
+        return nodeId;
+    }
+
+    @Override
+    public String clusterId() {
+        return "in-memory-cluster";
+    }
+
+    @Override
+    public int controllerId() {
+        return nodeId;
+    }
+
+    @Override
+    public Collection<BrokerInfo> brokers() {
+        return List.of(new Broker(nodeId, "localhost", port, null));
+    }
+
+    @Override
+    public Collection<TopicInfo> topics() {
+        return List.copyOf(topics.values());
+    }
+
+    @Override
+    public Optional<TopicInfo> topic(String name) {
+        return Optional.ofNullable(topics.get(name));
+    }
+
+    private <T> CompletionStage<T> async(Callable<T> work) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        commit.execute(() -> {
+            try {
+                f.complete(work.call());
+                listeners.forEach(l -> l.metadataChanged(this));
+            } catch (ConsensusException e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return f;
+    }
+
+    private interface Callable<T> {
+        T call() throws ConsensusException;
+    }
+
+    @Override
+    public CompletionStage<TopicInfo> createTopic(String name, int partitions, int replicationFactor, Map<String, String> configs) {
+        return async(() -> {
+            synchronized (this) {
+                validateTopic(name, partitions, replicationFactor, configs);
+                Topic t = new Topic(name, UUID.randomUUID(), partitionInfos(name, 0, partitions), Map.copyOf(configs));
+                for (int p = 0; p < partitions; p++) {
+                    logs.put(name + "-" + p, new Log(name, p));
+                }
+                topics.put(name, t);
+                return t;
+            }
+        });
+    }
+
+    private List<PartitionInfo> partitionInfos(String name, int from, int to) {
+        List<PartitionInfo> list = new ArrayList<>();
+        for (int p = from; p < to; p++) {
+            list.add(new Partition(name, p, nodeId, 0, List.of(nodeId), List.of(nodeId)));
+        }
+        return list;
+    }
+
+    @Override
+    public void validateTopic(String name, int partitions, int replicationFactor, Map<String, String> configs)
+            throws ConsensusException {
+        if (name == null || name.isEmpty() || name.length() > 249 || name.equals(".") || name.equals("..")
+                || !LEGAL_NAME.matcher(name).matches()) {
+            throw new ConsensusException(Reason.INVALID_TOPIC, "illegal topic name '" + name + "'");
+        }
+        if (topics.containsKey(name)) {
+            throw new ConsensusException(Reason.TOPIC_EXISTS, "Topic '" + name + "' already exists.");
+        }
+        if (partitions <= 0) {
+            throw new ConsensusException(Reason.INVALID_PARTITIONS, "partitions must be positive");
+        }
+        if (replicationFactor <= 0 || replicationFactor > brokers().size()) {
+            throw new ConsensusException(Reason.INVALID_REPLICATION_FACTOR,
+                    "replication factor " + replicationFactor + " larger than the " + brokers().size() + " broker(s)");
+        }
+        validateConfigs(configs);
+    }
+
+    private static void validateConfigs(Map<String, String> configs) throws ConsensusException {
+        for (Map.Entry<String, String> e : configs.entrySet()) {
+            if (!DEFAULTS.containsKey(e.getKey()) || e.getValue() == null) {
+                throw new ConsensusException(Reason.INVALID_CONFIG, "unknown or null config " + e.getKey());
+            }
+            if (e.getKey().endsWith(".ms") || e.getKey().endsWith(".bytes")) {
+                try {
+                    Long.parseLong(e.getValue());
+                } catch (NumberFormatException x) {
+                    throw new ConsensusException(Reason.INVALID_CONFIG, "invalid value " + e.getValue() + " for " + e.getKey());
+                }
+            }
+        }
+    }
+
+    @Override
+    public Map<String, String> topicConfigDefaults() {
+        return DEFAULTS;
+    }
+
+    @Override
+    public CompletionStage<Long> allocateProducerId() {
+        return async(producerIds::incrementAndGet);
+    }
+
+    @Override
+    public CompletionStage<Void> deleteTopic(String name) {
+        return async(() -> {
+            synchronized (this) {
+                Topic t = topics.remove(name);
+                if (t == null) {
+                    throw new ConsensusException(Reason.UNKNOWN_TOPIC, name);
+                }
+                for (int p = 0; p < t.partitions().size(); p++) {
+                    Log log = logs.remove(name + "-" + p);
+                    log.closeLog();
+                }
+                return null;
+            }
+        });
+    }
+
+    @Override
+    public CompletionStage<TopicInfo> createPartitions(String topic, int totalPartitions) {
+        return async(() -> {
+            synchronized (this) {
+                Topic t = topics.get(topic);
+                if (t == null) {
+                    throw new ConsensusException(Reason.UNKNOWN_TOPIC, topic);
+                }
+                int current = t.partitions().size();
+                if (totalPartitions <= current) {
+                    throw new ConsensusException(Reason.INVALID_PARTITIONS, "cannot lower partitions");
+                }
+                List<PartitionInfo> all = new ArrayList<>(t.partitions());
+                all.addAll(partitionInfos(topic, current, totalPartitions));
+                for (int p = current; p < totalPartitions; p++) {
+                    logs.put(topic + "-" + p, new Log(topic, p));
+                }
+                Topic n = new Topic(topic, t.id(), List.copyOf(all), t.configs());
+                topics.put(topic, n);
+                return n;
+            }
+        });
+    }
+
+    @Override
+    public CompletionStage<TopicInfo> alterTopicConfigs(String topic, Map<String, String> set, Set<String> delete) {
+        return async(() -> {
+            synchronized (this) {
+                Topic t = topics.get(topic);
+                if (t == null) {
+                    throw new ConsensusException(Reason.UNKNOWN_TOPIC, topic);
+                }
+                validateConfigs(set);
+                Map<String, String> configs = new HashMap<>(t.configs());
+                configs.keySet().removeAll(delete);
+                configs.putAll(set);
+                Topic n = new Topic(topic, t.id(), t.partitions(), Map.copyOf(configs));
+                topics.put(topic, n);
+                return n;
+            }
+        });
+    }
+
+    @Override
+    public void addListener(MetadataListener listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public void removeListener(MetadataListener listener) {
+        listeners.remove(listener);
+    }
+
+    // ---- logs -----------------------------------------------------------------------------------------------
+
+    @Override
+    public Optional<PartitionLog> log(String topic, int partition) {
+        return Optional.ofNullable(logs.get(topic + "-" + partition));
+    }
+
+    private record StoredBatch(long baseOffset, long lastOffset, ByteBuffer bytes) {
+    }
+
+    private record ProducerState(short epoch, int lastSeq, int lastBaseSeq, long lastBaseOffset) {
+    }
+
+    private record AppendResultImpl(long baseOffset, long logAppendTime, long logStartOffset)
+            implements PartitionLog.AppendResult {
+    }
+
+    private record TimestampOffsetImpl(long timestamp, long offset, int leaderEpoch) implements PartitionLog.TimestampOffset {
+    }
+
+    private record EpochEnd(int leaderEpoch, long endOffset) implements PartitionLog.EpochEndOffset {
+    }
+
+    final class Log implements PartitionLog {
+        private final String topic;
+        private final int partition;
+        private final List<StoredBatch> batches = new ArrayList<>();
+        private final Map<Long, ProducerState> producers = new HashMap<>();
+        private final List<CompletableFuture<Void>> waiters = new ArrayList<>();
+        private volatile long highWatermark;
+        private volatile long logStartOffset;
+        private volatile boolean leader = true;
+        private volatile int epoch;
+        private volatile boolean closed;
+        /** Test hook: appends wait for this before committing. */
+        volatile CompletableFuture<Void> commitGate = CompletableFuture.completedFuture(null);
+
+        Log(String topic, int partition) {
+            this.topic = topic;
+            this.partition = partition;
+        }
+
+        void setLeader(boolean leader) {
+            this.leader = leader;
+        }
+
+        synchronized int waiterCount() {
+            waiters.removeIf(CompletableFuture::isDone);
+            return waiters.size();
+        }
+
+        void closeLog() {
+            List<CompletableFuture<Void>> w;
+            synchronized (this) {
+                closed = true;
+                w = new ArrayList<>(waiters);
+                waiters.clear();
+            }
+            w.forEach(f -> f.complete(null));
+        }
+
+        @Override
+        public String topic() {
+            return topic;
+        }
+
+        @Override
+        public int partition() {
+            return partition;
+        }
+
+        @Override
+        public boolean isLeader() {
+            return leader;
+        }
+
+        @Override
+        public int leaderEpoch() {
+            return epoch;
+        }
+
+        @Override
+        public CompletionStage<AppendResult> append(ByteBuffer input) {
+            CompletableFuture<AppendResult> f = new CompletableFuture<>();
+            // the bytes "travel to the quorum": copied before the stage completes, as a replicated log would
+            ByteBuffer copy = ByteBuffer.allocate(input.remaining());
+            copy.put(input.duplicate()).flip();
+            commitGate.thenRunAsync(() -> {
+                try {
+                    f.complete(commitAppend(copy));
+                } catch (ConsensusException e) {
+                    f.completeExceptionally(e);
+                } catch (RuntimeException e) {
+                    f.completeExceptionally(new ConsensusException(Reason.CORRUPT_RECORD, e.toString()));
+                }
+            }, commit);
+            return f;
+        }
+
+        private AppendResult commitAppend(ByteBuffer bytes) throws ConsensusException {
+            List<CompletableFuture<Void>> wake;
+            AppendResult result;
+            synchronized (this) {
+                if (!leader) {
+                    throw new ConsensusException(Reason.NOT_LEADER, "not the leader");
+                }
+                MemoryRecords records = MemoryRecords.readableRecords(bytes);
+                List<MutableRecordBatch> list = new ArrayList<>();
+                int total = 0;
+                for (MutableRecordBatch b : records.batches()) {
+                    if (b.magic() != RecordBatch.MAGIC_VALUE_V2) {
+                        throw new ConsensusException(Reason.CORRUPT_RECORD, "magic " + b.magic());
+                    }
+                    if (!b.isValid()) {
+                        throw new ConsensusException(Reason.CORRUPT_RECORD, "CRC mismatch");
+                    }
+                    list.add(b);
+                    total += b.sizeInBytes();
+                }
+                if (list.isEmpty() || total != bytes.remaining()) {
+                    throw new ConsensusException(Reason.CORRUPT_RECORD, "incomplete batch");
+                }
+                MutableRecordBatch first = list.get(0);
+                if (first.hasProducerId()) {
+                    ProducerState s = producers.get(first.producerId());
+                    if (s != null && s.epoch() == first.producerEpoch()) {
+                        if (first.baseSequence() == s.lastBaseSeq()) {
+                            return new AppendResultImpl(s.lastBaseOffset(), -1, logStartOffset); // duplicate
+                        }
+                        if (first.baseSequence() != s.lastSeq() + 1) {
+                            throw new ConsensusException(Reason.OUT_OF_ORDER_SEQUENCE,
+                                    "expected " + (s.lastSeq() + 1) + ", got " + first.baseSequence());
+                        }
+                    } else if (s != null && first.producerEpoch() < s.epoch()) {
+                        throw new ConsensusException(Reason.INVALID_PRODUCER_EPOCH, "old epoch");
+                    } else if (first.baseSequence() != 0) {
+                        throw new ConsensusException(Reason.OUT_OF_ORDER_SEQUENCE, "new producer must start at 0");
+                    }
+                }
+                long base = highWatermark;
+                long next = base;
+                for (MutableRecordBatch b : list) {
+                    b.setLastOffset(next + (b.lastOffset() - b.baseOffset()));
+                    b.setPartitionLeaderEpoch(epoch);
+                    long last = b.lastOffset();
+                    ByteBuffer stored = ByteBuffer.allocate(b.sizeInBytes());
+                    b.writeTo(stored);
+                    stored.flip();
+                    batches.add(new StoredBatch(next, last, stored));
+                    next = last + 1;
+                }
+                if (first.hasProducerId()) {
+                    MutableRecordBatch last = list.get(list.size() - 1);
+                    producers.put(first.producerId(), new ProducerState(first.producerEpoch(), last.lastSequence(),
+                            first.baseSequence(), base));
+                }
+                highWatermark = next;
+                result = new AppendResultImpl(base, -1, logStartOffset);
+                wake = new ArrayList<>();
+                for (Iterator<CompletableFuture<Void>> it = waiters.iterator(); it.hasNext(); ) {
+                    wake.add(it.next());
+                    it.remove();
+                }
+            }
+            wake.forEach(w -> w.complete(null));
+            return result;
+        }
+
+        @Override
+        public synchronized ByteBuffer read(long offset, int maxBytes) throws ConsensusException {
+            if (offset < logStartOffset || offset > highWatermark) {
+                throw new ConsensusException(Reason.OFFSET_OUT_OF_RANGE, "offset " + offset + " outside ["
+                        + logStartOffset + ", " + highWatermark + "]");
+            }
+            List<ByteBuffer> out = new ArrayList<>();
+            int size = 0;
+            for (StoredBatch b : batches) {
+                if (b.lastOffset() < offset) {
+                    continue;
+                }
+                int n = b.bytes().remaining();
+                if (!out.isEmpty() && size + n > maxBytes) {
+                    break;
+                }
+                out.add(b.bytes().duplicate());
+                size += n;
+                if (size >= maxBytes) {
+                    break;
+                }
+            }
+            ByteBuffer result = ByteBuffer.allocate(size);
+            out.forEach(result::put);
+            return result.flip();
+        }
+
+        @Override
+        public CompletionStage<Void> readBarrier() {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public synchronized CompletionStage<Void> awaitBeyond(long offset) {
+            if (highWatermark > offset || closed) {
+                return CompletableFuture.completedFuture(null);
+            }
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            waiters.add(f);
+            return f;
+        }
+
+        @Override
+        public long highWatermark() {
+            return highWatermark;
+        }
+
+        @Override
+        public long logStartOffset() {
+            return logStartOffset;
+        }
+
+        @Override
+        public synchronized TimestampOffset offsetForTimestamp(long timestamp) throws ConsensusException {
+            if (timestamp == -1L) {
+                return new TimestampOffsetImpl(-1, highWatermark, epoch);
+            }
+            if (timestamp == -2L) {
+                return new TimestampOffsetImpl(-1, logStartOffset, epoch);
+            }
+            TimestampOffsetImpl best = null;
+            for (StoredBatch b : batches) {
+                for (MutableRecordBatch batch : MemoryRecords.readableRecords(b.bytes().duplicate()).batches()) {
+                    for (Record r : batch) {
+                        if (r.offset() < logStartOffset) {
+                            continue;
+                        }
+                        if (timestamp == -3L) {
+                            if (best == null || r.timestamp() > best.timestamp()) {
+                                best = new TimestampOffsetImpl(r.timestamp(), r.offset(), batch.partitionLeaderEpoch());
+                            }
+                        } else if (r.timestamp() >= timestamp) {
+                            return new TimestampOffsetImpl(r.timestamp(), r.offset(), batch.partitionLeaderEpoch());
+                        }
+                    }
+                }
+            }
+            return best;
+        }
+
+        @Override
+        public EpochEndOffset endOffsetForLeaderEpoch(int leaderEpoch) {
+            return leaderEpoch < 0 ? null : new EpochEnd(epoch, highWatermark);
+        }
+
+        @Override
+        public CompletionStage<Long> deleteRecordsBefore(long offset) {
+            return async(() -> {
+                synchronized (this) {
+                    if (offset > highWatermark) {
+                        throw new ConsensusException(Reason.OFFSET_OUT_OF_RANGE, "beyond the high watermark");
+                    }
+                    if (offset > logStartOffset) {
+                        logStartOffset = offset;
+                        batches.removeIf(b -> b.lastOffset() < offset);
+                    }
+                    return logStartOffset;
+                }
+            });
+        }
+    }
+}
