@@ -39,8 +39,9 @@ public interface PartitionLog {
 
     /**
      * Appends the record batches in {@code batches} (one or more complete v2 batches, as produced by the
-     * client). The provider assigns offsets; the bytes are otherwise stored as given. The buffer must not be
-     * modified until the stage completes.
+     * client). The provider assigns offsets; the bytes are otherwise stored as given. The buffer may be a slice of
+     * a pooled network buffer: it stays valid and unmodified until the stage completes and is reused afterwards,
+     * so the provider copies whatever it keeps.
      */
     CompletionStage<AppendResult> append(ByteBuffer batches);
 
@@ -48,6 +49,9 @@ public interface PartitionLog {
      * Reads whole record batches starting at the batch containing {@code offset}, up to about
      * {@code maxBytes} (at least one batch is returned if any exists, as Kafka does), never past the high
      * watermark.
+     *
+     * <p>The returned buffer belongs to the caller and stays readable until it is dropped (it may be written to a
+     * socket later, without a copy); it is never a view that the provider unmaps or reuses.
      *
      * @throws ConsensusException with {@link ConsensusException.Reason#OFFSET_OUT_OF_RANGE} if {@code offset}
      *                            is below the log start offset or above the high watermark
@@ -63,7 +67,9 @@ public interface PartitionLog {
 
     /**
      * Completes when the high watermark exceeds {@code offset}, or the log is closed. Used for Fetch long
-     * polling; the caller applies its own time limit.
+     * polling; the caller applies its own time limit. Each call returns its own stage; a caller that gives up
+     * cancels it ({@code toCompletableFuture().cancel(false)}) and the provider then forgets the waiter, so idle
+     * partitions do not accumulate waiters.
      */
     CompletionStage<Void> awaitBeyond(long offset);
 
