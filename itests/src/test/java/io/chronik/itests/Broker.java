@@ -69,6 +69,8 @@ final class Broker implements AutoCloseable {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        // fail a test in seconds, not minutes per record, when metadata never arrives
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "20000");
         return p;
     }
 

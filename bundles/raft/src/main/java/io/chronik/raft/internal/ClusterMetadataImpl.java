@@ -1,0 +1,275 @@
+package io.chronik.raft.internal;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Pattern;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.chronik.api.consensus.BrokerInfo;
+import io.chronik.api.consensus.ClusterMetadata;
+import io.chronik.api.consensus.ConsensusException;
+import io.chronik.api.consensus.ConsensusException.Reason;
+import io.chronik.api.consensus.MetadataListener;
+import io.chronik.api.consensus.PartitionInfo;
+import io.chronik.api.consensus.TopicInfo;
+import io.chronik.log.LogConfig;
+
+/** {@link ClusterMetadata} on the metadata group. */
+final class ClusterMetadataImpl implements ClusterMetadata {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterMetadataImpl.class);
+    private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+    /** Producer ids reserved per metadata round trip. */
+    static final int PRODUCER_ID_BLOCK = 1000;
+
+    private final ChronikNode node;
+    private final List<MetadataListener> listeners = new CopyOnWriteArrayList<>();
+
+    private final Object pidLock = new Object();
+    private long nextPid;
+    private long pidLimit;
+    private CompletableFuture<Void> pidRefill;
+
+    ClusterMetadataImpl(ChronikNode node) {
+        this.node = node;
+    }
+
+    private MetadataState state() {
+        return node.metadataState();
+    }
+
+    @Override
+    public int localNodeId() {
+        return node.settings().nodeId();
+    }
+
+    @Override
+    public String clusterId() {
+        String id = state().clusterId;
+        return id == null ? "" : id;
+    }
+
+    @Override
+    public int controllerId() {
+        return node.metadataLeader();
+    }
+
+    @Override
+    public Collection<BrokerInfo> brokers() {
+        return List.copyOf(state().brokers.values());
+    }
+
+    @Override
+    public Collection<TopicInfo> topics() {
+        MetadataState s = state();
+        List<TopicInfo> result = new ArrayList<>(s.topics.size());
+        for (MetadataState.Topic t : s.topics.values()) {
+            result.add(toInfo(s, t));
+        }
+        return result;
+    }
+
+    @Override
+    public Optional<TopicInfo> topic(String name) {
+        MetadataState s = state();
+        MetadataState.Topic t = s.topics.get(name);
+        return t == null ? Optional.empty() : Optional.of(toInfo(s, t));
+    }
+
+    private TopicInfo toInfo(MetadataState s, MetadataState.Topic t) {
+        List<PartitionInfo> partitions = new ArrayList<>(t.groups().size());
+        for (int p = 0; p < t.groups().size(); p++) {
+            int groupNo = t.groups().get(p);
+            MetadataState.Group g = s.groups.get(groupNo);
+            List<Integer> replicas = g == null ? List.of() : g.replicas();
+            DataGroup local = node.dataGroup(groupNo);
+            int leader;
+            int epoch;
+            List<Integer> isr;
+            if (local != null && local.division() != null) {
+                leader = local.leaderNodeId();
+                epoch = local.term();
+                isr = local.inSyncReplicas(replicas);
+            } else {
+                // not hosted here: the leader the group last reported through the metadata group
+                MetadataState.Leader reported = s.leaders.get(groupNo);
+                leader = reported != null ? reported.nodeId() : -1;
+                epoch = reported != null ? (int) reported.term() : 0;
+                isr = replicas;
+            }
+            partitions.add(new Infos.Partition(t.name(), p, leader, epoch, replicas, isr));
+        }
+        return new Infos.Topic(t.name(), t.id(), partitions, t.configs());
+    }
+
+    @Override
+    public void validateTopic(String name, int partitions, int replicationFactor, Map<String, String> configs)
+            throws ConsensusException {
+        validateName(name);
+        if (state().topics.containsKey(name)) {
+            throw new ConsensusException(Reason.TOPIC_EXISTS, "topic '" + name + "' already exists");
+        }
+        int p = partitions == -1 ? node.settings().defaultPartitions() : partitions;
+        if (p < 1) {
+            throw new ConsensusException(Reason.INVALID_PARTITIONS, "partitions must be at least 1, got " + partitions);
+        }
+        int rf = replicationFactor == -1 ? node.settings().defaultReplicationFactor() : replicationFactor;
+        int brokers = state().brokers.size();
+        if (rf < 1 || rf > brokers) {
+            throw new ConsensusException(Reason.INVALID_REPLICATION_FACTOR, "replication factor " + replicationFactor
+                    + " is invalid with " + brokers + " broker(s)");
+        }
+        validateConfigs(configs);
+    }
+
+    static void validateName(String name) throws ConsensusException {
+        if (name == null || !LEGAL_TOPIC.matcher(name).matches() || name.equals(".") || name.equals("..")) {
+            throw new ConsensusException(Reason.INVALID_TOPIC, "illegal topic name '" + name
+                    + "': 1 to 249 characters of [a-zA-Z0-9._-], not '.' or '..'");
+        }
+    }
+
+    static void validateConfigs(Map<String, String> configs) throws ConsensusException {
+        if (configs == null || configs.isEmpty()) {
+            return;
+        }
+        Set<String> known = LogConfig.names();
+        for (String k : configs.keySet()) {
+            if (!known.contains(k)) {
+                throw new ConsensusException(Reason.INVALID_CONFIG, "unknown topic config '" + k + "'");
+            }
+        }
+        try {
+            LogConfig.of(configs);
+        } catch (IllegalArgumentException e) {
+            throw new ConsensusException(Reason.INVALID_CONFIG, String.valueOf(e.getMessage()), -1, e);
+        }
+    }
+
+    @Override
+    public Map<String, String> topicConfigDefaults() {
+        return new TreeMap<>(LogConfig.defaults());
+    }
+
+    @Override
+    public CompletionStage<TopicInfo> createTopic(String name, int partitions, int replicationFactor, Map<String, String> configs) {
+        Map<String, String> c = configs == null ? Map.of() : configs;
+        try {
+            validateTopic(name, partitions, replicationFactor, c);
+        } catch (ConsensusException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        int p = partitions == -1 ? node.settings().defaultPartitions() : partitions;
+        int rf = replicationFactor == -1 ? node.settings().defaultReplicationFactor() : replicationFactor;
+        MetaCommand cmd = new MetaCommand.CreateTopic(name, UUID.randomUUID(), p, rf, new TreeMap<>(c),
+                node.settings().divisionBudget());
+        return node.submitMetadata(cmd, true).thenCompose(r -> node.awaitLeaders(name)).thenApply(v -> topicOrFail(name));
+    }
+
+    private TopicInfo topicOrFail(String name) {
+        return topic(name).orElseThrow(() -> new CompletionException(
+                new ConsensusException(Reason.UNKNOWN_TOPIC, "topic '" + name + "' disappeared")));
+    }
+
+    @Override
+    public CompletionStage<Long> allocateProducerId() {
+        synchronized (pidLock) {
+            if (nextPid < pidLimit) {
+                return CompletableFuture.completedFuture(nextPid++);
+            }
+            CompletableFuture<Void> refill = pidRefill;
+            if (refill == null) {
+                CompletableFuture<Void> f = node.submitMetadata(
+                        new MetaCommand.AllocateProducerIds(localNodeId(), PRODUCER_ID_BLOCK), false).thenAccept(r -> {
+                            synchronized (pidLock) {
+                                nextPid = r.value();
+                                pidLimit = r.value() + PRODUCER_ID_BLOCK;
+                            }
+                        });
+                pidRefill = f;
+                f.whenComplete((v, e) -> {
+                    synchronized (pidLock) {
+                        if (pidRefill == f) {
+                            pidRefill = null;
+                        }
+                    }
+                });
+                refill = f;
+            }
+            return refill.thenCompose(v -> allocateProducerId());
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> deleteTopic(String name) {
+        if (!state().topics.containsKey(name)) {
+            return CompletableFuture.failedFuture(new ConsensusException(Reason.UNKNOWN_TOPIC, "topic '" + name + "' does not exist"));
+        }
+        return node.submitMetadata(new MetaCommand.DeleteTopic(name), true).thenApply(r -> null);
+    }
+
+    @Override
+    public CompletionStage<TopicInfo> createPartitions(String topic, int totalPartitions) {
+        return node.submitMetadata(new MetaCommand.CreatePartitions(topic, totalPartitions, node.settings().divisionBudget()), true)
+                .thenCompose(r -> node.awaitLeaders(topic)).thenApply(v -> topicOrFail(topic));
+    }
+
+    @Override
+    public CompletionStage<TopicInfo> alterTopicConfigs(String topic, Map<String, String> set, Set<String> delete) {
+        Map<String, String> s = set == null ? Map.of() : set;
+        Set<String> d = delete == null ? Set.of() : delete;
+        try {
+            MetadataState.Topic t = state().topics.get(topic);
+            if (t == null) {
+                throw new ConsensusException(Reason.UNKNOWN_TOPIC, "topic '" + topic + "' does not exist");
+            }
+            validateConfigs(s);
+            Set<String> known = LogConfig.names();
+            for (String k : d) {
+                if (!known.contains(k)) {
+                    throw new ConsensusException(Reason.INVALID_CONFIG, "unknown topic config '" + k + "'");
+                }
+            }
+            Map<String, String> merged = new TreeMap<>(t.configs());
+            merged.keySet().removeAll(d);
+            merged.putAll(s);
+            validateConfigs(merged);
+        } catch (ConsensusException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return node.submitMetadata(new MetaCommand.AlterConfigs(topic, new TreeMap<>(s), new HashSet<>(d)), false)
+                .thenApply(r -> topicOrFail(topic));
+    }
+
+    @Override
+    public void addListener(MetadataListener listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public void removeListener(MetadataListener listener) {
+        listeners.remove(listener);
+    }
+
+    void fireChanged() {
+        for (MetadataListener l : listeners) {
+            try {
+                l.metadataChanged(this);
+            } catch (RuntimeException e) {
+                LOG.warn("metadata listener {} failed", l, e);
+            }
+        }
+    }
+}

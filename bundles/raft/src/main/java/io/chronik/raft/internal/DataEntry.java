@@ -1,0 +1,121 @@
+package io.chronik.raft.internal;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+
+/**
+ * The encoding of a data group's Raft entry: one or more operations (produce appends, DeleteRecords) for
+ * partitions of the group.
+ *
+ * <pre>
+ * entry   := headerLength:int header payload*
+ * header  := count:int op*
+ * op      := type:byte origin:long id:long topicId:uuid topic:utf partition:int value:long payloadLength:int
+ * </pre>
+ * The header comes first and the payloads (record batches, as produced) follow it. The entry is one array (the
+ * payloads are copied once, see {@link #encode}); on apply each payload is a read-only slice of the entry, not a
+ * copy, whether the entry comes from the leader's log cache, the network or the disk.
+ */
+final class DataEntry {
+    static final byte APPEND = 1;
+    static final byte DELETE_RECORDS = 2;
+
+    /** Bytes of header per operation besides the topic name. */
+    static final int OP_HEADER_BYTES = 1 + 8 + 8 + 16 + 2 + 4 + 8 + 4;
+
+    /**
+     * One operation.
+     *
+     * @param origin  random id of the node run that submitted it (results are delivered only there)
+     * @param id      the submitter's request id
+     * @param value   APPEND: the leader's append time (ms); DELETE_RECORDS: the new log start offset
+     * @param payload APPEND: the record batches; otherwise empty
+     */
+    record Op(byte type, long origin, long id, UUID topicId, String topic, int partition, long value, ByteString payload) {
+        ByteBuffer payloadBuffer() {
+            return payload.asReadOnlyByteBuffer();
+        }
+    }
+
+    private DataEntry() {
+    }
+
+    static ByteString encode(List<Op> ops) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 + ops.size() * (OP_HEADER_BYTES + 24));
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(0); // header length, patched below
+            out.writeInt(ops.size());
+            for (Op op : ops) {
+                out.writeByte(op.type());
+                out.writeLong(op.origin());
+                out.writeLong(op.id());
+                out.writeLong(op.topicId().getMostSignificantBits());
+                out.writeLong(op.topicId().getLeastSignificantBits());
+                out.writeUTF(op.topic());
+                out.writeInt(op.partition());
+                out.writeLong(op.value());
+                out.writeInt(op.payload().size());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        byte[] header = bytes.toByteArray();
+        ByteBuffer.wrap(header).putInt(0, header.length - 4);
+        // One copy of the payloads into the entry, which Ratis keeps in its log cache (and may send to a lagging
+        // follower) after the producer's buffer has been handed back to the protocol layer for reuse.
+        long total = header.length;
+        for (Op op : ops) {
+            total += op.payload().size();
+        }
+        byte[] entry = new byte[Math.toIntExact(total)];
+        System.arraycopy(header, 0, entry, 0, header.length);
+        int position = header.length;
+        for (Op op : ops) {
+            op.payload().copyTo(entry, position);
+            position += op.payload().size();
+        }
+        return UnsafeByteOperations.unsafeWrap(entry);
+    }
+
+    static List<Op> decode(ByteString entry) throws IOException {
+        if (entry.size() < 8) {
+            throw new IOException("data entry too short: " + entry.size() + " bytes");
+        }
+        int headerLength = ((entry.byteAt(0) & 0xff) << 24) | ((entry.byteAt(1) & 0xff) << 16)
+                | ((entry.byteAt(2) & 0xff) << 8) | (entry.byteAt(3) & 0xff);
+        if (headerLength < 4 || 4L + headerLength > entry.size()) {
+            throw new IOException("bad data entry header length " + headerLength);
+        }
+        DataInputStream in = new DataInputStream(entry.substring(4, 4 + headerLength).newInput());
+        int count = in.readInt();
+        List<Op> ops = new ArrayList<>(count);
+        int position = 4 + headerLength;
+        for (int i = 0; i < count; i++) {
+            byte type = in.readByte();
+            long origin = in.readLong();
+            long id = in.readLong();
+            UUID topicId = new UUID(in.readLong(), in.readLong());
+            String topic = in.readUTF();
+            int partition = in.readInt();
+            long value = in.readLong();
+            int length = in.readInt();
+            if (length < 0 || (long) position + length > entry.size()) {
+                throw new IOException("bad payload length " + length + " in data entry");
+            }
+            ByteString payload = length == 0 ? ByteString.EMPTY : entry.substring(position, position + length);
+            position += length;
+            ops.add(new Op(type, origin, id, topicId, topic, partition, value, payload));
+        }
+        return ops;
+    }
+}

@@ -1,0 +1,198 @@
+package io.chronik.raft.internal;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.chronik.api.consensus.ConsensusException;
+import io.chronik.api.consensus.ConsensusException.Reason;
+
+/**
+ * The state machine of a data group: applies produce appends and DeleteRecords to the partition logs of the group.
+ *
+ * <p><b>Snapshots are checkpoints.</b> The partition logs are the state; {@link #takeSnapshot} checkpoints every
+ * partition log of the group at the last applied index (fsync + checkpoint file) and then records an (empty)
+ * snapshot marker {@code snapshot.<term>_<index>} so that Ratis may purge its log up to that index. On start,
+ * {@link #initialize} opens the group's partition logs (each recovers to its own last checkpoint) and resumes at the
+ * marker's index; entries after it are replayed from the Raft log, but never re-applied to a partition whose
+ * checkpoint is already past them (a crash between two partitions' checkpoints).
+ */
+final class DataStateMachine extends BaseStateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(DataStateMachine.class);
+
+    private final DataGroup group;
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+
+    /** Operations applied to a partition log, and skipped because the log's checkpoint already had them. */
+    final java.util.concurrent.atomic.AtomicLong appliedOps = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong skippedOps = new java.util.concurrent.atomic.AtomicLong();
+
+    DataStateMachine(DataGroup group) {
+        this.group = group;
+        group.machine(this);
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        storage.init(raftStorage);
+        load();
+    }
+
+    /**
+     * Called after Ratis installed a snapshot from the leader. A data group's snapshot is only a marker (the data
+     * are the local partition logs), so a replica that needed one lacks data: refuse rather than diverge.
+     * Transferring segments to such a replica (a new or wiped node) is not implemented yet.
+     */
+    @Override
+    public void reinitialize() throws IOException {
+        load();
+        SingleFileSnapshotInfo snapshot = storage.getLatestSnapshot();
+        for (PartitionReplica r : group.replicas()) {
+            if (snapshot != null && r.checkpointIndex < snapshot.getIndex()) {
+                throw new IOException("data group " + group.groupNo() + ": a snapshot up to " + snapshot.getTermIndex()
+                        + " was installed but partition " + r.key() + " only has data up to index " + r.checkpointIndex
+                        + "; copying partition data to a lagging replica is not supported yet");
+            }
+        }
+    }
+
+    private void load() throws IOException {
+        group.openReplicas();
+        SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
+        long minCheckpoint = Long.MAX_VALUE;
+        for (PartitionReplica r : group.replicas()) {
+            minCheckpoint = Math.min(minCheckpoint, r.checkpointIndex);
+        }
+        if (snapshot != null) {
+            setLastAppliedTermIndex(snapshot.getTermIndex());
+            if (minCheckpoint != Long.MAX_VALUE && minCheckpoint < snapshot.getIndex()) {
+                LOG.error("data group {}: a partition log's checkpoint ({}) is behind the group snapshot {}; entries "
+                        + "in between are no longer in the Raft log", group.groupNo(), minCheckpoint, snapshot.getTermIndex());
+            }
+        }
+        LOG.info("data group {}: {} partition(s), resuming after {} (partition checkpoints from {})", group.groupNo(),
+                group.replicas().size(), snapshot == null ? "the start of the log" : snapshot.getTermIndex(),
+                minCheckpoint == Long.MAX_VALUE ? "-" : minCheckpoint);
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    @Override
+    public SingleFileSnapshotInfo getLatestSnapshot() {
+        return storage.getLatestSnapshot();
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        long index = entry.getIndex();
+        int epoch = (int) entry.getTerm();
+        List<DataEntry.Op> ops;
+        try {
+            ops = DataEntry.decode(entry.getStateMachineLogEntry().getLogData());
+        } catch (IOException | RuntimeException e) {
+            LOG.error("data group {}: undecodable entry {} skipped", group.groupNo(), index, e);
+            updateLastAppliedTermIndex(entry.getTerm(), index);
+            return CompletableFuture.completedFuture(Message.EMPTY);
+        }
+        long origin = group.node().origin();
+        for (DataEntry.Op op : ops) {
+            Object outcome = apply(op, index, epoch);
+            if (op.origin() == origin) {
+                group.appender().complete(op.id(), outcome);
+            }
+        }
+        updateLastAppliedTermIndex(entry.getTerm(), index);
+        return CompletableFuture.completedFuture(Message.EMPTY);
+    }
+
+    private Object apply(DataEntry.Op op, long index, int epoch) {
+        PartitionReplica r;
+        try {
+            r = group.replicaForApply(op.topicId(), op.topic(), op.partition());
+        } catch (ConsensusException e) {
+            return e;
+        }
+        if (r == null) {
+            return new ConsensusException(Reason.UNKNOWN_TOPIC, "topic " + op.topic() + " was deleted");
+        }
+        if (index <= r.checkpointIndex) {
+            skippedOps.incrementAndGet();
+            return null; // already in the log (replay after restart)
+        }
+        appliedOps.incrementAndGet();
+        try {
+            switch (op.type()) {
+                case DataEntry.APPEND:
+                    return r.applyAppend(op.payloadBuffer(), epoch, op.value());
+                case DataEntry.DELETE_RECORDS:
+                    return r.applyDeleteRecords(op.value());
+                default:
+                    return new ConsensusException(Reason.INVALID_REQUEST, "unknown operation " + op.type());
+            }
+        } catch (ConsensusException e) {
+            return e;
+        } catch (RuntimeException e) {
+            LOG.error("applying entry {} to {} failed", index, r.key(), e);
+            return new ConsensusException(Reason.STORAGE, String.valueOf(e.getMessage()), -1, e);
+        }
+    }
+
+    @Override
+    public long takeSnapshot() throws IOException {
+        TermIndex last = getLastAppliedTermIndex();
+        if (last == null || last.getIndex() < 0) {
+            return -1;
+        }
+        for (PartitionReplica r : group.replicas()) {
+            r.checkpoint(last.getIndex(), last.getTerm());
+        }
+        File marker = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+        if (!marker.exists()) {
+            Files.createFile(marker.toPath());
+        }
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(marker.toPath(), null), last));
+        LOG.debug("data group {}: checkpoint at {}", group.groupNo(), last);
+        return last.getIndex();
+    }
+
+    /** ReadIndex reads: the barrier itself is the read (Ratis calls this once the replica caught up). */
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        return CompletableFuture.completedFuture(Message.EMPTY);
+    }
+
+    @Override
+    public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+        group.node().dataLeaderChanged(group, newLeaderId);
+    }
+
+    @Override
+    public void close() throws IOException {
+        super.close();
+        group.closed();
+    }
+}

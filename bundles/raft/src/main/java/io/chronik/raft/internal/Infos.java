@@ -1,0 +1,29 @@
+package io.chronik.raft.internal;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import io.chronik.api.consensus.PartitionInfo;
+import io.chronik.api.consensus.TopicInfo;
+
+/** Immutable snapshots handed to consumers of the API. */
+final class Infos {
+    private Infos() {
+    }
+
+    record Topic(String name, UUID id, List<PartitionInfo> partitions, Map<String, String> configs) implements TopicInfo {
+        Topic {
+            partitions = List.copyOf(partitions);
+            configs = Map.copyOf(configs);
+        }
+    }
+
+    record Partition(String topic, int partition, int leader, int leaderEpoch, List<Integer> replicas,
+            List<Integer> inSyncReplicas) implements PartitionInfo {
+        Partition {
+            replicas = List.copyOf(replicas);
+            inSyncReplicas = List.copyOf(inSyncReplicas);
+        }
+    }
+}

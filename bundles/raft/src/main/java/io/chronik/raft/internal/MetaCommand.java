@@ -1,0 +1,280 @@
+package io.chronik.raft.internal;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+
+import io.chronik.api.consensus.ConsensusException.Reason;
+
+/**
+ * The commands of the metadata group. Each is encoded into one Raft entry and applied by {@link #apply} on every
+ * node: a pure function of the previous state and the command, so all replicas reach the same state.
+ */
+sealed interface MetaCommand {
+
+    byte REGISTER_BROKER = 1;
+    byte CREATE_TOPIC = 2;
+    byte DELETE_TOPIC = 3;
+    byte CREATE_PARTITIONS = 4;
+    byte ALTER_CONFIGS = 5;
+    byte ALLOCATE_PRODUCER_IDS = 6;
+    byte GROUP_LEADER = 7;
+
+    /** The outcome of applying a command: the reason of a failure (null if it succeeded) and a value. */
+    record Result(Reason error, String message, long value) {
+        static Result ok(long value) {
+            return new Result(null, null, value);
+        }
+
+        static Result fail(Reason reason, String message) {
+            return new Result(reason, message, 0);
+        }
+
+        byte[] encode() {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(32);
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                out.writeByte(error == null ? 0 : error.ordinal() + 1);
+                Codec.writeNullableString(out, message);
+                out.writeLong(value);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return bytes.toByteArray();
+        }
+
+        static Result decode(DataInput in) throws IOException {
+            int code = in.readUnsignedByte();
+            String message = Codec.readNullableString(in);
+            long value = in.readLong();
+            return new Result(code == 0 ? null : Reason.values()[code - 1], message, value);
+        }
+    }
+
+    /** The new state and the result. */
+    record Applied(MetadataState state, Result result) {
+    }
+
+    void write(DataOutput out) throws IOException;
+
+    Applied apply(MetadataState s);
+
+    default byte[] encode() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            write(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    static MetaCommand decode(byte[] data) throws IOException {
+        DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data));
+        byte op = in.readByte();
+        switch (op) {
+            case REGISTER_BROKER:
+                return new RegisterBroker(in.readInt(), in.readUTF(), in.readInt(), Codec.readNullableString(in), in.readUTF(),
+                        in.readInt(), in.readUTF());
+            case CREATE_TOPIC:
+                return new CreateTopic(in.readUTF(), new UUID(in.readLong(), in.readLong()), in.readInt(), in.readInt(),
+                        Codec.readMap(in), in.readInt());
+            case DELETE_TOPIC:
+                return new DeleteTopic(in.readUTF());
+            case CREATE_PARTITIONS:
+                return new CreatePartitions(in.readUTF(), in.readInt(), in.readInt());
+            case ALTER_CONFIGS:
+                return new AlterConfigs(in.readUTF(), Codec.readMap(in), Codec.readSet(in));
+            case ALLOCATE_PRODUCER_IDS:
+                return new AllocateProducerIds(in.readInt(), in.readInt());
+            case GROUP_LEADER:
+                return new GroupLeader(in.readInt(), in.readInt(), in.readLong());
+            default:
+                throw new IOException("unknown metadata command " + op);
+        }
+    }
+
+    /** Registers (or re-registers) a broker; the first registration also fixes the cluster id. */
+    record RegisterBroker(int nodeId, String host, int port, String rack, String raftHost, int raftPort,
+            String candidateClusterId) implements MetaCommand {
+        @Override
+        public void write(DataOutput out) throws IOException {
+            out.writeByte(REGISTER_BROKER);
+            out.writeInt(nodeId);
+            out.writeUTF(host);
+            out.writeInt(port);
+            Codec.writeNullableString(out, rack);
+            out.writeUTF(raftHost);
+            out.writeInt(raftPort);
+            out.writeUTF(candidateClusterId);
+        }
+
+        @Override
+        public Applied apply(MetadataState s) {
+            MetadataState.Builder b = s.toBuilder();
+            if (b.clusterId == null) {
+                b.clusterId = candidateClusterId;
+            }
+            b.brokers.put(nodeId, new MetadataState.Broker(nodeId, host, port, rack, raftHost, raftPort));
+            return new Applied(b.build(), Result.ok(0));
+        }
+    }
+
+    record CreateTopic(String name, UUID id, int partitions, int replicationFactor, Map<String, String> configs,
+            int divisionBudget) implements MetaCommand {
+        @Override
+        public void write(DataOutput out) throws IOException {
+            out.writeByte(CREATE_TOPIC);
+            out.writeUTF(name);
+            out.writeLong(id.getMostSignificantBits());
+            out.writeLong(id.getLeastSignificantBits());
+            out.writeInt(partitions);
+            out.writeInt(replicationFactor);
+            Codec.writeMap(out, configs);
+            out.writeInt(divisionBudget);
+        }
+
+        @Override
+        public Applied apply(MetadataState s) {
+            if (s.topics.containsKey(name)) {
+                return new Applied(s, Result.fail(Reason.TOPIC_EXISTS, "topic '" + name + "' already exists"));
+            }
+            if (partitions < 1) {
+                return new Applied(s, Result.fail(Reason.INVALID_PARTITIONS, "partitions must be >= 1"));
+            }
+            if (replicationFactor < 1 || replicationFactor > s.brokers.size()) {
+                return new Applied(s, Result.fail(Reason.INVALID_REPLICATION_FACTOR, "replication factor "
+                        + replicationFactor + " with " + s.brokers.size() + " registered brokers"));
+            }
+            MetadataState.Builder b = s.toBuilder();
+            List<Integer> groups = b.place(partitions, replicationFactor, divisionBudget);
+            b.topics.put(name, new MetadataState.Topic(name, id, configs, groups));
+            return new Applied(b.build(), Result.ok(0));
+        }
+    }
+
+    record DeleteTopic(String name) implements MetaCommand {
+        @Override
+        public void write(DataOutput out) throws IOException {
+            out.writeByte(DELETE_TOPIC);
+            out.writeUTF(name);
+        }
+
+        @Override
+        public Applied apply(MetadataState s) {
+            MetadataState.Topic t = s.topics.get(name);
+            if (t == null) {
+                return new Applied(s, Result.fail(Reason.UNKNOWN_TOPIC, "topic '" + name + "' does not exist"));
+            }
+            MetadataState.Builder b = s.toBuilder();
+            b.topics.remove(name);
+            b.deletedTopics.add(t.id());
+            return new Applied(b.build(), Result.ok(0));
+        }
+    }
+
+    record CreatePartitions(String name, int totalPartitions, int divisionBudget) implements MetaCommand {
+        @Override
+        public void write(DataOutput out) throws IOException {
+            out.writeByte(CREATE_PARTITIONS);
+            out.writeUTF(name);
+            out.writeInt(totalPartitions);
+            out.writeInt(divisionBudget);
+        }
+
+        @Override
+        public Applied apply(MetadataState s) {
+            MetadataState.Topic t = s.topics.get(name);
+            if (t == null) {
+                return new Applied(s, Result.fail(Reason.UNKNOWN_TOPIC, "topic '" + name + "' does not exist"));
+            }
+            int current = t.groups().size();
+            if (totalPartitions <= current) {
+                return new Applied(s, Result.fail(Reason.INVALID_PARTITIONS, "topic '" + name + "' has " + current
+                        + " partitions; the new count must be larger, got " + totalPartitions));
+            }
+            int rf = s.groups.get(t.groups().get(0)).replicas().size();
+            MetadataState.Builder b = s.toBuilder();
+            List<Integer> groups = new ArrayList<>(t.groups());
+            groups.addAll(b.place(totalPartitions - current, rf, divisionBudget));
+            b.topics.put(name, new MetadataState.Topic(name, t.id(), t.configs(), groups));
+            return new Applied(b.build(), Result.ok(0));
+        }
+    }
+
+    record AlterConfigs(String name, Map<String, String> set, Set<String> delete) implements MetaCommand {
+        @Override
+        public void write(DataOutput out) throws IOException {
+            out.writeByte(ALTER_CONFIGS);
+            out.writeUTF(name);
+            Codec.writeMap(out, set);
+            Codec.writeSet(out, delete);
+        }
+
+        @Override
+        public Applied apply(MetadataState s) {
+            MetadataState.Topic t = s.topics.get(name);
+            if (t == null) {
+                return new Applied(s, Result.fail(Reason.UNKNOWN_TOPIC, "topic '" + name + "' does not exist"));
+            }
+            Map<String, String> configs = new TreeMap<>(t.configs());
+            configs.keySet().removeAll(delete);
+            configs.putAll(set);
+            MetadataState.Builder b = s.toBuilder();
+            b.topics.put(name, new MetadataState.Topic(name, t.id(), configs, t.groups()));
+            return new Applied(b.build(), Result.ok(0));
+        }
+    }
+
+    /** Reserves {@code count} producer ids for {@code nodeId}; the result value is the first one. */
+    record AllocateProducerIds(int nodeId, int count) implements MetaCommand {
+        @Override
+        public void write(DataOutput out) throws IOException {
+            out.writeByte(ALLOCATE_PRODUCER_IDS);
+            out.writeInt(nodeId);
+            out.writeInt(count);
+        }
+
+        @Override
+        public Applied apply(MetadataState s) {
+            MetadataState.Builder b = s.toBuilder();
+            long first = b.nextProducerId;
+            b.nextProducerId = first + count;
+            return new Applied(b.build(), Result.ok(first));
+        }
+    }
+
+    /**
+     * A data group's new leader reports itself, so that nodes not hosting the group can name the partition leaders
+     * to Kafka clients. Ignored if an equal or newer term is already recorded.
+     */
+    record GroupLeader(int groupNo, int nodeId, long term) implements MetaCommand {
+        @Override
+        public void write(DataOutput out) throws IOException {
+            out.writeByte(GROUP_LEADER);
+            out.writeInt(groupNo);
+            out.writeInt(nodeId);
+            out.writeLong(term);
+        }
+
+        @Override
+        public Applied apply(MetadataState s) {
+            MetadataState.Leader current = s.leaders.get(groupNo);
+            if (!s.groups.containsKey(groupNo) || (current != null && current.term() >= term)) {
+                return new Applied(s, Result.ok(0));
+            }
+            MetadataState.Builder b = s.toBuilder();
+            b.leaders.put(groupNo, new MetadataState.Leader(nodeId, term));
+            return new Applied(b.build(), Result.ok(0));
+        }
+    }
+}

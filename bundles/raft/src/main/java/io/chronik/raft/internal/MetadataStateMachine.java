@@ -1,0 +1,196 @@
+package io.chronik.raft.internal;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.chronik.api.consensus.ConsensusException.Reason;
+
+/**
+ * The metadata group's state machine: applies {@link MetaCommand}s to the {@link MetadataState}, and snapshots the
+ * whole (small) state into one file.
+ */
+final class MetadataStateMachine extends BaseStateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(MetadataStateMachine.class);
+
+    /** Told about changes, on the apply thread. */
+    interface Listener {
+        /** A state was loaded from a snapshot (start, or a snapshot installed from the leader). */
+        void loaded(MetadataState state);
+
+        /** An entry was applied. */
+        void applied(MetadataState before, MetadataState after, MetaCommand command, long index);
+
+        void leaderChanged(RaftPeerId leader);
+    }
+
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final Listener listener;
+    private volatile MetadataState state = MetadataState.EMPTY;
+    private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> waiters = new ConcurrentSkipListMap<>();
+
+    MetadataStateMachine(Listener listener) {
+        this.listener = listener;
+    }
+
+    MetadataState state() {
+        return state;
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        storage.init(raftStorage);
+        load();
+    }
+
+    @Override
+    public void reinitialize() throws IOException {
+        load();
+    }
+
+    private void load() throws IOException {
+        SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
+        if (snapshot == null) {
+            return;
+        }
+        Path file = snapshot.getFile().getPath();
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            state = MetadataState.read(new DataInputStream(in));
+        }
+        setLastAppliedTermIndex(snapshot.getTermIndex());
+        LOG.info("metadata loaded from snapshot {}: {} brokers, {} topics", snapshot.getTermIndex(), state.brokers.size(),
+                state.topics.size());
+        listener.loaded(state);
+        completeWaiters(snapshot.getIndex());
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    @Override
+    public SingleFileSnapshotInfo getLatestSnapshot() {
+        return storage.getLatestSnapshot();
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        MetaCommand.Result result;
+        MetaCommand command = null;
+        try {
+            command = MetaCommand.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
+        } catch (IOException | RuntimeException e) {
+            LOG.error("undecodable metadata entry {}", entry.getIndex(), e);
+        }
+        MetadataState before = state;
+        if (command == null) {
+            result = MetaCommand.Result.fail(Reason.INVALID_REQUEST, "undecodable metadata entry");
+        } else {
+            MetaCommand.Applied applied = command.apply(before);
+            state = applied.state();
+            result = applied.result();
+        }
+        updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+        if (command != null && result.error() == null) {
+            try {
+                listener.applied(before, state, command, entry.getIndex());
+            } catch (RuntimeException e) {
+                LOG.error("applying the local effects of metadata entry {} failed", entry.getIndex(), e);
+            }
+        }
+        completeWaiters(entry.getIndex());
+        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(result.encode())));
+    }
+
+    @Override
+    public void notifyTermIndexUpdated(long term, long index) {
+        super.notifyTermIndexUpdated(term, index);
+        completeWaiters(index);
+    }
+
+    @Override
+    public long takeSnapshot() throws IOException {
+        TermIndex last = getLastAppliedTermIndex();
+        if (last == null || last.getIndex() < 0) {
+            return -1;
+        }
+        MetadataState s = state;
+        File target = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+        Path tmp = target.toPath().resolveSibling(target.getName() + ".tmp");
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
+            s.write(out);
+        }
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        Files.move(tmp, target.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), null), last));
+        LOG.debug("metadata snapshot at {}", last);
+        return last.getIndex();
+    }
+
+    @Override
+    public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+        listener.leaderChanged(newLeaderId);
+    }
+
+    /** Completes once this replica has applied (at least) {@code index}. */
+    CompletableFuture<Void> awaitApplied(long index) {
+        TermIndex last = getLastAppliedTermIndex();
+        if (last != null && last.getIndex() >= index) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> f = waiters.computeIfAbsent(index, i -> new CompletableFuture<>());
+        last = getLastAppliedTermIndex();
+        if (last != null && last.getIndex() >= index) {
+            completeWaiters(last.getIndex());
+        }
+        return f;
+    }
+
+    private void completeWaiters(long appliedIndex) {
+        if (waiters.isEmpty()) {
+            return;
+        }
+        var head = waiters.headMap(appliedIndex, true);
+        while (!head.isEmpty()) {
+            var e = head.pollFirstEntry();
+            if (e == null) {
+                break;
+            }
+            e.getValue().complete(null);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package io.chronik.raft.internal;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The settings of one node, parsed and checked (from {@link RaftConfig} in OSGi, built directly by tests).
+ *
+ * @param peers the metadata group's members (node id to Raft address), including this node
+ */
+record NodeSettings(
+        int nodeId,
+        HostPort raftAddr,
+        Map<Integer, HostPort> peers,
+        Path dataDir,
+        HostPort advertisedAddr,
+        String rack,
+        FlushPolicy flushPolicy,
+        int defaultPartitions,
+        int defaultReplicationFactor,
+        int divisionBudget,
+        long electionTimeoutMinMs,
+        long electionTimeoutMaxMs,
+        long requestTimeoutMs,
+        long retentionCheckIntervalMs,
+        long snapshotThresholdEntries,
+        int maxEntryBytes,
+        int maxInflightEntries,
+        long raftSegmentSizeBytes) {
+
+    NodeSettings {
+        if (nodeId < 0) {
+            throw new IllegalArgumentException("node.id must be >= 0, got " + nodeId);
+        }
+        if (!peers.containsKey(nodeId)) {
+            throw new IllegalArgumentException("peers must include this node (" + nodeId + "), got " + peers);
+        }
+        if (electionTimeoutMaxMs <= electionTimeoutMinMs) {
+            throw new IllegalArgumentException("election timeout max must exceed min");
+        }
+        if (defaultPartitions < 1 || defaultReplicationFactor < 1 || divisionBudget < 1 || maxInflightEntries < 1) {
+            throw new IllegalArgumentException("default.partitions, default.replication.factor, division.budget and "
+                    + "append.max.inflight must be >= 1");
+        }
+        if (maxEntryBytes < 64 * 1024) {
+            throw new IllegalArgumentException("raft.entry.max.bytes must be at least 64 KiB");
+        }
+        peers = Map.copyOf(peers);
+    }
+
+    Path raftDir() {
+        return dataDir.resolve("raft");
+    }
+
+    Path logsDir() {
+        return dataDir.resolve("logs");
+    }
+
+    Path groupsDir() {
+        return dataDir.resolve("groups");
+    }
+
+    /**
+     * Parses {@code peers}: empty = single node (this node only), else {@code id@host:port,id@host:port}.
+     */
+    static Map<Integer, HostPort> parsePeers(String peers, int nodeId, HostPort raftAddr) {
+        Map<Integer, HostPort> result = new LinkedHashMap<>();
+        if (peers == null || peers.isBlank()) {
+            result.put(nodeId, raftAddr);
+            return result;
+        }
+        for (String p : peers.split(",")) {
+            String s = p.trim();
+            if (s.isEmpty()) {
+                continue;
+            }
+            int at = s.indexOf('@');
+            if (at <= 0) {
+                throw new IllegalArgumentException("peers must be id@host:port,..., got '" + s + "'");
+            }
+            int id;
+            try {
+                id = Integer.parseInt(s.substring(0, at).trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("peers: bad node id in '" + s + "'");
+            }
+            if (result.put(id, HostPort.parse(s.substring(at + 1), "peers")) != null) {
+                throw new IllegalArgumentException("peers: node id " + id + " appears twice");
+            }
+        }
+        return result;
+    }
+
+    static NodeSettings from(RaftConfig c) {
+        HostPort raft = HostPort.parse(c.raft_addr(), "raft.addr");
+        return new NodeSettings(c.node_id(), raft, parsePeers(c.peers(), c.node_id(), raft), Path.of(c.data_dir()),
+                HostPort.parse(c.advertised_addr(), "advertised.addr"), c.rack().isBlank() ? null : c.rack().trim(),
+                FlushPolicy.parse(c.flush_policy()), c.default_partitions(), c.default_replication_factor(),
+                c.division_budget(), c.election_timeout_min_ms(), c.election_timeout_max_ms(), c.request_timeout_ms(),
+                c.retention_check_interval_ms(), c.snapshot_threshold_entries(), c.raft_entry_max_bytes(),
+                c.append_max_inflight(), c.raft_segment_size_bytes());
+    }
+
+    /** Settings for tests: one node, defaults otherwise. */
+    static NodeSettings singleNode(int nodeId, int raftPort, Path dataDir, FlushPolicy flush) {
+        HostPort raft = new HostPort("127.0.0.1", raftPort);
+        return new NodeSettings(nodeId, raft, Map.of(nodeId, raft), dataDir, new HostPort("localhost", 9092), null,
+                flush, 1, 1, 64, 1000, 2000, 10_000, 300_000, 1024, 2 * 1024 * 1024, 2, 16L * 1024 * 1024);
+    }
+
+    NodeSettings withSnapshotThreshold(long entries) {
+        return new NodeSettings(nodeId, raftAddr, peers, dataDir, advertisedAddr, rack, flushPolicy, defaultPartitions,
+                defaultReplicationFactor, divisionBudget, electionTimeoutMinMs, electionTimeoutMaxMs, requestTimeoutMs,
+                retentionCheckIntervalMs, entries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes);
+    }
+
+    NodeSettings withDivisionBudget(int budget) {
+        return new NodeSettings(nodeId, raftAddr, peers, dataDir, advertisedAddr, rack, flushPolicy, defaultPartitions,
+                defaultReplicationFactor, budget, electionTimeoutMinMs, electionTimeoutMaxMs, requestTimeoutMs,
+                retentionCheckIntervalMs, snapshotThresholdEntries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes);
+    }
+
+    NodeSettings withPeers(Map<Integer, HostPort> newPeers) {
+        return new NodeSettings(nodeId, raftAddr, newPeers, dataDir, advertisedAddr, rack, flushPolicy, defaultPartitions,
+                defaultReplicationFactor, divisionBudget, electionTimeoutMinMs, electionTimeoutMaxMs, requestTimeoutMs,
+                retentionCheckIntervalMs, snapshotThresholdEntries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes);
+    }
+
+    List<Integer> peerIds() {
+        return new ArrayList<>(peers.keySet());
+    }
+}

@@ -1,0 +1,312 @@
+package io.chronik.raft.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.chronik.api.consensus.ConsensusException;
+import io.chronik.api.consensus.ConsensusException.Reason;
+import io.chronik.api.consensus.PartitionLog;
+import io.chronik.log.AppendInfo;
+import io.chronik.log.LogConfig;
+import io.chronik.log.SegmentLog;
+
+/**
+ * The local replica of one partition: its {@link SegmentLog}, written only by its data group's apply thread (and
+ * the retention task, under {@link #writeLock}), read concurrently.
+ */
+final class PartitionReplica implements PartitionLog {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionReplica.class);
+
+    private record Waiter(long offset, CompletableFuture<Void> future) {
+    }
+
+    private final String topic;
+    private final int partition;
+    private final UUID topicId;
+    private final DataGroup group;
+    private final SegmentLog log;
+    private final Path dir;
+    /** Serialises the writers of the log: the apply thread, the retention task, checkpoints. */
+    final Object writeLock = new Object();
+    /** Entries at or below this Raft index are already in the log (from its checkpoint): not applied again. */
+    volatile long checkpointIndex;
+    private final List<Waiter> waiters = new ArrayList<>();
+    private volatile boolean closed;
+
+    PartitionReplica(String topic, int partition, UUID topicId, DataGroup group, SegmentLog log, Path dir) {
+        this.topic = topic;
+        this.partition = partition;
+        this.topicId = topicId;
+        this.group = group;
+        this.log = log;
+        this.dir = dir;
+        this.checkpointIndex = log.lastCheckpoint().appliedIndex();
+    }
+
+    static String key(String topic, int partition) {
+        return topic + "-" + partition;
+    }
+
+    String key() {
+        return key(topic, partition);
+    }
+
+    UUID topicId() {
+        return topicId;
+    }
+
+    DataGroup group() {
+        return group;
+    }
+
+    SegmentLog segmentLog() {
+        return log;
+    }
+
+    @Override
+    public String topic() {
+        return topic;
+    }
+
+    @Override
+    public int partition() {
+        return partition;
+    }
+
+    @Override
+    public boolean isLeader() {
+        return group.isLeader();
+    }
+
+    @Override
+    public int leaderEpoch() {
+        return group.term();
+    }
+
+    @Override
+    public CompletionStage<AppendResult> append(ByteBuffer batches) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new ConsensusException(Reason.NOT_AVAILABLE, key() + " is closed"));
+        }
+        if (!group.isLeader()) {
+            return CompletableFuture.failedFuture(new ConsensusException(Reason.NOT_LEADER,
+                    "not the leader of " + key(), group.leaderNodeId(), null));
+        }
+        try {
+            BatchValidator.validate(batches);
+        } catch (ConsensusException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return group.appender().submit(DataEntry.APPEND, this, UnsafeByteOperations.unsafeWrap(batches.slice()),
+                System.currentTimeMillis()).thenApply(o -> (AppendResult) o);
+    }
+
+    @Override
+    public ByteBuffer read(long offset, int maxBytes) throws ConsensusException {
+        long hw = log.logEndOffset();
+        long start = log.logStartOffset();
+        if (offset < start || offset > hw) {
+            throw new ConsensusException(Reason.OFFSET_OUT_OF_RANGE, "offset " + offset + " is outside [" + start + ", "
+                    + hw + "] of " + key());
+        }
+        if (offset == hw) {
+            return ByteBuffer.allocate(0);
+        }
+        return log.read(offset, maxBytes, hw);
+    }
+
+    @Override
+    public CompletionStage<Void> readBarrier() {
+        if (group.isLeader()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return group.readIndex();
+    }
+
+    @Override
+    public CompletionStage<Void> awaitBeyond(long offset) {
+        if (closed || log.logEndOffset() > offset) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        synchronized (waiters) {
+            waiters.add(new Waiter(offset, f));
+        }
+        if (closed || log.logEndOffset() > offset) {
+            wakeWaiters();
+        }
+        return f;
+    }
+
+    /** Completes the waiters whose offset the log end has passed (apply thread, after each append). */
+    void wakeWaiters() {
+        List<CompletableFuture<Void>> ready = null;
+        synchronized (waiters) {
+            if (waiters.isEmpty()) {
+                return;
+            }
+            long end = log.logEndOffset();
+            for (Iterator<Waiter> i = waiters.iterator(); i.hasNext(); ) {
+                Waiter w = i.next();
+                if (closed || end > w.offset() || w.future().isDone()) {
+                    i.remove();
+                    if (ready == null) {
+                        ready = new ArrayList<>();
+                    }
+                    ready.add(w.future());
+                }
+            }
+        }
+        if (ready != null) {
+            ready.forEach(f -> f.complete(null));
+        }
+    }
+
+    @Override
+    public long highWatermark() {
+        return log.logEndOffset();
+    }
+
+    @Override
+    public long logStartOffset() {
+        return log.logStartOffset();
+    }
+
+    @Override
+    public TimestampOffset offsetForTimestamp(long timestamp) throws ConsensusException {
+        if (timestamp == -1) {
+            return new TimestampOffsetValue(-1, log.logEndOffset(), -1);
+        }
+        if (timestamp == -2) {
+            return new TimestampOffsetValue(-1, log.logStartOffset(), -1);
+        }
+        return log.offsetForTimestamp(timestamp);
+    }
+
+    @Override
+    public EpochEndOffset endOffsetForLeaderEpoch(int leaderEpoch) {
+        return log.endOffsetForLeaderEpoch(leaderEpoch);
+    }
+
+    @Override
+    public CompletionStage<Long> deleteRecordsBefore(long offset) {
+        if (!group.isLeader()) {
+            return CompletableFuture.failedFuture(new ConsensusException(Reason.NOT_LEADER,
+                    "not the leader of " + key(), group.leaderNodeId(), null));
+        }
+        long hw = log.logEndOffset();
+        if (offset == -1) {
+            offset = hw; // Kafka: -1 = the high watermark
+        }
+        if (offset < 0 || offset > hw) {
+            return CompletableFuture.failedFuture(new ConsensusException(Reason.OFFSET_OUT_OF_RANGE,
+                    "offset " + offset + " is outside [0, " + hw + "] of " + key()));
+        }
+        return group.appender().submit(DataEntry.DELETE_RECORDS, this,
+                org.apache.ratis.thirdparty.com.google.protobuf.ByteString.EMPTY, offset).thenApply(o -> (Long) o);
+    }
+
+    // ---- apply side (the group's apply thread) ----
+
+    AppendInfo applyAppend(ByteBuffer batches, int leaderEpoch, long appendTimeMs) throws ConsensusException {
+        AppendInfo info;
+        synchronized (writeLock) {
+            info = log.append(batches, leaderEpoch, appendTimeMs);
+        }
+        wakeWaiters();
+        return info;
+    }
+
+    long applyDeleteRecords(long offset) throws ConsensusException {
+        synchronized (writeLock) {
+            long end = log.logEndOffset();
+            if (offset > end) {
+                throw new ConsensusException(Reason.OFFSET_OUT_OF_RANGE, "offset " + offset + " beyond the log end " + end);
+            }
+            return log.deleteRecordsBefore(offset);
+        }
+    }
+
+    void checkpoint(long index, long term) throws IOException {
+        synchronized (writeLock) {
+            if (closed) {
+                return;
+            }
+            log.checkpoint(index, term);
+            checkpointIndex = Math.max(checkpointIndex, index);
+        }
+    }
+
+    void applyRetention(long nowMs) {
+        synchronized (writeLock) {
+            if (closed) {
+                return;
+            }
+            try {
+                List<Path> deleted = log.applyRetention(nowMs);
+                if (!deleted.isEmpty()) {
+                    LOG.info("retention deleted {} segment(s) of {}", deleted.size(), key());
+                }
+            } catch (ConsensusException e) {
+                LOG.warn("retention of {} failed: {}", key(), e.getMessage());
+            }
+        }
+    }
+
+    void updateConfig(LogConfig config) {
+        synchronized (writeLock) {
+            log.updateConfig(config);
+        }
+    }
+
+    void close() {
+        synchronized (writeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                log.close();
+            } catch (Exception e) {
+                LOG.warn("closing the log of {} failed", key(), e);
+            }
+        }
+        wakeWaiters();
+    }
+
+    /** Closes the log and deletes its files (topic deletion). */
+    void delete() {
+        synchronized (writeLock) {
+            closed = true;
+            try {
+                log.delete();
+            } catch (Exception e) {
+                LOG.warn("deleting the log of {} in {} failed", key(), dir, e);
+            }
+        }
+        wakeWaiters();
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    record TimestampOffsetValue(long timestamp, long offset, int leaderEpoch) implements TimestampOffset {
+    }
+
+    @Override
+    public String toString() {
+        return "PartitionReplica[" + key() + ", group " + group.groupNo() + "]";
+    }
+}

@@ -1,0 +1,164 @@
+package io.chronik.raft.internal;
+
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.chronik.api.consensus.ClusterMetadata;
+import io.chronik.api.consensus.PartitionLogs;
+import io.chronik.api.transport.RaftTransport;
+
+/**
+ * The Ratis consensus provider (configuration PID {@code io.chronik.raft}, required).
+ *
+ * <p>Runs one {@link ChronikNode}: a Ratis server with the metadata group and this node's data groups. Once the
+ * metadata group has a leader, this node is registered and its metadata is loaded, it registers
+ * {@link ClusterMetadata} and {@link PartitionLogs} (service property {@code node.id}); they are unregistered
+ * before the node stops.
+ *
+ * <p>The Raft transport is the {@link RaftTransport} matching {@code transport.target} (default
+ * {@code (transport.name=grpc)}), bound dynamically and greedily: losing it stops the node (the component is
+ * deactivated when no transport is left) and a new or better one restarts it on the same storage.
+ *
+ * <p><b>Flush policy</b> ({@code flush.policy}): {@code raft} (default) fsyncs the Raft log before an entry counts
+ * as written, so an acknowledged produce survives power loss of the cluster; {@code os} only writes it to the OS
+ * before commit and fsyncs asynchronously, like Kafka's default: an acknowledged produce survives a crash or
+ * kill -9 of the broker, not a power loss. In both cases the partition segment files are fsynced at checkpoints
+ * (Raft snapshots, every {@code snapshot.threshold.entries} entries and at shutdown), and after a crash each log is
+ * truncated to its checkpoint and rebuilt from the Raft log.
+ */
+@Component(configurationPid = "io.chronik.raft", configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
+        service = {})
+@Designate(ocd = RaftConfig.class)
+public class RaftComponent {
+    private static final Logger LOG = LoggerFactory.getLogger(RaftComponent.class);
+
+    private final BundleContext context;
+    private final NodeSettings settings;
+    /** Starts and stops nodes one after the other, off the SCR thread. */
+    private final ExecutorService lifecycle = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "chronik-raft-lifecycle");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile RaftTransport transport;
+    // the fields below are used only on the lifecycle thread
+    private ChronikNode node;
+    private ServiceRegistration<?> metadataRegistration;
+    private ServiceRegistration<?> logsRegistration;
+
+    @Activate
+    public RaftComponent(BundleContext context, RaftConfig config) {
+        this.context = context;
+        this.settings = NodeSettings.from(config);
+        LOG.info("Raft provider for node {} configured: raft {} advertised {} data {}", settings.nodeId(),
+                settings.raftAddr(), settings.advertisedAddr(), settings.dataDir().toAbsolutePath());
+        RaftTransport t = transport;
+        if (t != null) {
+            lifecycle.execute(() -> restart(t));
+        }
+    }
+
+    @Reference(name = "transport", cardinality = ReferenceCardinality.MANDATORY, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindTransport(RaftTransport t) {
+        RaftTransport previous = transport;
+        transport = t;
+        if (settings != null && previous != t) { // settings == null: called before the constructor finished
+            lifecycle.execute(() -> restart(t));
+        }
+    }
+
+    void unbindTransport(RaftTransport t) {
+        if (transport == t) {
+            transport = null;
+            lifecycle.execute(() -> {
+                if (transport == null) {
+                    stopNode();
+                }
+            });
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        transport = null;
+        lifecycle.execute(this::stopNode);
+        lifecycle.shutdown();
+        try {
+            if (!lifecycle.awaitTermination(60, TimeUnit.SECONDS)) {
+                LOG.warn("the Raft node did not stop within 60 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void restart(RaftTransport t) {
+        if (transport != t) {
+            return; // replaced again meanwhile
+        }
+        stopNode();
+        ChronikNode n = new ChronikNode(settings, t);
+        try {
+            n.start();
+        } catch (Exception e) {
+            LOG.error("starting the Raft node {} with transport '{}' failed", settings.nodeId(), t.name(), e);
+            n.stop();
+            return;
+        }
+        node = n;
+        n.ready().thenRun(() -> lifecycle.execute(() -> register(n)));
+    }
+
+    private void register(ChronikNode n) {
+        if (node != n || n.isStopping()) {
+            return;
+        }
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put("node.id", settings.nodeId());
+        props.put("consensus.impl", "ratis");
+        metadataRegistration = context.registerService(ClusterMetadata.class, n.metadata(), props);
+        logsRegistration = context.registerService(PartitionLogs.class, n, props);
+        LOG.info("node {} ready: ClusterMetadata and PartitionLogs registered", settings.nodeId());
+    }
+
+    private void stopNode() {
+        unregister();
+        ChronikNode n = node;
+        node = null;
+        if (n != null) {
+            n.stop();
+        }
+    }
+
+    private void unregister() {
+        for (ServiceRegistration<?> r : new ServiceRegistration<?>[] {metadataRegistration, logsRegistration}) {
+            if (r != null) {
+                try {
+                    r.unregister();
+                } catch (IllegalStateException e) {
+                    // already gone with the bundle
+                }
+            }
+        }
+        metadataRegistration = null;
+        logsRegistration = null;
+    }
+}

@@ -1,0 +1,66 @@
+package io.chronik.raft.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+@ObjectClassDefinition(name = "Chronik Raft consensus", description = "The node's identity, Raft peers, storage and consensus tuning")
+@interface RaftConfig {
+
+    @AttributeDefinition(description = "This node's id (unique in the cluster)")
+    int node_id() default 1;
+
+    @AttributeDefinition(description = "host:port of this node's Raft server")
+    String raft_addr() default "127.0.0.1:9093";
+
+    @AttributeDefinition(description = "The metadata group's members: empty for a single node, else id@host:port,id@host:port,...")
+    String peers() default "";
+
+    @AttributeDefinition(description = "Data directory: Raft storage under <data.dir>/raft, partition logs under <data.dir>/logs")
+    String data_dir() default "data";
+
+    @AttributeDefinition(description = "host:port advertised to Kafka clients")
+    String advertised_addr() default "localhost:9092";
+
+    @AttributeDefinition(description = "The broker's rack, empty for none")
+    String rack() default "";
+
+    @AttributeDefinition(description = "LDAP filter choosing the Raft transport, e.g. (transport.name=grpc) or (transport.name=memory)")
+    String transport_target() default "(transport.name=grpc)";
+
+    @AttributeDefinition(description = "raft: fsync the Raft log before an entry commits (survives power loss); "
+            + "os: write to the OS before commit, fsync asynchronously (survives process crashes, like Kafka's default)")
+    String flush_policy() default "raft";
+
+    @AttributeDefinition(description = "Partitions of a topic created without a partition count")
+    int default_partitions() default 1;
+
+    @AttributeDefinition(description = "Replication factor of a topic created without one")
+    int default_replication_factor() default 1;
+
+    @AttributeDefinition(description = "Data groups (Raft divisions) the cluster creates one per partition before partitions start to share groups")
+    int division_budget() default 64;
+
+    @AttributeDefinition(description = "Minimum Raft election timeout (ms)")
+    long election_timeout_min_ms() default 1000;
+
+    @AttributeDefinition(description = "Maximum Raft election timeout (ms)")
+    long election_timeout_max_ms() default 2000;
+
+    @AttributeDefinition(description = "Timeout of a consensus request (ms)")
+    long request_timeout_ms() default 10000;
+
+    @AttributeDefinition(description = "Interval of the retention check on every replica (ms)")
+    long retention_check_interval_ms() default 300000;
+
+    @AttributeDefinition(description = "Raft entries between two snapshots (log checkpoints) of a group")
+    long snapshot_threshold_entries() default 1024;
+
+    @AttributeDefinition(description = "Largest Raft entry (batched produce requests) in bytes; also the largest single append")
+    int raft_entry_max_bytes() default 2097152;
+
+    @AttributeDefinition(description = "Raft entries of one data group in flight at once (the next one batches everything queued meanwhile)")
+    int append_max_inflight() default 2;
+
+    @AttributeDefinition(description = "Size of a Ratis log segment file (bytes)")
+    long raft_segment_size_bytes() default 16777216;
+}

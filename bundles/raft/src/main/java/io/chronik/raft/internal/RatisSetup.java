@@ -1,0 +1,86 @@
+package io.chronik.raft.internal;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/** The Ratis properties of a node; every choice is explained where it is made. */
+final class RatisSetup {
+    /** Room for the length and checksum Ratis writes around an entry, and for our entry header. */
+    private static final int ENTRY_OVERHEAD = 64 * 1024;
+
+    private RatisSetup() {
+    }
+
+    static RaftProperties properties(NodeSettings s) {
+        return properties(s, true);
+    }
+
+    /** @param snapshotOnStop false only in tests simulating a crash (no checkpoint at shutdown) */
+    static RaftProperties properties(NodeSettings s, boolean snapshotOnStop) {
+        RaftProperties p = new RaftProperties();
+        // Never the default (/tmp/raft-server): Raft storage lives under <data.dir>/raft.
+        RaftServerConfigKeys.setStorageDir(p, List.of(s.raftDir().toFile()));
+
+        // Election timeouts well above Ratis' 150-300 ms: a node carries up to division.budget divisions whose
+        // heartbeats are not coalesced; GC pauses and a loaded 2-core machine must not cause election churn. The
+        // first election after start is quicker so that a (single) node is ready soon after start.
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(s.electionTimeoutMinMs(), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(s.electionTimeoutMaxMs(), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, TimeDuration.valueOf(
+                Math.max(50, s.electionTimeoutMinMs() / 5), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, TimeDuration.valueOf(
+                Math.max(100, s.electionTimeoutMinMs() / 2), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(
+                Math.max(3000, s.electionTimeoutMaxMs() * 2), TimeUnit.MILLISECONDS));
+
+        // Entry size: one entry batches many produce requests of a group, up to raft.entry.max.bytes. Ratis caps
+        // an entry at the appender buffer limit, and the write buffer (one direct buffer per division!) must hold
+        // the largest entry plus framing. 2 MiB entries keep 64 divisions at ~130 MB direct memory instead of
+        // the 512 MB that Ratis' default 8 MB buffer would cost, and still amortise an fsync over MBs of data.
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(s.maxEntryBytes() + ENTRY_OVERHEAD / 2));
+        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(s.maxEntryBytes() + ENTRY_OVERHEAD));
+
+        // Segments: small enough to be purged soon after a snapshot, large enough not to roll constantly. The log
+        // cache keeps entries in the heap for lagging followers: bound it per division.
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(s.raftSegmentSizeBytes()));
+        RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(4L << 20, s.raftSegmentSizeBytes())));
+        RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 2);
+        RaftServerConfigKeys.Log.setSegmentCacheSizeMax(p, SizeInBytes.valueOf(2 * s.raftSegmentSizeBytes()));
+
+        // Flush policy (see FlushPolicy). In both modes the log worker writes every queued entry before flushing
+        // once, so concurrent entries share one fsync (group commit); force.sync.num bounds the batch.
+        switch (s.flushPolicy()) {
+            case RAFT -> {
+                RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, false);
+                RaftServerConfigKeys.Log.setAsyncFlushEnabled(p, false);
+            }
+            case OS -> {
+                RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, true);
+                RaftServerConfigKeys.Log.setAsyncFlushEnabled(p, false);
+            }
+        }
+        RaftServerConfigKeys.Log.setForceSyncNum(p, 128);
+
+        // Snapshots = checkpoints of the partition logs (fsync of segments + checkpoint file); after one, Ratis
+        // purges its log up to the snapshot. Triggered every snapshot.threshold.entries entries, and on stop so
+        // that a restart resumes from local state instead of replaying the Raft log.
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, s.snapshotThresholdEntries());
+        RaftServerConfigKeys.Snapshot.setTriggerWhenStopEnabled(p, snapshotOnStop);
+        RaftServerConfigKeys.Snapshot.setCreationGap(p, Math.min(1024, Math.max(1, s.snapshotThresholdEntries() / 2)));
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+        RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, Math.max(1, s.snapshotThresholdEntries() / 2)));
+        // Purge only what every replica has committed (Ratis' default, kept deliberately): a data group's snapshot
+        // is a checkpoint of local files, not a transferable image, so a lagging follower must catch up from the log.
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, false);
+
+        // Follower reads go through ReadIndex (PartitionLog.readBarrier).
+        RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+        return p;
+    }
+}

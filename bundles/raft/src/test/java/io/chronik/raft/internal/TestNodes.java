@@ -1,0 +1,93 @@
+package io.chronik.raft.internal;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.Record;
+import org.apache.kafka.common.record.RecordBatch;
+import org.apache.kafka.common.record.SimpleRecord;
+
+import io.chronik.api.consensus.PartitionLog;
+import io.chronik.transport.grpc.internal.GrpcRaftTransport;
+
+/** Helpers: nodes on loopback ports with the real gRPC transport, and real Kafka v2 record batches. */
+final class TestNodes {
+    private TestNodes() {
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        }
+    }
+
+    static ChronikNode start(NodeSettings settings) throws Exception {
+        ChronikNode node = new ChronikNode(settings, new GrpcRaftTransport());
+        node.start();
+        node.ready().get(60, TimeUnit.SECONDS);
+        return node;
+    }
+
+    static NodeSettings single(Path dir, int port) {
+        return NodeSettings.singleNode(1, port, dir, FlushPolicy.RAFT);
+    }
+
+    /** Waits until this node leads the partition's group (and the leader is ready to accept entries). */
+    static PartitionLog awaitLeader(ChronikNode node, String topic, int partition) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < deadline) {
+            PartitionReplica r = node.replica(topic, partition);
+            if (r != null && r.isLeader() && r.group().division().getInfo().isLeaderReady()) {
+                return r;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no leader for " + topic + "-" + partition);
+    }
+
+    static ByteBuffer batch(String... values) {
+        SimpleRecord[] records = new SimpleRecord[values.length];
+        for (int i = 0; i < values.length; i++) {
+            records[i] = new SimpleRecord(System.currentTimeMillis(), null, values[i].getBytes(StandardCharsets.UTF_8));
+        }
+        return MemoryRecords.withRecords(Compression.NONE, records).buffer();
+    }
+
+    static ByteBuffer idempotentBatch(long producerId, short epoch, int baseSequence, String... values) {
+        SimpleRecord[] records = new SimpleRecord[values.length];
+        for (int i = 0; i < values.length; i++) {
+            records[i] = new SimpleRecord(System.currentTimeMillis(), null, values[i].getBytes(StandardCharsets.UTF_8));
+        }
+        return MemoryRecords.withIdempotentRecords(Compression.NONE, producerId, epoch, baseSequence, records).buffer();
+    }
+
+    /** Every record value of the batches read from {@code log} starting at {@code offset}, with their offsets. */
+    static List<String> readAll(PartitionLog log, long offset) throws Exception {
+        List<String> out = new ArrayList<>();
+        long next = offset;
+        while (next < log.highWatermark()) {
+            ByteBuffer buf = log.read(next, 1 << 20);
+            if (!buf.hasRemaining()) {
+                break;
+            }
+            for (RecordBatch b : MemoryRecords.readableRecords(buf).batches()) {
+                for (Record r : b) {
+                    if (r.offset() >= next) {
+                        out.add(r.offset() + ":" + StandardCharsets.UTF_8.decode(r.value()));
+                    }
+                }
+                next = b.lastOffset() + 1;
+            }
+        }
+        return out;
+    }
+}

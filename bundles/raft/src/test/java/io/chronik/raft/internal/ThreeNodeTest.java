@@ -1,0 +1,158 @@
+package io.chronik.raft.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.After;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+import io.chronik.api.consensus.ConsensusException;
+import io.chronik.api.consensus.ConsensusException.Reason;
+import io.chronik.api.consensus.PartitionLog;
+import io.chronik.api.consensus.TopicInfo;
+import io.chronik.transport.grpc.internal.GrpcRaftTransport;
+
+/** Three nodes in one JVM on loopback gRPC: replicated metadata, a replicated partition, follower reads. */
+public class ThreeNodeTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private final List<ChronikNode> nodes = new ArrayList<>();
+
+    @After
+    public void stop() {
+        nodes.forEach(ChronikNode::stop);
+    }
+
+    @Test
+    public void replicatedTopicWithFollowerReads() throws Exception {
+        Map<Integer, HostPort> peers = new LinkedHashMap<>();
+        for (int id = 1; id <= 3; id++) {
+            peers.put(id, new HostPort("127.0.0.1", TestNodes.freePort()));
+        }
+        for (int id = 1; id <= 3; id++) {
+            Path dir = tmp.newFolder("n" + id).toPath();
+            NodeSettings s = NodeSettings.singleNode(id, peers.get(id).port(), dir, FlushPolicy.OS).withPeers(peers);
+            ChronikNode node = new ChronikNode(s, new GrpcRaftTransport());
+            node.start();
+            nodes.add(node);
+        }
+        for (ChronikNode n : nodes) {
+            n.ready().get(60, TimeUnit.SECONDS);
+        }
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (nodes.stream().anyMatch(n -> n.metadata().brokers().size() < 3) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(3, nodes.get(0).metadata().brokers().size());
+        int controller = nodes.get(0).metadata().controllerId();
+        assertTrue(controller >= 1 && controller <= 3);
+        assertEquals(nodes.get(0).metadata().clusterId(), nodes.get(2).metadata().clusterId());
+
+        // created through a node that may not lead the metadata group: forwarded by Ratis
+        TopicInfo t = nodes.get(1).metadata().createTopic("replicated", 1, 3, Map.of()).toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
+        assertEquals(List.of(1, 2, 3), sorted(t.partitions().get(0).replicas()));
+
+        // every node hosts a replica once it applied the entry; wait for a data leader
+        PartitionLog leader = null;
+        ChronikNode leaderNode = null;
+        deadline = System.currentTimeMillis() + 30_000;
+        while (leader == null && System.currentTimeMillis() < deadline) {
+            for (ChronikNode n : nodes) {
+                PartitionReplica r = n.replica("replicated", 0);
+                if (r != null && r.isLeader() && r.group().division().getInfo().isLeaderReady()) {
+                    leader = r;
+                    leaderNode = n;
+                }
+            }
+            Thread.sleep(20);
+        }
+        assertNotNull("no leader elected", leader);
+        for (int i = 0; i < 10; i++) {
+            assertEquals(i, leader.append(TestNodes.batch("v" + i)).toCompletableFuture().get(30, TimeUnit.SECONDS).baseOffset());
+        }
+        assertEquals(List.of(1, 2, 3), sorted(leaderNode.metadata().topic("replicated").get().partitions().get(0).inSyncReplicas()));
+        for (ChronikNode n : nodes) {
+            if (n == leaderNode) {
+                continue;
+            }
+            PartitionLog follower = n.log("replicated", 0).orElseThrow();
+            follower.readBarrier().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            assertEquals(10, follower.highWatermark());
+            assertEquals("9:v9", TestNodes.readAll(follower, 0).get(9));
+            try {
+                follower.append(TestNodes.batch("no")).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                throw new AssertionError("a follower accepted an append");
+            } catch (ExecutionException e) {
+                ConsensusException c = (ConsensusException) e.getCause();
+                assertEquals(Reason.NOT_LEADER, c.reason());
+                assertEquals(leaderNode.settings().nodeId(), c.leaderHint());
+            }
+            assertEquals(leaderNode.settings().nodeId(), n.metadata().topic("replicated").get().partitions().get(0).leader());
+        }
+        // partitions with one replica: every node names the same leader, hosted or not (reported via metadata)
+        nodes.get(0).metadata().createTopic("single-replica", 4, 1, Map.of()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        long leadersDeadline = System.currentTimeMillis() + 30_000;
+        boolean agreed = false;
+        while (!agreed && System.currentTimeMillis() < leadersDeadline) {
+            agreed = true;
+            for (ChronikNode n : nodes) {
+                for (var p : n.metadata().topic("single-replica").get().partitions()) {
+                    agreed &= p.leader() == p.replicas().get(0) && p.leaderEpoch() > 0;
+                }
+            }
+            Thread.sleep(50);
+        }
+        assertTrue("nodes do not agree on the leaders of unreplicated partitions", agreed);
+
+        // the leader goes away: another replica takes over with a higher epoch and has every acknowledged record
+        int oldEpoch = leader.leaderEpoch();
+        leaderNode.stop();
+        nodes.remove(leaderNode);
+        PartitionLog next = null;
+        deadline = System.currentTimeMillis() + 30_000;
+        while (next == null && System.currentTimeMillis() < deadline) {
+            for (ChronikNode n : nodes) {
+                PartitionReplica r = n.replica("replicated", 0);
+                if (r.isLeader() && r.group().division().getInfo().isLeaderReady()) {
+                    next = r;
+                }
+            }
+            Thread.sleep(20);
+        }
+        assertNotNull("no new leader", next);
+        assertTrue(next.leaderEpoch() > oldEpoch);
+        ChronikNode nextNode = nodes.stream().filter(n -> n.replica("replicated", 0).isLeader()).findFirst().orElseThrow();
+        long isrDeadline = System.currentTimeMillis() + 10_000;
+        while (nextNode.metadata().topic("replicated").get().partitions().get(0).inSyncReplicas().size() != 2
+                && System.currentTimeMillis() < isrDeadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(2, nextNode.metadata().topic("replicated").get().partitions().get(0).inSyncReplicas().size());
+        assertEquals(10, next.append(TestNodes.batch("after-failover")).toCompletableFuture().get(30, TimeUnit.SECONDS).baseOffset());
+        assertEquals("10:after-failover", TestNodes.readAll(next, 0).get(10));
+
+        // producer ids allocated on different nodes never collide
+        long a = nodes.get(0).metadata().allocateProducerId().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        long b = nodes.get(1).metadata().allocateProducerId().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertTrue(a != b);
+    }
+
+    private static List<Integer> sorted(List<Integer> l) {
+        List<Integer> c = new ArrayList<>(l);
+        c.sort(null);
+        return c;
+    }
+}
