@@ -119,13 +119,19 @@ final class DataStateMachine extends BaseStateMachine {
             return CompletableFuture.completedFuture(Message.EMPTY);
         }
         long origin = group.node().origin();
-        for (DataEntry.Op op : ops) {
-            Object outcome = apply(op, index, epoch);
+        Object[] outcomes = new Object[ops.size()];
+        for (int i = 0; i < outcomes.length; i++) {
+            outcomes[i] = apply(ops.get(i), index, epoch);
+        }
+        // the applied index covers an append before its producer hears of it, so a checkpoint taken by anyone
+        // who saw the acknowledgement includes the entry
+        updateLastAppliedTermIndex(entry.getTerm(), index);
+        for (int i = 0; i < outcomes.length; i++) {
+            DataEntry.Op op = ops.get(i);
             if (op.origin() == origin) {
-                group.appender().complete(op.id(), outcome);
+                group.appender().complete(op.id(), outcomes[i]);
             }
         }
-        updateLastAppliedTermIndex(entry.getTerm(), index);
         return CompletableFuture.completedFuture(Message.EMPTY);
     }
 

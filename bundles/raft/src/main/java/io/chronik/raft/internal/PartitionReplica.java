@@ -5,7 +5,9 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -41,7 +43,7 @@ final class PartitionReplica implements PartitionLog {
     final Object writeLock = new Object();
     /** Entries at or below this Raft index are already in the log (from its checkpoint): not applied again. */
     volatile long checkpointIndex;
-    private final List<Waiter> waiters = new ArrayList<>();
+    private final Set<Waiter> waiters = new LinkedHashSet<>();
     private volatile boolean closed;
 
     PartitionReplica(String topic, int partition, UUID topicId, DataGroup group, SegmentLog log, Path dir) {
@@ -140,9 +142,18 @@ final class PartitionReplica implements PartitionLog {
             return CompletableFuture.completedFuture(null);
         }
         CompletableFuture<Void> f = new CompletableFuture<>();
+        Waiter waiter = new Waiter(offset, f);
         synchronized (waiters) {
-            waiters.add(new Waiter(offset, f));
+            waiters.add(waiter);
         }
+        // a caller that gives up cancels its stage: forget it now, an idle partition may see no append for long
+        f.whenComplete((v, t) -> {
+            if (f.isCancelled()) {
+                synchronized (waiters) {
+                    waiters.remove(waiter);
+                }
+            }
+        });
         if (closed || log.logEndOffset() > offset) {
             wakeWaiters();
         }

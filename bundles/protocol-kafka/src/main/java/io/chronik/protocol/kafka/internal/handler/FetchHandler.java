@@ -182,6 +182,8 @@ final class FetchHandler {
         private ScheduledFuture<?> timer;
         private int round;
 
+        private final List<CompletableFuture<Void>> pending = new ArrayList<>();
+
         DelayedFetch(KafkaRequest req, EventExecutor loop, long deadlineNanos) {
             this.req = req;
             this.loop = loop;
@@ -199,6 +201,7 @@ final class FetchHandler {
             timer = loop.schedule(() -> wake(thisRound, true), left, TimeUnit.NANOSECONDS);
             for (int i = 0; i < current.logs.size(); i++) {
                 CompletionStage<Void> stage = current.logs.get(i).awaitBeyond(current.waitOffsets.get(i));
+                pending.add(stage.toCompletableFuture());
                 stage.whenComplete((v, t) -> {
                     if (loop.inEventLoop()) {
                         wake(thisRound, false);
@@ -221,6 +224,7 @@ final class FetchHandler {
                 timer.cancel(false);
                 timer = null;
             }
+            cancelPending();
             Result next = read(req);
             FetchRequestData data = req.body();
             if (deadline || next.done(data.minBytes())) {
@@ -230,11 +234,20 @@ final class FetchHandler {
             }
         }
 
+        /** Gives the waits of the previous round back to the logs, so idle partitions keep no stale waiters. */
+        private void cancelPending() {
+            for (CompletableFuture<Void> f : pending) {
+                f.cancel(false);
+            }
+            pending.clear();
+        }
+
         private void finish(Result result) {
             if (timer != null) {
                 timer.cancel(false);
                 timer = null;
             }
+            cancelPending();
             outcome.complete(req.respond(result.response));
         }
     }
