@@ -243,10 +243,15 @@ public class LocalObjectStore implements ObjectStore {
                 Files.createDirectory(d);
                 created.add(d);
             } catch (FileAlreadyExistsException e) {
-                if (!Files.isDirectory(d, NOFOLLOW_LINKS)) {
-                    throw new IOException("cannot store '" + key + "' in " + describe() + ": '" + keyOf(d)
-                            + "' is an object, so it cannot also be a prefix of keys", e);
+                if (Files.isDirectory(d, NOFOLLOW_LINKS)) {
+                    continue; // created meanwhile by a concurrent put
                 }
+                if (!Files.exists(d, NOFOLLOW_LINKS)) {
+                    // created by a concurrent put and removed again by a concurrent delete: the caller retries
+                    throw new NoSuchFileException(d.toString());
+                }
+                throw new IOException("cannot store '" + key + "' in " + describe() + ": '" + keyOf(d)
+                        + "' is an object, so it cannot also be a prefix of keys", e);
             }
         }
     }
