@@ -2,10 +2,8 @@ package io.chronik.log.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /**
@@ -116,25 +114,14 @@ public final class TimeIndex {
         if (from == n && !rewrite && !fsync) {
             return;
         }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            if (from < n) {
-                ByteBuffer b = ByteBuffer.allocate((n - from) * ENTRY_SIZE);
-                long[] t = timestamps;
-                int[] o = offsets;
-                for (int i = from; i < n; i++) {
-                    b.putLong(t[i]).putInt(o[i]);
-                }
-                b.flip();
-                long pos = (long) from * ENTRY_SIZE;
-                while (b.hasRemaining()) {
-                    pos += ch.write(b, pos);
-                }
-            }
-            ch.truncate((long) n * ENTRY_SIZE);
-            if (fsync) {
-                ch.force(true);
-            }
+        ByteBuffer b = ByteBuffer.allocate((n - from) * ENTRY_SIZE);
+        long[] t = timestamps;
+        int[] o = offsets;
+        for (int i = from; i < n; i++) {
+            b.putLong(t[i]).putInt(o[i]);
         }
+        b.flip();
+        IndexFiles.write(file, (long) from * ENTRY_SIZE, b, (long) n * ENTRY_SIZE, fsync);
         persisted = n;
     }
 }
