@@ -3,12 +3,22 @@ package io.chronik.log.internal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /** Writing the in-memory offset and time indexes out to their files. */
 final class IndexFiles {
     private IndexFiles() {
+    }
+
+    /** The file's bytes, or {@code null} if it does not exist or does not hold whole entries of {@code entrySize}. */
+    static ByteBuffer read(Path file, int entrySize) throws IOException {
+        if (!Files.exists(file)) {
+            return null;
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        return bytes.length % entrySize == 0 ? ByteBuffer.wrap(bytes) : null;
     }
 
     /**

@@ -2,7 +2,6 @@ package io.chronik.log.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -76,14 +75,10 @@ public final class OffsetIndex {
      */
     public boolean load(Path file, long logSize) throws IOException {
         clear();
-        if (!Files.exists(file)) {
+        ByteBuffer b = IndexFiles.read(file, ENTRY_SIZE);
+        if (b == null) {
             return false;
         }
-        byte[] bytes = Files.readAllBytes(file);
-        if (bytes.length % ENTRY_SIZE != 0) {
-            return false;
-        }
-        ByteBuffer b = ByteBuffer.wrap(bytes);
         long lastRel = -1;
         long lastPos = -1;
         while (b.hasRemaining()) {

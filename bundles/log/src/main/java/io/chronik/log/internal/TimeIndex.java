@@ -2,7 +2,6 @@ package io.chronik.log.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -83,14 +82,10 @@ public final class TimeIndex {
     /** Loads and checks the file (whole entries, increasing timestamps and offsets up to {@code maxRelativeOffset}). */
     public boolean load(Path file, long maxRelativeOffset) throws IOException {
         clear();
-        if (!Files.exists(file)) {
+        ByteBuffer b = IndexFiles.read(file, ENTRY_SIZE);
+        if (b == null) {
             return false;
         }
-        byte[] bytes = Files.readAllBytes(file);
-        if (bytes.length % ENTRY_SIZE != 0) {
-            return false;
-        }
-        ByteBuffer b = ByteBuffer.wrap(bytes);
         long lastTs = Long.MIN_VALUE;
         int lastRel = -1;
         while (b.hasRemaining()) {
