@@ -61,7 +61,8 @@ public interface PartitionLog {
     /**
      * Completes when this replica has applied everything the leader had committed at the time of the call
      * (Raft ReadIndex), so a following {@link #read} sees every write acknowledged before the call.
-     * Completes immediately on the leader.
+     * Completes immediately on a leader that has applied an entry of its own term; a newly elected leader first
+     * applies what its predecessors committed (so a new leader reading the whole log sees every acknowledged write).
      */
     CompletionStage<Void> readBarrier();
 

@@ -117,6 +117,15 @@ final class DataGroup {
         return d != null && d.getInfo().isLeader();
     }
 
+    /**
+     * Whether this node leads the group and has applied an entry of its own term, so that everything committed
+     * under earlier leaders is applied here too.
+     */
+    boolean isLeaderReady() {
+        RaftServer.Division d = division();
+        return d != null && d.getInfo().isLeader() && d.getInfo().isLeaderReady();
+    }
+
     int term() {
         RaftServer.Division d = division();
         return d == null ? 0 : (int) d.getInfo().getCurrentTerm();

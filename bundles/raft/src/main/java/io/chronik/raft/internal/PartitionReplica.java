@@ -130,7 +130,8 @@ final class PartitionReplica implements PartitionLog {
 
     @Override
     public CompletionStage<Void> readBarrier() {
-        if (group.isLeader()) {
+        // a new leader may not have applied its predecessors' last entries yet; ReadIndex waits for them
+        if (group.isLeaderReady()) {
             return CompletableFuture.completedFuture(null);
         }
         return group.readIndex();
