@@ -43,6 +43,18 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
     }
 
+    private String clientHost;
+
+    /** The peer's address in Kafka's form ({@code /127.0.0.1}), as group descriptions show it. */
+    private String clientHost() {
+        if (clientHost == null) {
+            java.net.SocketAddress a = ctx.channel().remoteAddress();
+            clientHost = a instanceof java.net.InetSocketAddress inet && inet.getAddress() != null
+                    ? inet.getAddress().toString() : "";
+        }
+        return clientHost;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
@@ -52,7 +64,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         CompletableFuture<Outcome> outcome;
         try {
-            RequestDecoder.Decoded decoded = RequestDecoder.decode(frame);
+            RequestDecoder.Decoded decoded = RequestDecoder.decode(frame, clientHost());
             if (decoded.immediate() != null) {
                 outcome = CompletableFuture.completedFuture(decoded.immediate());
             } else {

@@ -33,4 +33,31 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(name = "max.inflight.requests", description = "Requests one connection may have in flight before the server stops reading from it")
     int max_inflight_requests() default 100;
+
+    @AttributeDefinition(name = "group.initial.rebalance.delay.ms", description = "How long the first rebalance of an empty group waits for more members to join")
+    int group_initial_rebalance_delay_ms() default 3000;
+
+    @AttributeDefinition(name = "group.min.session.timeout.ms", description = "Smallest session timeout a group member may ask for")
+    int group_min_session_timeout_ms() default 6000;
+
+    @AttributeDefinition(name = "group.max.session.timeout.ms", description = "Largest session timeout a group member may ask for")
+    int group_max_session_timeout_ms() default 1800000;
+
+    @AttributeDefinition(name = "group.max.size", description = "Most members one consumer group may have")
+    int group_max_size() default Integer.MAX_VALUE;
+
+    @AttributeDefinition(name = "offsets.topic.num.partitions", description = "Partitions of __consumer_offsets (fixed once the topic exists); each is a Raft-replicated partition whose leader coordinates its groups")
+    int offsets_topic_num_partitions() default 8;
+
+    @AttributeDefinition(name = "offsets.topic.replication.factor", description = "Replication factor of __consumer_offsets, capped by the number of registered brokers when it is created")
+    int offsets_topic_replication_factor() default 3;
+
+    @AttributeDefinition(name = "offsets.retention.minutes", description = "How long a group without members keeps its committed offsets")
+    int offsets_retention_minutes() default 10080;
+
+    @AttributeDefinition(name = "offsets.retention.check.interval.ms", description = "How often groups are checked for expired offsets")
+    long offsets_retention_check_interval_ms() default 600000;
+
+    @AttributeDefinition(name = "offset.metadata.max.bytes", description = "Largest metadata string of an offset commit")
+    int offset_metadata_max_bytes() default 4096;
 }

@@ -2,9 +2,11 @@ package io.chronik.protocol.kafka.internal;
 
 import java.net.InetSocketAddress;
 
+import io.chronik.protocol.kafka.internal.group.GroupSettings;
+
 /** The listener's settings, resolved from configuration. Immutable. */
 public record ServerSettings(String addr, int nodeId, int maxRequestBytes, boolean autoCreateTopics, int numPartitions,
-        short defaultReplicationFactor, int fetchMaxWaitCapMs, int ioThreads, int maxInflightRequests) {
+        short defaultReplicationFactor, int fetchMaxWaitCapMs, int ioThreads, int maxInflightRequests, GroupSettings groups) {
 
     public ServerSettings {
         if (maxRequestBytes <= 0) {
@@ -25,22 +27,31 @@ public record ServerSettings(String addr, int nodeId, int maxRequestBytes, boole
     static ServerSettings from(KafkaProtocolConfig c) {
         return new ServerSettings(c.kafka_addr(), c.node_id(), c.max_request_bytes(), c.auto_create_topics_enable(),
                 c.num_partitions(), c.default_replication_factor(), Math.max(0, c.fetch_max_wait_cap_ms()), c.io_threads(),
-                c.max_inflight_requests());
+                c.max_inflight_requests(), new GroupSettings(c.group_initial_rebalance_delay_ms(),
+                        c.group_min_session_timeout_ms(), c.group_max_session_timeout_ms(), c.group_max_size(),
+                        c.offsets_topic_num_partitions(), c.offsets_topic_replication_factor(),
+                        c.offsets_retention_minutes() * 60_000L, c.offsets_retention_check_interval_ms(),
+                        c.offset_metadata_max_bytes()));
     }
 
     /** Settings with defaults, listening on {@code addr}. */
     public static ServerSettings defaults(String addr) {
-        return new ServerSettings(addr, 0, 100 * 1024 * 1024, true, 1, (short) 1, 30000, 0, 100);
+        return new ServerSettings(addr, 0, 100 * 1024 * 1024, true, 1, (short) 1, 30000, 0, 100, GroupSettings.defaults());
     }
 
     public ServerSettings withAutoCreate(boolean enabled, int partitions) {
         return new ServerSettings(addr, nodeId, maxRequestBytes, enabled, partitions, defaultReplicationFactor,
-                fetchMaxWaitCapMs, ioThreads, maxInflightRequests);
+                fetchMaxWaitCapMs, ioThreads, maxInflightRequests, groups);
     }
 
     public ServerSettings withMaxRequestBytes(int max) {
         return new ServerSettings(addr, nodeId, max, autoCreateTopics, numPartitions, defaultReplicationFactor,
-                fetchMaxWaitCapMs, ioThreads, maxInflightRequests);
+                fetchMaxWaitCapMs, ioThreads, maxInflightRequests, groups);
+    }
+
+    public ServerSettings withGroups(GroupSettings g) {
+        return new ServerSettings(addr, nodeId, maxRequestBytes, autoCreateTopics, numPartitions, defaultReplicationFactor,
+                fetchMaxWaitCapMs, ioThreads, maxInflightRequests, g);
     }
 
     /** Parses {@code host:port}, {@code :port} or {@code [v6addr]:port}. */

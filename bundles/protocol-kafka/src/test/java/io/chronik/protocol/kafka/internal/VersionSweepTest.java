@@ -2,6 +2,7 @@ package io.chronik.protocol.kafka.internal;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -27,7 +28,19 @@ import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.SimpleRecord;
@@ -36,6 +49,7 @@ import org.junit.BeforeClass;
 import org.junit.Test;
 
 import io.chronik.api.consensus.TopicInfo;
+import io.chronik.protocol.kafka.internal.group.GroupSettings;
 
 /**
  * Every implemented API at every advertised version with a request that exercises its response fields: the
@@ -47,7 +61,11 @@ public class VersionSweepTest {
         ApiKeys.API_VERSIONS, ApiKeys.CREATE_TOPICS, ApiKeys.DELETE_TOPICS, ApiKeys.DELETE_RECORDS,
         ApiKeys.INIT_PRODUCER_ID, ApiKeys.OFFSET_FOR_LEADER_EPOCH, ApiKeys.DESCRIBE_CONFIGS, ApiKeys.ALTER_CONFIGS,
         ApiKeys.CREATE_PARTITIONS, ApiKeys.INCREMENTAL_ALTER_CONFIGS, ApiKeys.DESCRIBE_CLUSTER,
+        ApiKeys.JOIN_GROUP, ApiKeys.SYNC_GROUP, ApiKeys.HEARTBEAT, ApiKeys.LEAVE_GROUP, ApiKeys.OFFSET_COMMIT,
+        ApiKeys.OFFSET_FETCH, ApiKeys.LIST_GROUPS, ApiKeys.DESCRIBE_GROUPS, ApiKeys.DELETE_GROUPS, ApiKeys.OFFSET_DELETE,
     };
+
+    private static final String GROUP = "sweep-group";
 
     private static InMemoryCluster cluster;
     private static KafkaServer server;
@@ -57,7 +75,8 @@ public class VersionSweepTest {
     @BeforeClass
     public static void start() throws Exception {
         cluster = new InMemoryCluster(1);
-        server = new KafkaServer(ServerSettings.defaults("127.0.0.1:0"), () -> cluster, () -> cluster);
+        server = new KafkaServer(ServerSettings.defaults("127.0.0.1:0")
+                .withGroups(GroupSettings.defaults().withInitialRebalanceDelayMs(0)), () -> cluster, () -> cluster);
         server.start();
         cluster.setPort(server.port());
         topic = cluster.createTopic("sweep", 2, 1, Map.of("retention.ms", "1000")).toCompletableFuture()
@@ -78,6 +97,20 @@ public class VersionSweepTest {
             ApiVersionsResponseData advertised = c.receive(ApiKeys.API_VERSIONS, (short) 0, 0);
             assertEquals(APIS.length, advertised.apiKeys().size());
             int correlation = 1;
+            // the group APIs should meet a loaded coordinator: FindCoordinator creates __consumer_offsets
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (true) {
+                int id = correlation++;
+                c.send(ApiKeys.OFFSET_FETCH, (short) 8, id, request(ApiKeys.OFFSET_FETCH, (short) 8, id));
+                OffsetFetchResponseData r = c.receive(ApiKeys.OFFSET_FETCH, (short) 8, id);
+                if (r.groups().get(0).errorCode() == Errors.NONE.code()) {
+                    break;
+                }
+                assertTrue("coordinator not ready: " + r, System.currentTimeMillis() < deadline);
+                c.send(ApiKeys.FIND_COORDINATOR, (short) 3, id, new FindCoordinatorRequestData().setKey(GROUP));
+                c.receive(ApiKeys.FIND_COORDINATOR, (short) 3, id);
+                Thread.sleep(50);
+            }
             for (ApiKeys key : APIS) {
                 ApiVersionsResponseData.ApiVersion range = advertised.apiKeys().find(key.id);
                 assertNotNull(key.toString(), range);
@@ -224,6 +257,72 @@ public class VersionSweepTest {
             }
             case DESCRIBE_CLUSTER:
                 return new DescribeClusterRequestData();
+            case JOIN_GROUP: {
+                JoinGroupRequestData d = new JoinGroupRequestData().setGroupId("sweep-join-" + id).setSessionTimeoutMs(10_000)
+                        .setRebalanceTimeoutMs(10_000).setMemberId("").setProtocolType("consumer");
+                if (v >= 5) {
+                    d.setGroupInstanceId("instance"); // a static member joins at once, without MEMBER_ID_REQUIRED
+                }
+                d.protocols().add(new JoinGroupRequestData.JoinGroupRequestProtocol().setName("range").setMetadata(new byte[] {0, 1}));
+                return d;
+            }
+            case SYNC_GROUP: {
+                SyncGroupRequestData d = new SyncGroupRequestData().setGroupId(GROUP).setGenerationId(1).setMemberId("m");
+                d.assignments().add(new SyncGroupRequestData.SyncGroupRequestAssignment().setMemberId("m").setAssignment(new byte[1]));
+                return d;
+            }
+            case HEARTBEAT:
+                return new HeartbeatRequestData().setGroupId(GROUP).setGenerationId(1).setMemberId("m");
+            case LEAVE_GROUP:
+                return v >= 3 ? new LeaveGroupRequestData().setGroupId(GROUP)
+                        .setMembers(List.of(new LeaveGroupRequestData.MemberIdentity().setMemberId("m")))
+                        : new LeaveGroupRequestData().setGroupId(GROUP).setMemberId("m");
+            case OFFSET_COMMIT: {
+                OffsetCommitRequestData d = new OffsetCommitRequestData().setGroupId(GROUP).setGenerationIdOrMemberEpoch(-1)
+                        .setMemberId("");
+                OffsetCommitRequestData.OffsetCommitRequestTopic t = new OffsetCommitRequestData.OffsetCommitRequestTopic().setName(name);
+                t.partitions().add(new OffsetCommitRequestData.OffsetCommitRequestPartition().setPartitionIndex(0)
+                        .setCommittedOffset(1).setCommittedMetadata("m").setCommittedLeaderEpoch(v >= 6 ? 0 : -1));
+                t.partitions().add(new OffsetCommitRequestData.OffsetCommitRequestPartition().setPartitionIndex(9)
+                        .setCommittedOffset(1));
+                d.topics().add(t);
+                return d;
+            }
+            case OFFSET_FETCH: {
+                OffsetFetchRequestData d = new OffsetFetchRequestData();
+                if (v >= 8) {
+                    d.groups().add(new OffsetFetchRequestData.OffsetFetchRequestGroup().setGroupId(GROUP).setTopics(null));
+                    d.groups().add(new OffsetFetchRequestData.OffsetFetchRequestGroup().setGroupId("other")
+                            .setTopics(List.of(new OffsetFetchRequestData.OffsetFetchRequestTopics().setName(name)
+                                    .setPartitionIndexes(List.of(0, 1)))));
+                } else {
+                    d.setGroupId(GROUP).setTopics(List.of(new OffsetFetchRequestData.OffsetFetchRequestTopic().setName(name)
+                            .setPartitionIndexes(List.of(0, 1))));
+                }
+                return d;
+            }
+            case LIST_GROUPS: {
+                ListGroupsRequestData d = new ListGroupsRequestData();
+                if (v >= 4) {
+                    d.setStatesFilter(List.of("Empty", "Stable", "CompletingRebalance"));
+                }
+                if (v >= 5) {
+                    d.setTypesFilter(List.of("classic", "consumer"));
+                }
+                return d;
+            }
+            case DESCRIBE_GROUPS:
+                return new DescribeGroupsRequestData().setGroups(List.of(GROUP, "sweep-join-1", "none"))
+                        .setIncludeAuthorizedOperations(v >= 3);
+            case DELETE_GROUPS:
+                return new DeleteGroupsRequestData().setGroupsNames(List.of("none-" + id, "sweep-join-1"));
+            case OFFSET_DELETE: {
+                OffsetDeleteRequestData d = new OffsetDeleteRequestData().setGroupId(GROUP);
+                OffsetDeleteRequestData.OffsetDeleteRequestTopic t = new OffsetDeleteRequestData.OffsetDeleteRequestTopic().setName(name);
+                t.partitions().add(new OffsetDeleteRequestData.OffsetDeleteRequestPartition().setPartitionIndex(0));
+                d.topics().add(t);
+                return d;
+            }
             default:
                 throw new AssertionError("no request for " + key);
         }

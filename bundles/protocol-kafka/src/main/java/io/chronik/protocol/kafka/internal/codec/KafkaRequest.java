@@ -16,8 +16,10 @@ public final class KafkaRequest {
     private final RequestHeaderData header;
     private final ApiMessage body;
     private final ByteBuf frame;
+    private final String clientHost;
 
-    KafkaRequest(ApiKeys apiKey, RequestHeaderData header, ApiMessage body, ByteBuf frame) {
+    KafkaRequest(ApiKeys apiKey, RequestHeaderData header, ApiMessage body, ByteBuf frame, String clientHost) {
+        this.clientHost = clientHost;
         this.apiKey = apiKey;
         this.header = header;
         this.body = body;
@@ -38,6 +40,11 @@ public final class KafkaRequest {
 
     public String clientId() {
         return header.clientId();
+    }
+
+    /** The client's address as Kafka shows it ({@code /127.0.0.1}), or empty if unknown. */
+    public String clientHost() {
+        return clientHost;
     }
 
     @SuppressWarnings("unchecked")

@@ -30,6 +30,11 @@ public final class RequestDecoder {
     }
 
     public static Decoded decode(ByteBuf frame) throws MalformedRequestException {
+        return decode(frame, "");
+    }
+
+    /** @param clientHost the client's address as Kafka reports it in group descriptions ({@code /127.0.0.1}) */
+    public static Decoded decode(ByteBuf frame, String clientHost) throws MalformedRequestException {
         if (frame.readableBytes() < 8) {
             throw new MalformedRequestException("frame of " + frame.readableBytes() + " bytes has no request header", null);
         }
@@ -70,6 +75,6 @@ public final class RequestDecoder {
         } catch (RuntimeException e) {
             throw new MalformedRequestException("malformed body of " + key + " v" + version, e);
         }
-        return new Decoded(new KafkaRequest(key, header, body, frame), null);
+        return new Decoded(new KafkaRequest(key, header, body, frame, clientHost), null);
     }
 }

@@ -16,6 +16,7 @@ import io.chronik.api.consensus.MetadataListener;
 import io.chronik.api.consensus.PartitionLogs;
 import io.chronik.api.consensus.TopicInfo;
 import io.chronik.protocol.kafka.internal.ServerSettings;
+import io.chronik.protocol.kafka.internal.group.GroupCoordinator;
 
 /**
  * What the handlers share: the settings and the currently bound consensus services (either may be
@@ -25,6 +26,7 @@ public final class Broker implements AutoCloseable {
     private final ServerSettings settings;
     private final Supplier<ClusterMetadata> metadata;
     private final Supplier<PartitionLogs> logs;
+    private final GroupCoordinator groups;
 
     /**
      * Topic id → topic name, built from one metadata service and valid while no metadata change has been applied
@@ -45,6 +47,17 @@ public final class Broker implements AutoCloseable {
         this.settings = settings;
         this.metadata = metadata;
         this.logs = logs;
+        this.groups = new GroupCoordinator(settings.groups(), metadata, logs);
+    }
+
+    /** The consumer-group coordinator. */
+    public GroupCoordinator groups() {
+        return groups;
+    }
+
+    /** Topics that clients may read but not write, create, delete or grow: the coordinator's own. */
+    public static boolean isInternal(String topic) {
+        return GroupCoordinator.OFFSETS_TOPIC.equals(topic);
     }
 
     public ServerSettings settings() {
@@ -126,6 +139,7 @@ public final class Broker implements AutoCloseable {
     /** Stops listening to the metadata service. */
     @Override
     public synchronized void close() {
+        groups.close();
         if (listenedTo != null) {
             try {
                 listenedTo.removeListener(invalidator);

@@ -1,7 +1,5 @@
 package io.chronik.protocol.kafka.internal.handler;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 
@@ -10,8 +8,6 @@ import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
 import org.apache.kafka.common.message.DescribeClusterResponseData;
 import org.apache.kafka.common.message.DescribeClusterResponseData.DescribeClusterBroker;
-import org.apache.kafka.common.message.FindCoordinatorRequestData;
-import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.protocol.Errors;
@@ -25,7 +21,7 @@ import io.chronik.protocol.kafka.internal.codec.KafkaErrors;
 import io.chronik.protocol.kafka.internal.codec.KafkaRequest;
 import io.chronik.protocol.kafka.internal.codec.Outcome;
 
-/** ApiVersions, DescribeCluster, FindCoordinator and InitProducerId. */
+/** ApiVersions, DescribeCluster and InitProducerId. */
 final class ClusterHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterHandler.class);
     /** Kafka's rule for ApiVersions v3+ client software names and versions. */
@@ -64,25 +60,6 @@ final class ClusterHandler {
         for (BrokerInfo b : md.brokers()) {
             resp.brokers().add(new DescribeClusterBroker().setBrokerId(b.nodeId()).setHost(b.host()).setPort(b.port())
                     .setRack(b.rack()).setIsFenced(false));
-        }
-        return req.respond(resp);
-    }
-
-    /** Consumer groups and transactions are not implemented yet: no coordinator is available for any key. */
-    Outcome findCoordinator(KafkaRequest req) {
-        FindCoordinatorRequestData data = req.body();
-        FindCoordinatorResponseData resp = new FindCoordinatorResponseData().setThrottleTimeMs(0);
-        String message = "coordinators (consumer groups, transactions) are not available on this broker";
-        if (req.version() < 4) {
-            resp.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setErrorMessage(message).setNodeId(-1).setHost("")
-                    .setPort(-1);
-        } else {
-            List<FindCoordinatorResponseData.Coordinator> coordinators = new ArrayList<>();
-            for (String key : data.coordinatorKeys()) {
-                coordinators.add(new FindCoordinatorResponseData.Coordinator().setKey(key).setNodeId(-1).setHost("")
-                        .setPort(-1).setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setErrorMessage(message));
-            }
-            resp.setCoordinators(coordinators);
         }
         return req.respond(resp);
     }

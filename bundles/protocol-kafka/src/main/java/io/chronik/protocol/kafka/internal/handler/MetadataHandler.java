@@ -104,6 +104,9 @@ final class MetadataHandler {
      * to report meanwhile: LEADER_NOT_AVAILABLE (retriable, as Kafka answers), or why the topic cannot be created.
      */
     static Errors autoCreate(ClusterMetadata md, Broker broker, String name) {
+        if (Broker.isInternal(name)) {
+            return Errors.UNKNOWN_TOPIC_OR_PARTITION; // created by the group coordinator, with its own configs
+        }
         int partitions = broker.settings().numPartitions();
         int rf = broker.settings().defaultReplicationFactor();
         try {
@@ -139,7 +142,7 @@ final class MetadataHandler {
                     .setOfflineReplicas(new ArrayList<>()));
         }
         return new MetadataResponseTopic().setErrorCode(Errors.NONE.code()).setName(t.name())
-                .setTopicId(Broker.kafkaId(t)).setIsInternal(false).setPartitions(partitions);
+                .setTopicId(Broker.kafkaId(t)).setIsInternal(Broker.isInternal(t.name())).setPartitions(partitions);
     }
 
     private static Uuid orZero(Uuid id) {

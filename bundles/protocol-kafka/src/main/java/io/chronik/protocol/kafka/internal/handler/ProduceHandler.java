@@ -70,10 +70,13 @@ final class ProduceHandler {
                     topicError = Errors.NOT_LEADER_OR_FOLLOWER;
                 } else if (byId) {
                     topic = broker.topicById(md, td.topicId());
-                    topicError = topic == null ? Errors.UNKNOWN_TOPIC_ID : Errors.NONE;
+                    topicError = topic == null ? Errors.UNKNOWN_TOPIC_ID
+                            : Broker.isInternal(topic.name()) ? Errors.INVALID_TOPIC_EXCEPTION : Errors.NONE;
                 } else {
                     Optional<TopicInfo> t = md.topic(td.name());
-                    if (t.isPresent()) {
+                    if (Broker.isInternal(td.name())) {
+                        topicError = Errors.INVALID_TOPIC_EXCEPTION; // as Kafka: only the coordinator writes it
+                    } else if (t.isPresent()) {
                         topic = t.get();
                     } else {
                         topicError = broker.settings().autoCreateTopics()

@@ -15,6 +15,7 @@ public final class RequestDispatcher {
     private final TopicsHandler topics;
     private final ConfigsHandler configs;
     private final ClusterHandler cluster;
+    private final GroupsHandler groups;
 
     public RequestDispatcher(Broker broker) {
         this.metadata = new MetadataHandler(broker);
@@ -24,6 +25,7 @@ public final class RequestDispatcher {
         this.topics = new TopicsHandler(broker);
         this.configs = new ConfigsHandler(broker);
         this.cluster = new ClusterHandler(broker);
+        this.groups = new GroupsHandler(broker);
     }
 
     /**
@@ -49,7 +51,27 @@ public final class RequestDispatcher {
             case DESCRIBE_CLUSTER:
                 return done(cluster.describeCluster(req));
             case FIND_COORDINATOR:
-                return done(cluster.findCoordinator(req));
+                return done(groups.findCoordinator(req));
+            case JOIN_GROUP:
+                return groups.joinGroup(req);
+            case SYNC_GROUP:
+                return groups.syncGroup(req);
+            case HEARTBEAT:
+                return done(groups.heartbeat(req));
+            case LEAVE_GROUP:
+                return done(groups.leaveGroup(req));
+            case OFFSET_COMMIT:
+                return groups.offsetCommit(req);
+            case OFFSET_FETCH:
+                return done(groups.offsetFetch(req));
+            case LIST_GROUPS:
+                return done(groups.listGroups(req));
+            case DESCRIBE_GROUPS:
+                return done(groups.describeGroups(req));
+            case DELETE_GROUPS:
+                return groups.deleteGroups(req);
+            case OFFSET_DELETE:
+                return groups.offsetDelete(req);
             case INIT_PRODUCER_ID:
                 return cluster.initProducerId(req);
             case CREATE_TOPICS:

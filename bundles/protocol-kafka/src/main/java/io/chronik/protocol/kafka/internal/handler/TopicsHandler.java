@@ -191,6 +191,11 @@ final class TopicsHandler {
                 deleteError(result, Errors.INVALID_REQUEST, "duplicate topic in the request", req.version());
                 continue;
             }
+            if (Broker.isInternal(topic.name())) {
+                deleteError(result, Errors.INVALID_REQUEST, "the internal topic " + topic.name()
+                        + " holds the consumer groups' committed offsets and cannot be deleted", req.version());
+                continue;
+            }
             pending.add(Futures.handle(md.deleteTopic(topic.name()), (v, failure) -> {
                 synchronized (result) {
                     if (failure == null) {
@@ -244,6 +249,11 @@ final class TopicsHandler {
             if (topic.isEmpty()) {
                 result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
                         .setErrorMessage("The topic '" + t.name() + "' does not exist.");
+                continue;
+            }
+            if (Broker.isInternal(t.name())) {
+                result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("the partition count of the internal topic "
+                        + t.name() + " places the consumer groups and cannot change");
                 continue;
             }
             int current = topic.get().partitions().size();

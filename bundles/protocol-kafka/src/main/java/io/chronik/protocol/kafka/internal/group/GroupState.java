@@ -1,0 +1,21 @@
+package io.chronik.protocol.kafka.internal.group;
+
+/** The states of a classic group, with the names Kafka reports (ListGroups, DescribeGroups). */
+enum GroupState {
+    /** No members; may still hold committed offsets. */
+    EMPTY("Empty"),
+    /** Members are (re)joining; the rebalance completes when all have joined or the rebalance timeout passes. */
+    PREPARING_REBALANCE("PreparingRebalance"),
+    /** The members have a new generation; waiting for the leader's assignment (SyncGroup). */
+    COMPLETING_REBALANCE("CompletingRebalance"),
+    /** Every member has its assignment. */
+    STABLE("Stable"),
+    /** Deleted, or moved to another coordinator. */
+    DEAD("Dead");
+
+    final String kafkaName;
+
+    GroupState(String kafkaName) {
+        this.kafkaName = kafkaName;
+    }
+}
