@@ -1195,7 +1195,41 @@ public final class GroupCoordinator implements AutoCloseable {
                 }
             }
         }
-        return new Listing(loading.isEmpty() ? Errors.NONE : Errors.COORDINATOR_LOAD_IN_PROGRESS, out);
+        return new Listing(allLocalGroupsLoaded() ? Errors.NONE : Errors.COORDINATOR_LOAD_IN_PROGRESS, out);
+    }
+
+    /**
+     * Whether every offsets partition with a replica here is either led elsewhere or loaded here, so that a listing
+     * of the loaded groups is complete: a partition without a leader yet (just after a start) or led here but not
+     * loaded yet makes it incomplete (and starts its load).
+     */
+    private boolean allLocalGroupsLoaded() {
+        ClusterMetadata md = metadata.get();
+        PartitionLogs pl = logs.get();
+        if (md == null || pl == null) {
+            return false;
+        }
+        Optional<TopicInfo> topic = md.topic(OFFSETS_TOPIC);
+        if (topic.isEmpty()) {
+            return true;
+        }
+        boolean complete = true;
+        for (PartitionInfo info : topic.get().partitions()) {
+            Optional<PartitionLog> log = pl.log(OFFSETS_TOPIC, info.partition());
+            if (log.isEmpty()) {
+                continue;
+            }
+            if (log.get().isLeader()) {
+                CoordinatorShard s = shards.get(info.partition());
+                if (s == null || s.log != log.get() || !s.current()) {
+                    startLoad(info.partition(), log.get());
+                    complete = false;
+                }
+            } else if (info.leader() < 0 || info.leader() == md.localNodeId()) {
+                complete = false; // no leader elected yet: it may well be this node
+            }
+        }
+        return complete;
     }
 
     /** DescribeGroups for one group; a group that does not exist is reported Dead (and GROUP_ID_NOT_FOUND when asked). */
