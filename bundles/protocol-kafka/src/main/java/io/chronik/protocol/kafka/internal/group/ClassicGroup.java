@@ -42,6 +42,8 @@ final class ClassicGroup {
     /** Members of the current generation that have not sent SyncGroup yet. */
     final Set<String> pendingSync = new HashSet<>();
     final Map<TopicPartition, Committed> offsets = new HashMap<>();
+    /** Offset commits appended but not yet committed: the group must not be dropped meanwhile. */
+    int pendingCommits;
 
     /** Set when a member joins during an initial (delayed) rebalance: the delay is extended. */
     boolean newMemberAdded;

@@ -980,10 +980,13 @@ public final class GroupCoordinator implements AutoCloseable {
         }
     }
 
-    /** Drops an empty group that never had a generation, members or offsets (a failed first join). */
+    /**
+     * Drops an empty group that never had a generation, members or offsets (a failed first join, a commit that was
+     * refused or failed), so that it is not listed.
+     */
     private static void removeIfUnused(ClassicGroup g) {
         if (g.is(GroupState.EMPTY) && g.generationId == 0 && g.members.isEmpty() && g.pendingMembers.isEmpty()
-                && g.offsets.isEmpty()) {
+                && g.offsets.isEmpty() && g.pendingCommits == 0) {
             g.transition(GroupState.DEAD);
             g.shard.groups.remove(g.groupId, g);
         }
@@ -1054,13 +1057,17 @@ public final class GroupCoordinator implements AutoCloseable {
                 }
             }
             if (records.isEmpty()) {
+                removeIfUnused(group);
                 return CompletableFuture.completedFuture(result);
             }
+            group.pendingCommits++;
             return shard.append(records).handle((v, failure) -> {
                 synchronized (group) {
+                    group.pendingCommits--;
                     if (failure == null) {
                         group.offsets.putAll(committed);
                     }
+                    removeIfUnused(group);
                     Errors e = failure == null ? Errors.NONE : appendError(failure, true);
                     for (TopicPartition tp : committed.keySet()) {
                         result.put(tp, e);
