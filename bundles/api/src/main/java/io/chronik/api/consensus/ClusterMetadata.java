@@ -41,6 +41,16 @@ public interface ClusterMetadata {
     /** The brokers registered in the cluster, with their advertised Kafka addresses. */
     Collection<BrokerInfo> brokers();
 
+    /**
+     * How many nodes the cluster is configured with (the members of the metadata group), whether or not they have
+     * registered yet. A replication factor chosen by the broker itself (an internal topic's) is capped by it, and such
+     * a topic is best created only once that many brokers have registered, so that it does not end up with fewer
+     * replicas than the cluster could give it.
+     *
+     * @since 1.1
+     */
+    int configuredNodes();
+
     /** All topics. */
     Collection<TopicInfo> topics();
 

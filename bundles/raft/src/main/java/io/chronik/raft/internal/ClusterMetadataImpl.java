@@ -72,6 +72,11 @@ final class ClusterMetadataImpl implements ClusterMetadata {
     }
 
     @Override
+    public int configuredNodes() {
+        return node.settings().peers().size();
+    }
+
+    @Override
     public Collection<TopicInfo> topics() {
         MetadataState s = state();
         List<TopicInfo> result = new ArrayList<>(s.topics.size());

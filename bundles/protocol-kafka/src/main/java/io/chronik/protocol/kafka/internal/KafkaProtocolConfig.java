@@ -49,7 +49,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "offsets.topic.num.partitions", description = "Partitions of __consumer_offsets (fixed once the topic exists); each is a Raft-replicated partition whose leader coordinates its groups")
     int offsets_topic_num_partitions() default 8;
 
-    @AttributeDefinition(name = "offsets.topic.replication.factor", description = "Replication factor of __consumer_offsets, capped by the number of registered brokers when it is created")
+    @AttributeDefinition(name = "offsets.topic.replication.factor", description = "Replication factor of __consumer_offsets, capped by the number of nodes the cluster is configured with (--peers); the topic is created once that many brokers have registered")
     int offsets_topic_replication_factor() default 3;
 
     @AttributeDefinition(name = "offsets.retention.minutes", description = "How long a group without members keeps its committed offsets")

@@ -104,6 +104,11 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
     }
 
     @Override
+    public int configuredNodes() {
+        return 1;
+    }
+
+    @Override
     public Collection<BrokerInfo> brokers() {
         return List.of(new Broker(nodeId, "localhost", port, null));
     }

@@ -137,7 +137,14 @@ public final class GroupCoordinator implements AutoCloseable {
         }
         Optional<TopicInfo> topic = md.topic(OFFSETS_TOPIC);
         if (topic.isEmpty()) {
-            createOffsetsTopic(md);
+            int rf = offsetsReplicationFactor(md);
+            int registered = md.brokers().size();
+            if (registered < rf) {
+                // as Kafka: the offsets topic gets its full replication factor or waits for the brokers to give it
+                return unavailable("waiting for " + rf + " brokers to register before creating " + OFFSETS_TOPIC
+                        + " (" + registered + " so far)");
+            }
+            createOffsetsTopic(md, rf);
             return unavailable("the offsets topic is being created");
         }
         List<PartitionInfo> partitions = topic.get().partitions();
@@ -161,11 +168,15 @@ public final class GroupCoordinator implements AutoCloseable {
         return new Coordinator(Errors.COORDINATOR_NOT_AVAILABLE, message, -1, "", -1);
     }
 
-    private void createOffsetsTopic(ClusterMetadata md) {
+    /** offsets.topic.replication.factor, capped by the number of nodes the cluster is configured with. */
+    private int offsetsReplicationFactor(ClusterMetadata md) {
+        return Math.max(1, Math.min(settings.offsetsTopicReplication(), md.configuredNodes()));
+    }
+
+    private void createOffsetsTopic(ClusterMetadata md, int rf) {
         if (!creatingTopic.compareAndSet(false, true)) {
             return;
         }
-        int rf = Math.max(1, Math.min(settings.offsetsTopicReplication(), md.brokers().size()));
         // never removed by time or size: the coordinator compacts the topic itself (see CoordinatorShard)
         Map<String, String> configs = Map.of("retention.ms", "-1", "retention.bytes", "-1", "segment.bytes", "104857600");
         try {

@@ -10,8 +10,9 @@ package io.chronik.protocol.kafka.internal.group;
  * @param maxGroupSize              most members one group may have ({@code group.max.size})
  * @param offsetsTopicPartitions    partitions of {@code __consumer_offsets}, fixed once the topic exists
  *                                  ({@code offsets.topic.num.partitions})
- * @param offsetsTopicReplication   replication factor of {@code __consumer_offsets}, capped by the brokers registered
- *                                  when it is created ({@code offsets.topic.replication.factor})
+ * @param offsetsTopicReplication   replication factor of {@code __consumer_offsets}, capped by the number of nodes the
+ *                                  cluster is configured with; the topic is created once that many brokers have
+ *                                  registered ({@code offsets.topic.replication.factor})
  * @param offsetsRetentionMs        how long the offsets of a group without members are kept
  *                                  ({@code offsets.retention.minutes}, here in ms)
  * @param retentionCheckIntervalMs  how often expired offsets are looked for ({@code offsets.retention.check.interval.ms})
