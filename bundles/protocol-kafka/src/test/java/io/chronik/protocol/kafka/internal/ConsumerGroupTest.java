@@ -47,7 +47,11 @@ public class ConsumerGroupTest {
     }
 
     private KafkaServer startServer() throws Exception {
-        KafkaServer s = new KafkaServer(ServerSettings.defaults("127.0.0.1:0")
+        return startServer(0);
+    }
+
+    private KafkaServer startServer(int port) throws Exception {
+        KafkaServer s = new KafkaServer(ServerSettings.defaults("127.0.0.1:" + port)
                 .withGroups(GroupSettings.defaults().withInitialRebalanceDelayMs(0)), () -> cluster, () -> cluster);
         s.start();
         cluster.setPort(s.port());
@@ -213,5 +217,43 @@ public class ConsumerGroupTest {
             assertEquals(12_345, committed.offset());
             assertEquals("last", committed.metadata());
         }
+    }
+
+    @Test
+    public void activeMembersCarryOnThroughACoordinatorRestartWithoutARebalance() throws Exception {
+        cluster.createTopic("live", 2, 1, Map.of()).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        List<KafkaConsumer<byte[], byte[]>> consumers = List.of(consumer("g4", "a"), consumer("g4", "b"));
+        consumers.forEach(c -> c.subscribe(List.of("live")));
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!balanced(consumers, 2)) {
+            assertTrue("group did not settle", System.currentTimeMillis() < deadline);
+            consumers.forEach(c -> c.poll(Duration.ofMillis(50)));
+        }
+        Map<KafkaConsumer<byte[], byte[]>, Set<TopicPartition>> before = new HashMap<>();
+        consumers.forEach(c -> before.put(c, Set.copyOf(c.assignment())));
+        String generation = consumers.get(0).groupMetadata().memberId() + "@" + consumers.get(0).groupMetadata().generationId();
+
+        // the broker restarts on the same address; the coordinator reloads the group from __consumer_offsets
+        int port = server.port();
+        server.close();
+        server = startServer(port);
+        produce("live", 2, 10);
+        Set<String> seen = new HashSet<>();
+        deadline = System.currentTimeMillis() + 30_000;
+        while (seen.size() < 20) {
+            assertTrue("consumption did not resume: " + seen.size(), System.currentTimeMillis() < deadline);
+            for (KafkaConsumer<byte[], byte[]> c : consumers) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(50))) {
+                    seen.add(new String(r.value(), StandardCharsets.UTF_8));
+                }
+                c.commitSync();
+            }
+        }
+        for (KafkaConsumer<byte[], byte[]> c : consumers) {
+            assertEquals("the assignment changed", before.get(c), c.assignment());
+        }
+        assertEquals("the members rejoined instead of carrying on", generation,
+                consumers.get(0).groupMetadata().memberId() + "@" + consumers.get(0).groupMetadata().generationId());
+        consumers.forEach(KafkaConsumer::close);
     }
 }
