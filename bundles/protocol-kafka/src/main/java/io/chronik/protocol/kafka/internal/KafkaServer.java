@@ -19,11 +19,14 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.internal.PlatformDependent;
 
 /** The Kafka listener: a Netty server over the consensus services. Usable without OSGi (tests). */
@@ -34,6 +37,8 @@ public final class KafkaServer implements AutoCloseable {
     private final Broker broker;
     private final RequestDispatcher dispatcher;
     private EventLoopGroup group;
+    /** The open client connections, closed explicitly (and first) when the listener closes. */
+    private final ChannelGroup connections = new DefaultChannelGroup("kafka-connections", ImmediateEventExecutor.INSTANCE);
     private Channel serverChannel;
 
     public KafkaServer(ServerSettings settings, Supplier<ClusterMetadata> metadata, Supplier<PartitionLogs> logs) {
@@ -58,6 +63,7 @@ public final class KafkaServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        connections.add(ch);
                         ch.pipeline().addLast("frames", new FrameDecoder(settings.maxRequestBytes()))
                                 .addLast("kafka", new ConnectionHandler(dispatcher, settings.maxInflightRequests()));
                     }
@@ -81,6 +87,9 @@ public final class KafkaServer implements AutoCloseable {
     public synchronized void close() {
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
+            // close every connection now, so that clients see the end at once and nothing waits on a request that
+            // a stopping event loop would never answer
+            connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
             LOG.info("Kafka listener on {} closed", serverChannel.localAddress());
             serverChannel = null;
         }

@@ -256,4 +256,24 @@ public class ConsumerGroupTest {
                 consumers.get(0).groupMetadata().memberId() + "@" + consumers.get(0).groupMetadata().generationId());
         consumers.forEach(KafkaConsumer::close);
     }
+
+    @Test
+    public void offsetsOfADeletedTopicAreRemoved() throws Exception {
+        cluster.createTopic("doomed", 1, 1, Map.of()).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        cluster.createTopic("kept", 1, 1, Map.of()).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        TopicPartition doomed = new TopicPartition("doomed", 0);
+        TopicPartition kept = new TopicPartition("kept", 0);
+        try (KafkaConsumer<byte[], byte[]> c = consumer("g5", "a")) {
+            c.assign(List.of(doomed, kept));
+            c.commitSync(Map.of(doomed, new OffsetAndMetadata(3), kept, new OffsetAndMetadata(4)));
+            Thread.sleep(1200); // two coordinator sweeps: the topics are known before one of them goes
+            cluster.deleteTopic("doomed").toCompletableFuture().get(5, TimeUnit.SECONDS);
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (c.committed(Set.of(doomed)).get(doomed) != null) {
+                assertTrue("the deleted topic's offset is still committed", System.currentTimeMillis() < deadline);
+                Thread.sleep(100);
+            }
+            assertEquals(4, c.committed(Set.of(kept)).get(kept).offset());
+        }
+    }
 }

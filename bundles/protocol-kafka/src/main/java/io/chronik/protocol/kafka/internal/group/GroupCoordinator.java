@@ -98,6 +98,9 @@ public final class GroupCoordinator implements AutoCloseable {
     private final Map<Integer, CoordinatorShard> loading = new ConcurrentHashMap<>();
     private final Object loadLock = new Object();
     private final AtomicBoolean creatingTopic = new AtomicBoolean();
+    /** The topics (id → name) seen by the last sweep, and in which metadata service; used by the sweep thread only. */
+    private Map<UUID, String> knownTopics = Map.of();
+    private ClusterMetadata knownTopicsSource;
     private volatile boolean closed;
 
     public GroupCoordinator(GroupSettings settings, Supplier<ClusterMetadata> metadata, Supplier<PartitionLogs> logs) {
@@ -272,6 +275,7 @@ public final class GroupCoordinator implements AutoCloseable {
             if (md == null || pl == null) {
                 return;
             }
+            forgetDeletedTopics(md);
             Optional<TopicInfo> topic = md.topic(OFFSETS_TOPIC);
             if (topic.isEmpty()) {
                 return;
@@ -287,6 +291,67 @@ public final class GroupCoordinator implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             LOG.warn("group coordinator sweep failed", e);
+        }
+    }
+
+    /**
+     * Removes the committed offsets of topics that were deleted since the last sweep, as Kafka does. Only topics this
+     * node has seen in the same metadata service and no longer sees count as deleted (by topic id, so a topic deleted
+     * and created again counts too): a lagging or replaced metadata service never causes offsets to be dropped.
+     */
+    private void forgetDeletedTopics(ClusterMetadata md) {
+        Map<UUID, String> now = new HashMap<>();
+        for (TopicInfo t : md.topics()) {
+            if (t.id() != null) {
+                now.put(t.id(), t.name());
+            }
+        }
+        Map<UUID, String> before = knownTopics;
+        ClusterMetadata source = knownTopicsSource;
+        knownTopics = now;
+        knownTopicsSource = md;
+        if (source != md) {
+            return;
+        }
+        Set<String> deleted = new java.util.HashSet<>();
+        for (Map.Entry<UUID, String> e : before.entrySet()) {
+            if (!now.containsKey(e.getKey())) {
+                deleted.add(e.getValue());
+            }
+        }
+        if (deleted.isEmpty()) {
+            return;
+        }
+        for (CoordinatorShard shard : shards.values()) {
+            if (!shard.current()) {
+                continue;
+            }
+            for (ClassicGroup g : shard.groups.values()) {
+                synchronized (g) {
+                    List<TopicPartition> gone = new ArrayList<>();
+                    for (TopicPartition tp : g.offsets.keySet()) {
+                        if (deleted.contains(tp.topic())) {
+                            gone.add(tp);
+                        }
+                    }
+                    if (gone.isEmpty()) {
+                        continue;
+                    }
+                    List<Map.Entry<Key, byte[]>> tombstones = new ArrayList<>();
+                    for (TopicPartition tp : gone) {
+                        tombstones.add(new AbstractMap.SimpleImmutableEntry<>(
+                                new GroupRecords.OffsetKey(g.groupId, tp.topic(), tp.partition()), null));
+                    }
+                    LOG.info("removing {} committed offsets of deleted topics {} from group {}", gone.size(), deleted, g.groupId);
+                    g.shard.append(tombstones).whenComplete((v, failure) -> {
+                        synchronized (g) {
+                            if (failure == null) {
+                                gone.forEach(g.offsets::remove);
+                            }
+                        }
+                    });
+                }
+            }
         }
     }
 

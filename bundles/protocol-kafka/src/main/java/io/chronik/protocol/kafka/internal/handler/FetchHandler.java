@@ -225,12 +225,20 @@ final class FetchHandler {
                 timer = null;
             }
             cancelPending();
-            Result next = read(req);
-            FetchRequestData data = req.body();
-            if (deadline || next.done(data.minBytes())) {
-                finish(next);
-            } else {
-                await(next);
+            try {
+                Result next = read(req);
+                FetchRequestData data = req.body();
+                if (deadline || next.done(data.minBytes())) {
+                    finish(next);
+                } else {
+                    await(next);
+                }
+            } catch (RuntimeException e) {
+                // on a timer or a log's thread nobody else would see it, and the connection would wait for this
+                // response forever: close it instead, as a failure of the first read does
+                LOG.warn("handling {} failed; closing the connection", req, e);
+                cancelPending();
+                outcome.complete(Outcome.CLOSE);
             }
         }
 
