@@ -101,6 +101,8 @@ public final class GroupCoordinator implements AutoCloseable {
     /** The topics (id → name) seen by the last sweep, and in which metadata service; used by the sweep thread only. */
     private Map<UUID, String> knownTopics = Map.of();
     private ClusterMetadata knownTopicsSource;
+    private final AtomicBoolean topicsChanged = new AtomicBoolean();
+    private final io.chronik.api.consensus.MetadataListener topicsListener = md -> topicsChanged.set(true);
     private volatile boolean closed;
 
     public GroupCoordinator(GroupSettings settings, Supplier<ClusterMetadata> metadata, Supplier<PartitionLogs> logs) {
@@ -300,6 +302,19 @@ public final class GroupCoordinator implements AutoCloseable {
      * and created again counts too): a lagging or replaced metadata service never causes offsets to be dropped.
      */
     private void forgetDeletedTopics(ClusterMetadata md) {
+        if (knownTopicsSource == md && !topicsChanged.getAndSet(false)) {
+            return;
+        }
+        if (knownTopicsSource != md) {
+            if (knownTopicsSource != null) {
+                try {
+                    knownTopicsSource.removeListener(topicsListener);
+                } catch (RuntimeException e) {
+                    // the old service may be gone
+                }
+            }
+            md.addListener(topicsListener);
+        }
         Map<UUID, String> now = new HashMap<>();
         for (TopicInfo t : md.topics()) {
             if (t.id() != null) {
@@ -1436,6 +1451,15 @@ public final class GroupCoordinator implements AutoCloseable {
 
     @Override
     public void close() {
+        timers.shutdownNow();
+        ClusterMetadata listened = knownTopicsSource;
+        if (listened != null) {
+            try {
+                listened.removeListener(topicsListener);
+            } catch (RuntimeException e) {
+                // the service may already be gone
+            }
+        }
         synchronized (loadLock) {
             closed = true;
             for (CoordinatorShard s : shards.values()) {
@@ -1445,7 +1469,6 @@ public final class GroupCoordinator implements AutoCloseable {
                 s.close();
             }
         }
-        timers.shutdownNow();
         loader.shutdownNow();
     }
 }
