@@ -18,8 +18,13 @@ final class Ids {
     }
 
     /** The id of data group number {@code no} (numbers are allocated by the metadata group). */
+    /** Data group ids by number: derived with an MD5 name hash, and looked up on every request, so kept. */
+    private static final java.util.concurrent.ConcurrentMap<Integer, RaftGroupId> DATA_GROUPS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     static RaftGroupId dataGroup(int no) {
-        return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("io.chronik.raft/data/" + no).getBytes(StandardCharsets.UTF_8)));
+        return DATA_GROUPS.computeIfAbsent(no, n ->
+                RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("io.chronik.raft/data/" + n).getBytes(StandardCharsets.UTF_8))));
     }
 
     static RaftPeerId peerId(int nodeId) {
