@@ -11,9 +11,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -36,11 +33,8 @@ import org.apache.kafka.common.utils.ThreadUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.chronik.api.consensus.BrokerInfo;
 import io.chronik.api.consensus.ClusterMetadata;
 import io.chronik.api.consensus.ConsensusException;
-import io.chronik.api.consensus.PartitionInfo;
-import io.chronik.api.consensus.PartitionLog;
 import io.chronik.api.consensus.PartitionLogs;
 import io.chronik.api.consensus.TopicInfo;
 import io.chronik.protocol.kafka.internal.group.GroupRecords.Key;
@@ -53,13 +47,14 @@ import io.chronik.protocol.kafka.internal.group.GroupRecords.Key;
  * topic {@code __consumer_offsets}; the node leading that partition is the group's only coordinator. Group metadata
  * and offset commits are records appended to that partition, so they are replicated by the partition's Raft group
  * (not by the metadata group) and survive the loss of the coordinator: the next leader replays the partition and
- * takes over. See {@link CoordinatorShard}.
+ * takes over. {@link CoordinatedPartitions} follows which partitions this node leads and loads them;
+ * {@link CoordinatorShard} reads and writes one partition.
  *
  * <p><b>Threads.</b> Requests arrive on Netty event loops and never block; each group is guarded by its own
  * monitor; timers (session and rebalance timeouts) run on one scheduler thread and loads on another.
  */
 public final class GroupCoordinator implements AutoCloseable {
-    public static final String OFFSETS_TOPIC = "__consumer_offsets";
+    public static final String OFFSETS_TOPIC = CoordinatedPartitions.OFFSETS_TOPIC;
     private static final Logger LOG = LoggerFactory.getLogger(GroupCoordinator.class);
     private static final long SWEEP_MS = 500;
     private static final byte[] EMPTY = new byte[0];
@@ -84,26 +79,15 @@ public final class GroupCoordinator implements AutoCloseable {
     public record OffsetToCommit(TopicPartition partition, long offset, int leaderEpoch, String metadata) {
     }
 
-    /** The shard coordinating a group here, or why there is none. */
-    private record Lookup(CoordinatorShard shard, Errors error) {
-    }
-
     private final GroupSettings settings;
     private final Supplier<ClusterMetadata> metadata;
-    private final Supplier<PartitionLogs> logs;
-    private final int rewriteThreshold;
     private final ScheduledThreadPoolExecutor timers;
-    private final ExecutorService loader;
-    private final Map<Integer, CoordinatorShard> shards = new ConcurrentHashMap<>();
-    private final Map<Integer, CoordinatorShard> loading = new ConcurrentHashMap<>();
-    private final Object loadLock = new Object();
-    private final AtomicBoolean creatingTopic = new AtomicBoolean();
+    private final CoordinatedPartitions partitions;
     /** The topics (id → name) seen by the last sweep, and in which metadata service; used by the sweep thread only. */
     private Map<UUID, String> knownTopics = Map.of();
     private ClusterMetadata knownTopicsSource;
     private final AtomicBoolean topicsChanged = new AtomicBoolean();
     private final io.chronik.api.consensus.MetadataListener topicsListener = md -> topicsChanged.set(true);
-    private volatile boolean closed;
 
     public GroupCoordinator(GroupSettings settings, Supplier<ClusterMetadata> metadata, Supplier<PartitionLogs> logs) {
         this(settings, metadata, logs, 10_000);
@@ -114,11 +98,20 @@ public final class GroupCoordinator implements AutoCloseable {
             int rewriteThreshold) {
         this.settings = settings;
         this.metadata = metadata;
-        this.logs = logs;
-        this.rewriteThreshold = rewriteThreshold;
+        this.partitions = new CoordinatedPartitions(settings, metadata, logs, rewriteThreshold,
+                new CoordinatedPartitions.Listener() {
+                    @Override
+                    public void loaded(CoordinatorShard shard, Map<Key, byte[]> records) {
+                        buildGroups(shard, records);
+                    }
+
+                    @Override
+                    public void unloaded(CoordinatorShard shard) {
+                        dropGroups(shard);
+                    }
+                });
         this.timers = new ScheduledThreadPoolExecutor(1, ThreadUtils.createThreadFactory("chronik-group-timers", true));
         this.timers.setRemoveOnCancelPolicy(true);
-        this.loader = Executors.newSingleThreadExecutor(ThreadUtils.createThreadFactory("chronik-group-loader", true));
         timers.scheduleWithFixedDelay(this::sweep, SWEEP_MS, SWEEP_MS, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(this::expireOffsets, settings.retentionCheckIntervalMs(),
                 settings.retentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
@@ -130,166 +123,22 @@ public final class GroupCoordinator implements AutoCloseable {
 
     // ---------------------------------------------------------------- placement, loading
 
-    static int partitionFor(String groupId, int partitions) {
-        return (groupId.hashCode() & 0x7fffffff) % partitions;
-    }
-
     /** FindCoordinator for a group: the leader of the group's offsets partition. Creates the offsets topic if needed. */
     public Coordinator findCoordinator(String groupId) {
-        ClusterMetadata md = metadata.get();
-        if (md == null) {
-            return unavailable("the cluster metadata is not available right now");
-        }
-        Optional<TopicInfo> topic = md.topic(OFFSETS_TOPIC);
-        if (topic.isEmpty()) {
-            int rf = offsetsReplicationFactor(md);
-            int registered = md.brokers().size();
-            if (registered < rf) {
-                // as Kafka: the offsets topic gets its full replication factor or waits for the brokers to give it
-                return unavailable("waiting for " + rf + " brokers to register before creating " + OFFSETS_TOPIC
-                        + " (" + registered + " so far)");
-            }
-            createOffsetsTopic(md, rf);
-            return unavailable("the offsets topic is being created");
-        }
-        List<PartitionInfo> partitions = topic.get().partitions();
-        int p = partitionFor(groupId, partitions.size());
-        int leader = partitions.get(p).leader();
-        if (leader < 0) {
-            return unavailable(OFFSETS_TOPIC + "-" + p + " has no leader right now");
-        }
-        for (BrokerInfo b : md.brokers()) {
-            if (b.nodeId() == leader) {
-                if (leader == md.localNodeId()) {
-                    lookup(groupId); // start loading now rather than on the group's first request
-                }
-                return new Coordinator(Errors.NONE, null, leader, b.host(), b.port());
-            }
-        }
-        return unavailable("the leader of " + OFFSETS_TOPIC + "-" + p + " (node " + leader + ") is not registered");
+        return partitions.findCoordinator(groupId);
     }
 
-    private static Coordinator unavailable(String message) {
-        return new Coordinator(Errors.COORDINATOR_NOT_AVAILABLE, message, -1, "", -1);
+    private CoordinatedPartitions.Lookup lookup(String groupId) {
+        return partitions.lookup(groupId);
     }
 
-    /** offsets.topic.replication.factor, capped by the number of nodes the cluster is configured with. */
-    private int offsetsReplicationFactor(ClusterMetadata md) {
-        return Math.max(1, Math.min(settings.offsetsTopicReplication(), md.configuredNodes()));
-    }
-
-    private void createOffsetsTopic(ClusterMetadata md, int rf) {
-        if (!creatingTopic.compareAndSet(false, true)) {
-            return;
-        }
-        // never removed by time or size: the coordinator compacts the topic itself (see CoordinatorShard)
-        Map<String, String> configs = Map.of("retention.ms", "-1", "retention.bytes", "-1", "segment.bytes", "104857600");
-        try {
-            md.createTopic(OFFSETS_TOPIC, settings.offsetsTopicPartitions(), rf, configs).whenComplete((t, failure) -> {
-                creatingTopic.set(false);
-                if (failure == null) {
-                    LOG.info("created {} with {} partitions, replication factor {}", OFFSETS_TOPIC,
-                            settings.offsetsTopicPartitions(), rf);
-                } else if (!(unwrap(failure) instanceof ConsensusException ce && ce.reason() == ConsensusException.Reason.TOPIC_EXISTS)) {
-                    LOG.warn("creating {} failed (will retry on the next FindCoordinator): {}", OFFSETS_TOPIC, failure.toString());
-                }
-            });
-        } catch (RuntimeException e) {
-            creatingTopic.set(false);
-            LOG.warn("creating {} failed: {}", OFFSETS_TOPIC, e.toString());
-        }
-    }
-
-    private Lookup lookup(String groupId) {
-        if (groupId == null || groupId.isEmpty()) {
-            return new Lookup(null, Errors.INVALID_GROUP_ID);
-        }
-        ClusterMetadata md = metadata.get();
-        PartitionLogs pl = logs.get();
-        if (md == null || pl == null || closed) {
-            return new Lookup(null, Errors.COORDINATOR_NOT_AVAILABLE);
-        }
-        Optional<TopicInfo> topic = md.topic(OFFSETS_TOPIC);
-        if (topic.isEmpty()) {
-            return new Lookup(null, Errors.NOT_COORDINATOR);
-        }
-        int p = partitionFor(groupId, topic.get().partitions().size());
-        Optional<PartitionLog> log = pl.log(OFFSETS_TOPIC, p);
-        if (log.isEmpty() || !log.get().isLeader()) {
-            return new Lookup(null, Errors.NOT_COORDINATOR);
-        }
-        CoordinatorShard shard = shards.get(p);
-        if (shard != null && shard.log == log.get() && shard.current()) {
-            return new Lookup(shard, Errors.NONE);
-        }
-        startLoad(p, log.get());
-        return new Lookup(null, Errors.COORDINATOR_LOAD_IN_PROGRESS);
-    }
-
-    private void startLoad(int p, PartitionLog log) {
-        int epoch = log.leaderEpoch();
-        CoordinatorShard shard;
-        synchronized (loadLock) {
-            if (closed) {
-                return;
-            }
-            CoordinatorShard l = loading.get(p);
-            if (l != null && l.log == log && l.epoch == epoch) {
-                return;
-            }
-            CoordinatorShard active = shards.get(p);
-            if (active != null && active.log == log && active.current()) {
-                return;
-            }
-            if (active != null) {
-                unload(active);
-            }
-            shard = new CoordinatorShard(p, log, epoch, rewriteThreshold);
-            loading.put(p, shard);
-        }
-        shard.load(loader).whenComplete((state, failure) -> {
-            synchronized (loadLock) {
-                loading.remove(p, shard);
-                if (failure != null || !shard.current() || closed) {
-                    shard.close();
-                    if (failure != null) {
-                        LOG.warn("loading {}-{} failed (will retry): {}", OFFSETS_TOPIC, p, unwrap(failure).toString());
-                    }
-                    return;
-                }
-                buildGroups(shard, state);
-                shards.put(p, shard);
-            }
-        });
-    }
-
-    /** Unloads shards this node no longer leads and loads those it has come to lead. */
+    /** Follows the leadership of the offsets partitions, and the deletion of topics. */
     private void sweep() {
         try {
+            partitions.sweep();
             ClusterMetadata md = metadata.get();
-            PartitionLogs pl = logs.get();
-            for (CoordinatorShard s : shards.values()) {
-                if (!s.current() || pl == null || pl.log(OFFSETS_TOPIC, s.partition).orElse(null) != s.log) {
-                    LOG.info("no longer coordinating {}-{} (leader epoch {})", OFFSETS_TOPIC, s.partition, s.epoch);
-                    unload(s);
-                }
-            }
-            if (md == null || pl == null) {
-                return;
-            }
-            forgetDeletedTopics(md);
-            Optional<TopicInfo> topic = md.topic(OFFSETS_TOPIC);
-            if (topic.isEmpty()) {
-                return;
-            }
-            for (int p = 0; p < topic.get().partitions().size(); p++) {
-                Optional<PartitionLog> log = pl.log(OFFSETS_TOPIC, p);
-                if (log.isPresent() && log.get().isLeader()) {
-                    CoordinatorShard s = shards.get(p);
-                    if (s == null || s.log != log.get() || !s.current()) {
-                        startLoad(p, log.get());
-                    }
-                }
+            if (md != null) {
+                forgetDeletedTopics(md);
             }
         } catch (RuntimeException e) {
             LOG.warn("group coordinator sweep failed", e);
@@ -337,7 +186,7 @@ public final class GroupCoordinator implements AutoCloseable {
         if (deleted.isEmpty()) {
             return;
         }
-        for (CoordinatorShard shard : shards.values()) {
+        for (CoordinatorShard shard : partitions.active()) {
             if (!shard.current()) {
                 continue;
             }
@@ -370,10 +219,8 @@ public final class GroupCoordinator implements AutoCloseable {
         }
     }
 
-    /** Forgets a shard: its groups are answered NOT_COORDINATOR and their members find the new coordinator. */
-    private void unload(CoordinatorShard shard) {
-        shard.close();
-        shards.remove(shard.partition, shard);
+    /** A shard is no longer coordinated here: its groups' waiting members are answered NOT_COORDINATOR. */
+    private void dropGroups(CoordinatorShard shard) {
         for (ClassicGroup g : shard.groups.values()) {
             synchronized (g) {
                 g.cancelPhaseTimer();
@@ -470,7 +317,7 @@ public final class GroupCoordinator implements AutoCloseable {
     public CompletableFuture<JoinGroupResponseData> joinGroup(JoinGroupRequestData req, short version, String clientId,
             String clientHost) {
         String memberId = req.memberId() == null ? "" : req.memberId();
-        Lookup l = lookup(req.groupId());
+        CoordinatedPartitions.Lookup l = lookup(req.groupId());
         if (l.error() != Errors.NONE) {
             return CompletableFuture.completedFuture(joinError(memberId, l.error()));
         }
@@ -831,7 +678,7 @@ public final class GroupCoordinator implements AutoCloseable {
 
     /** SyncGroup: followers wait for the leader's assignment; the leader's is stored, then handed to all. */
     public CompletableFuture<SyncGroupResponseData> syncGroup(SyncGroupRequestData req) {
-        Lookup l = lookup(req.groupId());
+        CoordinatedPartitions.Lookup l = lookup(req.groupId());
         if (l.error() != Errors.NONE) {
             return CompletableFuture.completedFuture(syncError(l.error()));
         }
@@ -935,7 +782,7 @@ public final class GroupCoordinator implements AutoCloseable {
 
     /** Heartbeat: keeps the member's session; tells it when a rebalance is under way. */
     public Errors heartbeat(HeartbeatRequestData req) {
-        Lookup l = lookup(req.groupId());
+        CoordinatedPartitions.Lookup l = lookup(req.groupId());
         if (l.error() != Errors.NONE) {
             return l.error();
         }
@@ -962,7 +809,7 @@ public final class GroupCoordinator implements AutoCloseable {
     /** LeaveGroup: the top-level error, and one response per member asked about. */
     public Map.Entry<Errors, List<MemberResponse>> leaveGroup(String groupId, List<MemberIdentity> leaving) {
         List<MemberResponse> responses = new ArrayList<>();
-        Lookup l = lookup(groupId);
+        CoordinatedPartitions.Lookup l = lookup(groupId);
         if (l.error() != Errors.NONE) {
             return new AbstractMap.SimpleImmutableEntry<>(l.error(), responses);
         }
@@ -1092,7 +939,7 @@ public final class GroupCoordinator implements AutoCloseable {
      */
     public CompletableFuture<Map<TopicPartition, Errors>> commitOffsets(String groupId, int generation, String memberId,
             String instanceId, List<OffsetToCommit> commits) {
-        Lookup l = lookup(groupId);
+        CoordinatedPartitions.Lookup l = lookup(groupId);
         if (l.error() != Errors.NONE) {
             return CompletableFuture.completedFuture(all(commits, l.error()));
         }
@@ -1187,7 +1034,7 @@ public final class GroupCoordinator implements AutoCloseable {
 
     /** OffsetFetch: the committed offsets of {@code partitions} ({@code null}: all the group has). */
     public FetchedOffsets fetchOffsets(String groupId, Collection<TopicPartition> partitions) {
-        Lookup l = lookup(groupId);
+        CoordinatedPartitions.Lookup l = lookup(groupId);
         if (l.error() != Errors.NONE) {
             return new FetchedOffsets(l.error(), Map.of());
         }
@@ -1223,7 +1070,7 @@ public final class GroupCoordinator implements AutoCloseable {
     /** OffsetDelete: removes a group's offsets of topics its members do not subscribe to. */
     public CompletableFuture<Map.Entry<Errors, Map<TopicPartition, Errors>>> deleteOffsets(String groupId,
             List<TopicPartition> partitions) {
-        Lookup l = lookup(groupId);
+        CoordinatedPartitions.Lookup l = lookup(groupId);
         if (l.error() != Errors.NONE) {
             return CompletableFuture.completedFuture(new AbstractMap.SimpleImmutableEntry<>(l.error(), Map.of()));
         }
@@ -1278,7 +1125,7 @@ public final class GroupCoordinator implements AutoCloseable {
         if (types != null && !types.isEmpty() && types.stream().noneMatch(t -> t.equalsIgnoreCase("classic"))) {
             return new Listing(Errors.NONE, out);
         }
-        for (CoordinatorShard shard : shards.values()) {
+        for (CoordinatorShard shard : partitions.active()) {
             for (ClassicGroup g : shard.groups.values()) {
                 synchronized (g) {
                     if (g.is(GroupState.DEAD)) {
@@ -1293,48 +1140,14 @@ public final class GroupCoordinator implements AutoCloseable {
                 }
             }
         }
-        return new Listing(allLocalGroupsLoaded() ? Errors.NONE : Errors.COORDINATOR_LOAD_IN_PROGRESS, out);
-    }
-
-    /**
-     * Whether every offsets partition with a replica here is either led elsewhere or loaded here, so that a listing
-     * of the loaded groups is complete: a partition without a leader yet (just after a start) or led here but not
-     * loaded yet makes it incomplete (and starts its load).
-     */
-    private boolean allLocalGroupsLoaded() {
-        ClusterMetadata md = metadata.get();
-        PartitionLogs pl = logs.get();
-        if (md == null || pl == null) {
-            return false;
-        }
-        Optional<TopicInfo> topic = md.topic(OFFSETS_TOPIC);
-        if (topic.isEmpty()) {
-            return true;
-        }
-        boolean complete = true;
-        for (PartitionInfo info : topic.get().partitions()) {
-            Optional<PartitionLog> log = pl.log(OFFSETS_TOPIC, info.partition());
-            if (log.isEmpty()) {
-                continue;
-            }
-            if (log.get().isLeader()) {
-                CoordinatorShard s = shards.get(info.partition());
-                if (s == null || s.log != log.get() || !s.current()) {
-                    startLoad(info.partition(), log.get());
-                    complete = false;
-                }
-            } else if (info.leader() < 0 || info.leader() == md.localNodeId()) {
-                complete = false; // no leader elected yet: it may well be this node
-            }
-        }
-        return complete;
+        return new Listing(partitions.allLocalGroupsLoaded() ? Errors.NONE : Errors.COORDINATOR_LOAD_IN_PROGRESS, out);
     }
 
     /** DescribeGroups for one group; a group that does not exist is reported Dead (and GROUP_ID_NOT_FOUND when asked). */
     public DescribedGroup describeGroup(String groupId, boolean notFoundError) {
         DescribedGroup d = new DescribedGroup().setGroupId(groupId).setGroupState(GroupState.DEAD.kafkaName)
                 .setProtocolType("").setProtocolData("");
-        Lookup l = lookup(groupId);
+        CoordinatedPartitions.Lookup l = lookup(groupId);
         if (l.error() != Errors.NONE) {
             return d.setErrorCode(l.error().code());
         }
@@ -1363,7 +1176,7 @@ public final class GroupCoordinator implements AutoCloseable {
 
     /** DeleteGroups for one group: only a group without members can be deleted; its offsets go with it. */
     public CompletableFuture<Errors> deleteGroup(String groupId) {
-        Lookup l = lookup(groupId);
+        CoordinatedPartitions.Lookup l = lookup(groupId);
         if (l.error() != Errors.NONE) {
             return CompletableFuture.completedFuture(l.error());
         }
@@ -1399,7 +1212,7 @@ public final class GroupCoordinator implements AutoCloseable {
     /** Removes groups that have had no members for the offsets retention time. */
     private void expireOffsets() {
         long now = System.currentTimeMillis();
-        for (CoordinatorShard shard : shards.values()) {
+        for (CoordinatorShard shard : partitions.active()) {
             if (!shard.current()) {
                 continue;
             }
@@ -1460,15 +1273,6 @@ public final class GroupCoordinator implements AutoCloseable {
                 // the service may already be gone
             }
         }
-        synchronized (loadLock) {
-            closed = true;
-            for (CoordinatorShard s : shards.values()) {
-                unload(s);
-            }
-            for (CoordinatorShard s : loading.values()) {
-                s.close();
-            }
-        }
-        loader.shutdownNow();
+        partitions.close();
     }
 }
