@@ -203,8 +203,7 @@ public final class GroupCoordinator implements AutoCloseable {
                     }
                     List<Map.Entry<Key, byte[]>> tombstones = new ArrayList<>();
                     for (TopicPartition tp : gone) {
-                        tombstones.add(new AbstractMap.SimpleImmutableEntry<>(
-                                new GroupRecords.OffsetKey(g.groupId, tp.topic(), tp.partition()), null));
+                        tombstones.add(offsetTombstone(g.groupId, tp));
                     }
                     LOG.info("removing {} committed offsets of deleted topics {} from group {}", gone.size(), deleted, g.groupId);
                     g.shard.append(tombstones).whenComplete((v, failure) -> {
@@ -226,14 +225,7 @@ public final class GroupCoordinator implements AutoCloseable {
                 g.cancelPhaseTimer();
                 for (GroupMember m : g.members.values()) {
                     m.cancelSessionTimer();
-                    if (m.awaitingJoin != null) {
-                        m.awaitingJoin.complete(joinError(m.memberId, Errors.NOT_COORDINATOR));
-                        m.awaitingJoin = null;
-                    }
-                    if (m.awaitingSync != null) {
-                        m.awaitingSync.complete(syncError(Errors.NOT_COORDINATOR));
-                        m.awaitingSync = null;
-                    }
+                    answerWaiting(m, Errors.NOT_COORDINATOR);
                 }
                 for (ScheduledFuture<?> f : g.pendingMembers.values()) {
                     f.cancel(false);
@@ -474,14 +466,7 @@ public final class GroupCoordinator implements AutoCloseable {
     private void replaceStaticMember(ClassicGroup g, GroupMember old, String newId, JoinRequest join,
             CompletableFuture<JoinGroupResponseData> response) {
         old.cancelSessionTimer();
-        if (old.awaitingJoin != null) {
-            old.awaitingJoin.complete(joinError(old.memberId, Errors.FENCED_INSTANCE_ID));
-            old.awaitingJoin = null;
-        }
-        if (old.awaitingSync != null) {
-            old.awaitingSync.complete(syncError(Errors.FENCED_INSTANCE_ID));
-            old.awaitingSync = null;
-        }
+        answerWaiting(old, Errors.FENCED_INSTANCE_ID);
         GroupMember m = new GroupMember(newId, join.instanceId, join.clientId, join.clientHost, join.rebalanceTimeoutMs,
                 join.sessionTimeoutMs, old.protocols);
         m.assignment = old.assignment;
@@ -865,16 +850,21 @@ public final class GroupCoordinator implements AutoCloseable {
             g.staticMembers.remove(m.instanceId, m.memberId);
         }
         g.pendingSync.remove(m.memberId);
+        answerWaiting(m, Errors.UNKNOWN_MEMBER_ID);
+        if (g.isLeader(m.memberId)) {
+            g.leaderId = g.members.isEmpty() ? null : g.members.keySet().iterator().next();
+        }
+    }
+
+    /** Answers the member's waiting JoinGroup and SyncGroup, if any, with {@code error}. */
+    private static void answerWaiting(GroupMember m, Errors error) {
         if (m.awaitingJoin != null) {
-            m.awaitingJoin.complete(joinError(m.memberId, Errors.UNKNOWN_MEMBER_ID));
+            m.awaitingJoin.complete(joinError(m.memberId, error));
             m.awaitingJoin = null;
         }
         if (m.awaitingSync != null) {
-            m.awaitingSync.complete(syncError(Errors.UNKNOWN_MEMBER_ID));
+            m.awaitingSync.complete(syncError(error));
             m.awaitingSync = null;
-        }
-        if (g.isLeader(m.memberId)) {
-            g.leaderId = g.members.isEmpty() ? null : g.members.keySet().iterator().next();
         }
     }
 
@@ -1097,8 +1087,7 @@ public final class GroupCoordinator implements AutoCloseable {
                     result.put(tp, Errors.NONE);
                     if (g.offsets.containsKey(tp)) {
                         deleted.add(tp);
-                        tombstones.add(new AbstractMap.SimpleImmutableEntry<>(
-                                new GroupRecords.OffsetKey(groupId, tp.topic(), tp.partition()), null));
+                        tombstones.add(offsetTombstone(groupId, tp));
                     }
                 }
             }
@@ -1199,7 +1188,7 @@ public final class GroupCoordinator implements AutoCloseable {
     private CompletableFuture<Void> removeGroup(ClassicGroup g, String why) {
         List<Map.Entry<Key, byte[]>> tombstones = new ArrayList<>();
         for (TopicPartition tp : g.offsets.keySet()) {
-            tombstones.add(new AbstractMap.SimpleImmutableEntry<>(new GroupRecords.OffsetKey(g.groupId, tp.topic(), tp.partition()), null));
+            tombstones.add(offsetTombstone(g.groupId, tp));
         }
         tombstones.add(new AbstractMap.SimpleImmutableEntry<>(new GroupRecords.GroupKey(g.groupId), null));
         g.transition(GroupState.DEAD);
@@ -1236,6 +1225,11 @@ public final class GroupCoordinator implements AutoCloseable {
     private CompletableFuture<Void> persist(ClassicGroup g, GroupRecords.GroupValue record) {
         return g.shard.append(List.of(new AbstractMap.SimpleImmutableEntry<>(new GroupRecords.GroupKey(g.groupId),
                 GroupRecords.groupValue(record))));
+    }
+
+    /** The record that deletes the committed offset of {@code group} for {@code tp}. */
+    private static Map.Entry<Key, byte[]> offsetTombstone(String group, TopicPartition tp) {
+        return new AbstractMap.SimpleImmutableEntry<>(new GroupRecords.OffsetKey(group, tp.topic(), tp.partition()), null);
     }
 
     /** Kafka's mapping of a failed write to the group's errors. */
