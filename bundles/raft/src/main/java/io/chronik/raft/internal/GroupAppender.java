@@ -183,7 +183,7 @@ final class GroupAppender {
                     .setMessage(Message.valueOf(DataEntry.encode(ops)))
                     .setType(RaftClientRequest.writeRequestType())
                     .build();
-            reply = group.node().server().submitClientRequestAsync(request);
+            reply = group.submit(request);
         } catch (Exception e) {
             reply = CompletableFuture.failedFuture(e);
         }

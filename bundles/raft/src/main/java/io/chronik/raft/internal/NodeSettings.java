@@ -96,12 +96,29 @@ record NodeSettings(
 
     static NodeSettings from(RaftConfig c) {
         HostPort raft = HostPort.parse(c.raft_addr(), "raft.addr");
-        return new NodeSettings(c.node_id(), raft, parsePeers(c.peers(), c.node_id(), raft), Path.of(c.data_dir()),
+        Map<Integer, HostPort> peers = parsePeers(c.peers(), c.node_id(), raft);
+        return new NodeSettings(c.node_id(), raft, peers, Path.of(c.data_dir()),
                 HostPort.parse(c.advertised_addr(), "advertised.addr"), c.rack().isBlank() ? null : c.rack().trim(),
                 FlushPolicy.parse(c.flush_policy()), c.default_partitions(), c.default_replication_factor(),
-                c.division_budget(), c.election_timeout_min_ms(), c.election_timeout_max_ms(), c.request_timeout_ms(),
+                divisionBudget(c.division_budget(), peers.size(), Runtime.getRuntime().availableProcessors()),
+                c.election_timeout_min_ms(), c.election_timeout_max_ms(), c.request_timeout_ms(),
                 c.retention_check_interval_ms(), c.snapshot_threshold_entries(), c.raft_entry_max_bytes(),
                 c.append_max_inflight(), c.raft_segment_size_bytes());
+    }
+
+    /**
+     * The division budget: {@code configured} if positive, else one data group per two processors on each node of the
+     * cluster, at least one per node. A data group's pipeline (Ratis' log writer, its flush, the commit and apply
+     * threads) is a chain of thread hand-offs that keeps about two cores busy under load; more groups than that on a
+     * node multiply the Raft entries, log flushes and context switches of a produce request that spans partitions
+     * without adding throughput (docs/PERFORMANCE.md), while a group per node still spreads leadership over the
+     * cluster.
+     */
+    static int divisionBudget(int configured, int nodes, int processors) {
+        if (configured > 0) {
+            return configured;
+        }
+        return Math.max(1, nodes) * Math.max(1, processors / 2);
     }
 
     /** Settings for tests: one node, defaults otherwise. */

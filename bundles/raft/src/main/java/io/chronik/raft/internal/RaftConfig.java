@@ -37,8 +37,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "Replication factor of a topic created without one")
     int default_replication_factor() default 1;
 
-    @AttributeDefinition(description = "Data groups (Raft divisions) the cluster creates one per partition before partitions start to share groups")
-    int division_budget() default 64;
+    @AttributeDefinition(description = "Data groups (Raft divisions) the cluster creates one per partition before partitions "
+            + "start to share groups; 0 = automatic: max(1, processors / 2) for each node in peers")
+    int division_budget() default 0;
 
     @AttributeDefinition(description = "Minimum Raft election timeout (ms)")
     long election_timeout_min_ms() default 1000;

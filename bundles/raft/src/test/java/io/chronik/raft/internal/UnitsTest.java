@@ -172,4 +172,13 @@ public class UnitsTest {
         assertFalse(Ids.dataGroup(1).equals(Ids.dataGroup(2)));
         assertEquals(Ids.dataGroup(3), Ids.dataGroup(3));
     }
+
+    @Test
+    public void automaticDivisionBudgetFollowsNodesAndProcessors() {
+        assertEquals(64, NodeSettings.divisionBudget(64, 3, 2)); // configured wins
+        assertEquals(1, NodeSettings.divisionBudget(0, 1, 2)); // one node, two cores: one pipeline
+        assertEquals(1, NodeSettings.divisionBudget(0, 1, 1));
+        assertEquals(3, NodeSettings.divisionBudget(0, 3, 2)); // a group per node: leadership still spreads
+        assertEquals(24, NodeSettings.divisionBudget(0, 3, 16));
+    }
 }
