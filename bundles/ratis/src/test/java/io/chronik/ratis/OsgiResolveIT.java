@@ -71,7 +71,7 @@ public class OsgiResolveIT {
         // the metrics implementation is found through ServiceLoader with the bundle's own class loader
         Class<?> registries = bundle.loadClass("org.apache.ratis.metrics.MetricRegistries");
         Object global = registries.getMethod("global").invoke(null);
-        assertEquals("org.apache.ratis.metrics.dropwizard3.Dm3MetricRegistriesImpl", global.getClass().getName());
+        assertEquals("io.chronik.ratis.internal.metrics.CountingMetricRegistries", global.getClass().getName());
 
         // the user-defined RpcType is resolvable by name through Ratis' reflection
         Class<?> rpcType = bundle.loadClass("org.apache.ratis.rpc.RpcType");
