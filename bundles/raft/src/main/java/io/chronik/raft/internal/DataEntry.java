@@ -88,18 +88,29 @@ final class DataEntry {
     }
 
     static List<Op> decode(ByteString entry) throws IOException {
-        if (entry.size() < 8) {
-            throw new IOException("data entry too short: " + entry.size() + " bytes");
-        }
-        int headerLength = ((entry.byteAt(0) & 0xff) << 24) | ((entry.byteAt(1) & 0xff) << 16)
-                | ((entry.byteAt(2) & 0xff) << 8) | (entry.byteAt(3) & 0xff);
-        if (headerLength < 4 || 4L + headerLength > entry.size()) {
-            throw new IOException("bad data entry header length " + headerLength);
-        }
-        DataInputStream in = new DataInputStream(entry.substring(4, 4 + headerLength).newInput());
+        return decode(entry, ByteString.EMPTY);
+    }
+
+    /**
+     * Splits an encoded entry into its header ({@code headerLength header}) and its payloads, as the Raft log
+     * stores them: the header as the entry's log data, the payloads beside it ({@link PayloadLog}). Views, no copy.
+     */
+    static ByteString[] split(ByteString entry) throws IOException {
+        int end = 4 + headerLength(entry);
+        return new ByteString[] {entry.substring(0, end), entry.substring(end)};
+    }
+
+    /**
+     * Decodes an entry: {@code header} as {@link #encode} wrote it, followed by the payloads if {@code payloads} is
+     * empty, else the payloads are {@code payloads} (the entry was {@link #split}).
+     */
+    static List<Op> decode(ByteString header, ByteString payloads) throws IOException {
+        int headerLength = headerLength(header);
+        DataInputStream in = new DataInputStream(header.substring(4, 4 + headerLength).newInput());
+        ByteString source = payloads.isEmpty() ? header : payloads;
+        int position = payloads.isEmpty() ? 4 + headerLength : 0;
         int count = in.readInt();
         List<Op> ops = new ArrayList<>(count);
-        int position = 4 + headerLength;
         for (int i = 0; i < count; i++) {
             byte type = in.readByte();
             long origin = in.readLong();
@@ -109,13 +120,25 @@ final class DataEntry {
             int partition = in.readInt();
             long value = in.readLong();
             int length = in.readInt();
-            if (length < 0 || (long) position + length > entry.size()) {
+            if (length < 0 || (long) position + length > source.size()) {
                 throw new IOException("bad payload length " + length + " in data entry");
             }
-            ByteString payload = length == 0 ? ByteString.EMPTY : entry.substring(position, position + length);
+            ByteString payload = length == 0 ? ByteString.EMPTY : source.substring(position, position + length);
             position += length;
             ops.add(new Op(type, origin, id, topicId, topic, partition, value, payload));
         }
         return ops;
+    }
+
+    private static int headerLength(ByteString entry) throws IOException {
+        if (entry.size() < 8) {
+            throw new IOException("data entry too short: " + entry.size() + " bytes");
+        }
+        int headerLength = ((entry.byteAt(0) & 0xff) << 24) | ((entry.byteAt(1) & 0xff) << 16)
+                | ((entry.byteAt(2) & 0xff) << 8) | (entry.byteAt(3) & 0xff);
+        if (headerLength < 4 || 4L + headerLength > entry.size()) {
+            throw new IOException("bad data entry header length " + headerLength);
+        }
+        return headerLength;
     }
 }

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
@@ -20,6 +22,7 @@ import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +44,7 @@ final class DataStateMachine extends BaseStateMachine {
 
     private final DataGroup group;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private volatile PayloadLog payloads;
 
     /** Operations applied to a partition log, and skipped because the log's checkpoint already had them. */
     final java.util.concurrent.atomic.AtomicLong appliedOps = new java.util.concurrent.atomic.AtomicLong();
@@ -55,7 +59,34 @@ final class DataStateMachine extends BaseStateMachine {
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         super.initialize(server, groupId, raftStorage);
         storage.init(raftStorage);
+        NodeSettings settings = group.node().settings();
+        payloads = PayloadLog.open(raftStorage.getStorageDir().getStateMachineDir().toPath().resolve("payloads"),
+                settings.flushPolicy(), settings.raftSegmentSizeBytes(), "data group " + group.groupNo());
         load();
+    }
+
+    /** The entries' record batches live beside the Raft log, in the {@link PayloadLog}. */
+    @Override
+    public DataApi data() {
+        return payloads;
+    }
+
+    /**
+     * The leader turns a submitted entry into a transaction: the header (operations, partitions, producer request
+     * ids) becomes the Raft log data, the record batches the state machine data that Ratis hands to
+     * {@link PayloadLog#write}.
+     */
+    @Override
+    public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        ByteString[] parts = DataEntry.split(request.getMessage().getContent());
+        TransactionContext.Builder b = TransactionContext.newBuilder()
+                .setStateMachine(this)
+                .setClientRequest(request)
+                .setLogData(parts[0]);
+        if (!parts[1].isEmpty()) {
+            b.setStateMachineData(parts[1]);
+        }
+        return b.build();
     }
 
     /**
@@ -112,7 +143,13 @@ final class DataStateMachine extends BaseStateMachine {
         int epoch = (int) entry.getTerm();
         List<DataEntry.Op> ops;
         try {
-            ops = DataEntry.decode(entry.getStateMachineLogEntry().getLogData());
+            StateMachineLogEntryProto smEntry = entry.getStateMachineLogEntry();
+            ByteString batches = smEntry.getStateMachineEntry().getStateMachineData();
+            if (smEntry.hasStateMachineEntry() && batches.isEmpty()) {
+                // Ratis hands over entries read back from its log (a replay) without their payload
+                batches = payloads.read(index);
+            }
+            ops = DataEntry.decode(smEntry.getLogData(), batches);
         } catch (IOException | RuntimeException e) {
             LOG.error("data group {}: undecodable entry {} skipped", group.groupNo(), index, e);
             updateLastAppliedTermIndex(entry.getTerm(), index);
@@ -182,6 +219,11 @@ final class DataStateMachine extends BaseStateMachine {
         }
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(marker.toPath(), null), last));
         LOG.debug("data group {}: checkpoint at {}", group.groupNo(), last);
+        // payloads of entries Ratis has purged from its log (it purges after a snapshot, so this trails by one)
+        RaftServer.Division division = group.division();
+        if (division != null) {
+            payloads.purgeBelow(division.getRaftLog().getStartIndex());
+        }
         return last.getIndex();
     }
 
@@ -199,6 +241,10 @@ final class DataStateMachine extends BaseStateMachine {
     @Override
     public void close() throws IOException {
         super.close();
+        PayloadLog p = payloads;
+        if (p != null) {
+            p.close();
+        }
         group.closed();
     }
 }
