@@ -190,14 +190,22 @@ final class PayloadLog implements StateMachine.DataApi {
         return f;
     }
 
-    /** Ratis needs an entry whose payload it no longer holds in memory. */
+    /**
+     * Stands in for a payload this replica no longer has (a power loss took pages the OS had not written, or a
+     * record fails its checksum). {@link DataEntry#decode} rejects it, so every replica skips such an entry alike
+     * instead of a follower waiting forever for an entry the leader cannot send.
+     */
+    static final ByteString LOST = ByteString.copyFrom(new byte[] {0});
+
+    /** Ratis needs an entry whose payload it no longer holds in memory (to send it to a follower). */
     @Override
     public CompletableFuture<ByteString> read(LogEntryProto entry, TransactionContext context) {
         try {
             return CompletableFuture.completedFuture(read(entry.getIndex()));
         } catch (IOException e) {
-            LOG.error("{}: {}", name, e.getMessage());
-            return CompletableFuture.failedFuture(e);
+            LOG.error("{}: {}; the entry goes to followers without its record batches and is skipped everywhere",
+                    name, e.getMessage());
+            return CompletableFuture.completedFuture(LOST);
         }
     }
 

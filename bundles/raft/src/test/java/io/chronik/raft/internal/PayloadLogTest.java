@@ -82,6 +82,17 @@ public class PayloadLogTest {
         } catch (IOException expected) {
             assertTrue(expected.getMessage().contains("checksum"));
         }
+        // a follower asking for it gets a stand-in that every replica's state machine skips alike
+        org.apache.ratis.proto.RaftProtos.LogEntryProto entry =
+                org.apache.ratis.proto.RaftProtos.LogEntryProto.newBuilder().setIndex(1).setTerm(1).build();
+        assertEquals(PayloadLog.LOST, reopened.read(entry, null).get());
+        try {
+            DataEntry.decode(DataEntry.split(DataEntry.encode(java.util.List.of(new DataEntry.Op(DataEntry.APPEND, 1, 1,
+                    java.util.UUID.randomUUID(), "t", 0, 0, payload(1, 100)))))[0], PayloadLog.LOST);
+            fail("a lost payload decoded");
+        } catch (IOException expected) {
+            assertTrue(expected.getMessage().contains("payload length"));
+        }
         reopened.append(2, payload(2, 100)); // writing goes on after the cut
         assertEquals(payload(2, 100), reopened.read(2));
         reopened.close();

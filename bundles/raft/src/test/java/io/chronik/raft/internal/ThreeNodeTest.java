@@ -150,6 +150,80 @@ public class ThreeNodeTest {
         assertTrue(a != b);
     }
 
+    /**
+     * A replica that was down while entries were committed catches up after the others restarted, so that the
+     * leader no longer holds those entries in memory and reads their record batches back from its payload log.
+     */
+    @Test
+    public void aLaggingReplicaCatchesUpFromEntriesReadBackFromDisk() throws Exception {
+        Map<Integer, HostPort> peers = new LinkedHashMap<>();
+        for (int id = 1; id <= 3; id++) {
+            peers.put(id, new HostPort("127.0.0.1", TestNodes.freePort()));
+        }
+        Map<Integer, NodeSettings> settings = new LinkedHashMap<>();
+        for (int id = 1; id <= 3; id++) {
+            Path dir = tmp.newFolder("c" + id).toPath();
+            settings.put(id, NodeSettings.singleNode(id, peers.get(id).port(), dir, FlushPolicy.OS).withPeers(peers));
+            nodes.add(start(settings.get(id)));
+        }
+        for (ChronikNode n : nodes) {
+            n.ready().get(60, TimeUnit.SECONDS);
+        }
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (nodes.stream().anyMatch(n -> n.metadata().brokers().size() < 3) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        nodes.get(0).metadata().createTopic("catch-up", 1, 3, Map.of()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        PartitionReplica leader = awaitLeader(nodes, "catch-up");
+        ChronikNode lagging = nodes.stream().filter(n -> n.replica("catch-up", 0) != leader).findFirst().orElseThrow();
+        lagging.stop();
+        nodes.remove(lagging);
+        for (int i = 0; i < 20; i++) {
+            assertEquals(2 * i, leader.append(TestNodes.batch("k" + i, "v" + i)).toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS).baseOffset());
+        }
+        for (ChronikNode n : nodes) {
+            n.stop();
+        }
+        nodes.clear();
+        for (NodeSettings s : settings.values()) {
+            nodes.add(start(s));
+        }
+        PartitionReplica next = awaitLeader(nodes, "catch-up");
+        assertEquals(40, next.highWatermark());
+        ChronikNode caughtUp = nodes.stream().filter(n -> n.settings().nodeId() == lagging.settings().nodeId())
+                .findFirst().orElseThrow();
+        PartitionLog replica = caughtUp.log("catch-up", 0).orElseThrow();
+        deadline = System.currentTimeMillis() + 30_000;
+        while (replica.highWatermark() < 40 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        List<String> all = TestNodes.readAll(replica, 0);
+        assertEquals(40, all.size());
+        assertEquals("38:k19", all.get(38));
+        assertEquals("39:v19", all.get(39));
+    }
+
+    private static ChronikNode start(NodeSettings s) throws Exception {
+        ChronikNode node = new ChronikNode(s, new GrpcRaftTransport());
+        node.start();
+        return node;
+    }
+
+    private static PartitionReplica awaitLeader(List<ChronikNode> nodes, String topic) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (System.currentTimeMillis() < deadline) {
+            for (ChronikNode n : nodes) {
+                PartitionReplica r = n.replica(topic, 0);
+                if (r != null && r.isLeader() && r.group().division().getInfo().isLeaderReady()) {
+                    return r;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no leader of " + topic);
+    }
+
     private static List<Integer> sorted(List<Integer> l) {
         List<Integer> c = new ArrayList<>(l);
         c.sort(null);
