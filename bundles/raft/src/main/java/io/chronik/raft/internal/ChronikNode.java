@@ -1,16 +1,19 @@
 package io.chronik.raft.internal;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -183,6 +186,33 @@ final class ChronikNode implements MetadataStateMachine.Listener, PartitionLogs 
     public java.util.Optional<PartitionLog> log(String topic, int partition) {
         PartitionReplica r = replicas.get(PartitionReplica.key(topic, partition));
         return r == null || r.isClosed() ? java.util.Optional.empty() : java.util.Optional.of(r);
+    }
+
+    /**
+     * Queues every append in its group's appender before any group sends, so that the partitions of one produce
+     * request that share a data group travel in one Raft entry (one log write, one apply) instead of one each.
+     */
+    @Override
+    public List<CompletionStage<PartitionLog.AppendResult>> appendAll(List<PartitionLog> logs, List<ByteBuffer> batches) {
+        if (logs.size() != batches.size()) {
+            throw new IllegalArgumentException(logs.size() + " logs but " + batches.size() + " batches");
+        }
+        List<CompletionStage<PartitionLog.AppendResult>> results = new ArrayList<>(logs.size());
+        Map<GroupAppender, List<Integer>> byGroup = new LinkedHashMap<>();
+        for (int i = 0; i < logs.size(); i++) {
+            results.add(null);
+            if (logs.get(i) instanceof PartitionReplica r) {
+                byGroup.computeIfAbsent(r.group().appender(), a -> new ArrayList<>()).add(i);
+            } else {
+                results.set(i, logs.get(i).append(batches.get(i)));
+            }
+        }
+        byGroup.forEach((appender, indexes) -> appender.enqueueTogether(() -> {
+            for (int i : indexes) {
+                results.set(i, ((PartitionReplica) logs.get(i)).enqueueAppend(batches.get(i)));
+            }
+        }));
+        return results;
     }
 
     PartitionReplica replica(String topic, int partition) {

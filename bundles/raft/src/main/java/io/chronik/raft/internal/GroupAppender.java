@@ -85,8 +85,18 @@ final class GroupAppender {
         this.timeoutMs = settings.requestTimeoutMs();
     }
 
-    /** Queues a request; the future completes with the state machine's outcome. */
+    /** Queues a request and sends what the in-flight limit allows; the future completes with the outcome. */
     CompletableFuture<Object> submit(byte type, PartitionReplica replica, ByteString payload, long value) {
+        CompletableFuture<Object> f = enqueue(type, replica, payload, value);
+        drain();
+        return f;
+    }
+
+    /**
+     * Queues a request without sending anything yet: the caller queues the other partitions of the same produce
+     * request and then calls {@link #drain} once, so that they travel in one entry.
+     */
+    CompletableFuture<Object> enqueue(byte type, PartitionReplica replica, ByteString payload, long value) {
         Pending p = new Pending(IDS.incrementAndGet(), type, replica, payload, value);
         if (p.size() > maxEntryBytes) {
             p.future.completeExceptionally(new ConsensusException(Reason.RECORD_TOO_LARGE, "request of " + payload.size()
@@ -94,7 +104,6 @@ final class GroupAppender {
             return p.future;
         }
         queue.add(p);
-        drain();
         return p.future;
     }
 
@@ -125,7 +134,22 @@ final class GroupAppender {
         }
     }
 
-    private void drain() {
+    /**
+     * Runs {@code enqueues} (calls of {@link #enqueue}) so that no entry is sent before all of them are queued, then
+     * sends: the requests travel together even while entries complete and drain on other threads.
+     */
+    void enqueueTogether(Runnable enqueues) {
+        drainLock.lock();
+        try {
+            enqueues.run();
+        } finally {
+            drainLock.unlock();
+        }
+        drain();
+    }
+
+    /** Sends queued requests as entries while fewer than the in-flight limit are outstanding. */
+    void drain() {
         while (true) {
             if (!drainLock.tryLock()) {
                 return; // the holder re-checks the queue after unlocking

@@ -98,6 +98,13 @@ final class PartitionReplica implements PartitionLog {
 
     @Override
     public CompletionStage<AppendResult> append(ByteBuffer batches) {
+        CompletionStage<AppendResult> result = enqueueAppend(batches);
+        group.appender().drain();
+        return result;
+    }
+
+    /** Checks and queues an append in the group's appender; the caller drains it ({@link ChronikNode#appendAll}). */
+    CompletionStage<AppendResult> enqueueAppend(ByteBuffer batches) {
         if (closed) {
             return CompletableFuture.failedFuture(new ConsensusException(Reason.NOT_AVAILABLE, key() + " is closed"));
         }
@@ -110,7 +117,7 @@ final class PartitionReplica implements PartitionLog {
         } catch (ConsensusException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return group.appender().submit(DataEntry.APPEND, this, UnsafeByteOperations.unsafeWrap(batches.slice()),
+        return group.appender().enqueue(DataEntry.APPEND, this, UnsafeByteOperations.unsafeWrap(batches.slice()),
                 System.currentTimeMillis()).thenApply(o -> (AppendResult) o);
     }
 

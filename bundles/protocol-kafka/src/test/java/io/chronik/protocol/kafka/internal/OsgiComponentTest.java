@@ -59,7 +59,7 @@ public class OsgiComponentTest {
         props.put("org.osgi.framework.storage.clean", "onFirstInit");
         String slf4j = "2.0.17";
         props.put("org.osgi.framework.system.packages.extra", String.join(",",
-                "io.chronik.api.consensus;version=1.1.0",
+                "io.chronik.api.consensus;version=1.2.0",
                 "org.slf4j;version=" + slf4j, "org.slf4j.spi;version=" + slf4j,
                 "org.slf4j.event;version=" + slf4j, "org.slf4j.helpers;version=" + slf4j));
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).iterator().next();

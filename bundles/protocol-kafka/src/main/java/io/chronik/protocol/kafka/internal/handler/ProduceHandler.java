@@ -1,5 +1,6 @@
 package io.chronik.protocol.kafka.internal.handler;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -113,7 +114,7 @@ final class ProduceHandler {
                 pending.appends.add(new Append(pr, log, records));
             }
         }
-        return pending.start(loop, data.timeoutMs());
+        return pending.start(loop, data.timeoutMs(), logs);
     }
 
     /** Header-only checks of a partition's records, as Kafka's ProduceRequest.validateRecords does. */
@@ -164,7 +165,7 @@ final class ProduceHandler {
             this.noResponse = noResponse;
         }
 
-        CompletableFuture<Outcome> start(EventExecutor loop, int timeoutMs) {
+        CompletableFuture<Outcome> start(EventExecutor loop, int timeoutMs, PartitionLogs partitionLogs) {
             if (appends.isEmpty()) {
                 complete();
                 return outcome;
@@ -175,14 +176,22 @@ final class ProduceHandler {
             if (timeoutMs >= 0) {
                 timer = loop.schedule(this::timeout, Math.max(timeoutMs, 1), TimeUnit.MILLISECONDS);
             }
+            // all partitions at once: those sharing a consensus group are replicated together
+            List<PartitionLog> logs = new ArrayList<>(appends.size());
+            List<ByteBuffer> batches = new ArrayList<>(appends.size());
             for (Append a : appends) {
-                CompletionStage<AppendResult> stage;
-                try {
-                    stage = a.log().append(a.records().buffer());
-                } catch (RuntimeException e) {
-                    stage = CompletableFuture.failedFuture(e);
-                }
-                stage.whenComplete((result, failure) -> appended(a, result, failure));
+                logs.add(a.log());
+                batches.add(a.records().buffer());
+            }
+            List<CompletionStage<AppendResult>> stages;
+            try {
+                stages = partitionLogs.appendAll(logs, batches);
+            } catch (RuntimeException e) {
+                stages = java.util.Collections.nCopies(appends.size(), CompletableFuture.failedFuture(e));
+            }
+            for (int i = 0; i < appends.size(); i++) {
+                Append a = appends.get(i);
+                stages.get(i).whenComplete((result, failure) -> appended(a, result, failure));
             }
             return outcome;
         }
