@@ -204,7 +204,11 @@ final class ChronikNode implements MetadataStateMachine.Listener, PartitionLogs 
             if (logs.get(i) instanceof PartitionReplica r) {
                 byGroup.computeIfAbsent(r.group().appender(), a -> new ArrayList<>()).add(i);
             } else {
-                results.set(i, logs.get(i).append(batches.get(i)));
+                try {
+                    results.set(i, logs.get(i).append(batches.get(i)));
+                } catch (RuntimeException e) {
+                    results.set(i, CompletableFuture.failedFuture(e));
+                }
             }
         }
         byGroup.forEach((appender, indexes) -> appender.enqueueTogether(() -> {

@@ -340,6 +340,24 @@ public class SingleNodeTest {
         for (int p = 0; p < 5; p++) {
             assertEquals(List.of("0:w" + p), TestNodes.readAll(node.log("wide", p).get(), 0));
         }
+
+        // one produce request over all five partitions: one Raft entry per data group, not one per partition
+        Map<GroupAppender, Long> entriesBefore = new java.util.HashMap<>();
+        List<PartitionLog> logs = new java.util.ArrayList<>();
+        List<java.nio.ByteBuffer> batches = new java.util.ArrayList<>();
+        for (int p = 0; p < 5; p++) {
+            PartitionReplica r = node.replica("wide", p);
+            entriesBefore.putIfAbsent(r.group().appender(), r.group().appender().entries.get());
+            logs.add(r);
+            batches.add(TestNodes.batch("x" + p));
+        }
+        var results = node.appendAll(logs, batches);
+        for (int p = 0; p < 5; p++) {
+            assertEquals(1, get(results.get(p)).baseOffset());
+            assertEquals("1:x" + p, TestNodes.readAll(node.log("wide", p).get(), 1).get(0));
+        }
+        assertEquals(2, entriesBefore.size());
+        entriesBefore.forEach((appender, before) -> assertEquals(before + 1, appender.entries.get()));
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.chronik.protocol.kafka.internal.handler;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -187,7 +188,7 @@ final class ProduceHandler {
             try {
                 stages = partitionLogs.appendAll(logs, batches);
             } catch (RuntimeException e) {
-                stages = java.util.Collections.nCopies(appends.size(), CompletableFuture.failedFuture(e));
+                stages = Collections.nCopies(appends.size(), CompletableFuture.failedFuture(e));
             }
             for (int i = 0; i < appends.size(); i++) {
                 Append a = appends.get(i);
