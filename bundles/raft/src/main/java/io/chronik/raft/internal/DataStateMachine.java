@@ -38,6 +38,10 @@ import io.chronik.api.consensus.ConsensusException.Reason;
  * {@link #initialize} opens the group's partition logs (each recovers to its own last checkpoint) and resumes at the
  * marker's index; entries after it are replayed from the Raft log, but never re-applied to a partition whose
  * checkpoint is already past them (a crash between two partitions' checkpoints).
+ *
+ * <p><b>Record batches live beside the Raft log.</b> The leader splits each entry into its header (the Raft log
+ * data) and its record batches (Ratis state machine data, stored by the group's {@link PayloadLog}); an entry that
+ * Ratis hands over without its batches (read back from its log on replay) gets them from there.
  */
 final class DataStateMachine extends BaseStateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(DataStateMachine.class);
