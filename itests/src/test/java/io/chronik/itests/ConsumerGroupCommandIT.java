@@ -29,8 +29,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.After;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Test;
 
 import io.chronik.itests.GroupSupport.Member;
@@ -42,26 +41,11 @@ import io.chronik.itests.GroupSupport.Processed;
  */
 public class ConsumerGroupCommandIT {
     private static final String TOOL = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand";
-    private static Broker broker;
-    private static Admin admin;
+
+    @ClassRule
+    public static final RunningBroker RUNNING = new RunningBroker(GroupSupport::fastGroupsDistribution);
+
     private final List<Member> members = new ArrayList<>();
-
-    @BeforeClass
-    public static void startBroker() throws Exception {
-        Path home = GroupSupport.fastGroupsDistribution();
-        broker = Broker.start(home);
-        admin = Admin.create(broker.adminConfig());
-    }
-
-    @AfterClass
-    public static void stopBroker() throws Exception {
-        if (admin != null) {
-            admin.close();
-        }
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     @After
     public void closeMembers() {
@@ -69,7 +53,7 @@ public class ConsumerGroupCommandIT {
     }
 
     private Member member(String name, String group, String topic) {
-        Member m = new Member(broker, name, group, topic, false, new Properties());
+        Member m = new Member(RUNNING.broker(), name, group, topic, false, new Properties());
         members.add(m);
         return m;
     }
@@ -108,7 +92,7 @@ public class ConsumerGroupCommandIT {
 
     /** Runs the tool in a JVM of its own against the broker; fails if it takes more than 60 s. */
     private static Run tool(String... args) throws IOException, InterruptedException {
-        List<String> all = new ArrayList<>(List.of("--bootstrap-server", broker.bootstrap()));
+        List<String> all = new ArrayList<>(List.of("--bootstrap-server", RUNNING.broker().bootstrap()));
         all.addAll(Arrays.asList(args));
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-cp", System.getProperty("java.class.path"), TOOL));
@@ -144,7 +128,7 @@ public class ConsumerGroupCommandIT {
 
     private static Map<Integer, Long> committed(String group, String topic) throws Exception {
         Map<Integer, Long> out = new TreeMap<>();
-        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).forEach((tp, om) -> {
+        RUNNING.admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).forEach((tp, om) -> {
             if (tp.topic().equals(topic) && om != null) {
                 out.put(tp.partition(), om.offset());
             }
@@ -156,8 +140,8 @@ public class ConsumerGroupCommandIT {
     public void listAndDescribeAnActiveGroup() throws Exception {
         String topic = "cmd-active";
         String group = "cmd-active-group";
-        createTopic(admin, topic, 3);
-        producePerPartition(broker, topic, 10, 20, 30);
+        createTopic(RUNNING.admin(), topic, 3);
+        producePerPartition(RUNNING.broker(), topic, 10, 20, 30);
         Member a = member("cmd-client-a", group, topic);
         Member b = member("cmd-client-b", group, topic);
         pollUntil("two members sharing 3 partitions", Duration.ofSeconds(60), List.of(a, b),
@@ -219,7 +203,7 @@ public class ConsumerGroupCommandIT {
         // GROUP COORDINATOR (ID) ASSIGNMENT-STRATEGY STATE #MEMBERS
         String[] stateRow = state.rows().get(0);
         assertEquals(state.toString(), group, stateRow[0]);
-        assertEquals(state.toString(), "127.0.0.1:" + broker.kafkaPort, stateRow[1]);
+        assertEquals(state.toString(), "127.0.0.1:" + RUNNING.broker().kafkaPort, stateRow[1]);
         assertEquals(state.toString(), List.of("range", "Stable", "2"),
                 List.of(stateRow[stateRow.length - 3], stateRow[stateRow.length - 2], stateRow[stateRow.length - 1]));
 
@@ -237,8 +221,8 @@ public class ConsumerGroupCommandIT {
     public void describeResetAndDeleteAnInactiveGroup() throws Exception {
         String topic = "cmd-inactive";
         String group = "cmd-inactive-group";
-        createTopic(admin, topic, 3);
-        producePerPartition(broker, topic, 10, 10, 10);
+        createTopic(RUNNING.admin(), topic, 3);
+        producePerPartition(RUNNING.broker(), topic, 10, 10, 10);
         Member m = member("cmd-client-c", group, topic);
         pollUntil("the 30 records", Duration.ofSeconds(60), List.of(m), () -> m.processed.size() >= 30);
         m.consumer.commitSync();

@@ -12,7 +12,6 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -50,8 +49,7 @@ import org.apache.kafka.common.errors.GroupSubscribedToTopicException;
 import org.apache.kafka.common.errors.InconsistentGroupProtocolException;
 import org.apache.kafka.common.errors.InvalidSessionTimeoutException;
 import org.junit.After;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Test;
 
 import io.chronik.itests.GroupSupport.ChildJvm;
@@ -64,27 +62,10 @@ import io.chronik.itests.GroupSupport.Processed;
  * manual and automatic commits, commit metadata, offsets across broker restarts, and the Admin API's group calls.
  */
 public class ConsumerGroupsIT {
-    private static Path home;
-    private static Broker broker;
-    private static Admin admin;
+    @ClassRule
+    public static final RunningBroker RUNNING = new RunningBroker(GroupSupport::fastGroupsDistribution);
+
     private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @BeforeClass
-    public static void startBroker() throws Exception {
-        home = GroupSupport.fastGroupsDistribution();
-        broker = Broker.start(home);
-        admin = Admin.create(broker.adminConfig());
-    }
-
-    @AfterClass
-    public static void stopBroker() throws Exception {
-        if (admin != null) {
-            admin.close();
-        }
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     @After
     public void closeMembers() {
@@ -125,7 +106,7 @@ public class ConsumerGroupsIT {
     }
 
     private static ConsumerGroupDescription describe(String group) throws Exception {
-        return admin.describeConsumerGroups(List.of(group)).all().get(30, TimeUnit.SECONDS).get(group);
+        return RUNNING.admin().describeConsumerGroups(List.of(group)).all().get(30, TimeUnit.SECONDS).get(group);
     }
 
     @Test
@@ -138,11 +119,11 @@ public class ConsumerGroupsIT {
             String protocol = assignor.getValue();
             String topic = "assign-" + protocol;
             String group = "assign-group-" + protocol;
-            createTopic(admin, topic, 6);
+            createTopic(RUNNING.admin(), topic, 6);
             Set<TopicPartition> all = partitions(topic, 6);
             List<Member> members = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                members.add(member(broker, protocol + "-" + i, group, topic, false,
+                members.add(member(RUNNING.broker(), protocol + "-" + i, group, topic, false,
                         ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, assignor.getKey().getName()));
             }
             pollUntil(protocol + ": three members sharing all 6 partitions, each with some", Duration.ofSeconds(60), members,
@@ -161,7 +142,7 @@ public class ConsumerGroupsIT {
                 assertEquals(m.consumer.groupMetadata().memberId(), md.consumerId());
             }
 
-            produce(broker, topic, 6, 0, 600);
+            produce(RUNNING.broker(), topic, 6, 0, 600);
             pollUntil(protocol + ": the 600 records produced after the group settled", Duration.ofSeconds(60), members,
                     () -> members.stream().mapToInt(m -> m.processed.size()).sum() >= 600);
             // a few more polls, in which nothing may arrive twice
@@ -190,13 +171,13 @@ public class ConsumerGroupsIT {
     public void aMemberThatLeavesHandsItsPartitionsToTheOthersWithoutWaitingForItsSessionToExpire() throws Exception {
         String topic = "leave";
         String group = "leave-group";
-        createTopic(admin, topic, 6);
+        createTopic(RUNNING.admin(), topic, 6);
         Set<TopicPartition> all = partitions(topic, 6);
         String[] conf = {ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName(),
                 ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "30000"};
-        Member a = member(broker, "leave-a", group, topic, true, conf);
-        Member b = member(broker, "leave-b", group, topic, true, conf);
-        Member c = member(broker, "leave-c", group, topic, true, conf);
+        Member a = member(RUNNING.broker(), "leave-a", group, topic, true, conf);
+        Member b = member(RUNNING.broker(), "leave-b", group, topic, true, conf);
+        Member c = member(RUNNING.broker(), "leave-c", group, topic, true, conf);
         pollUntil("three members sharing all 6 partitions", Duration.ofSeconds(60), List.of(a, b, c),
                 () -> balanced(List.of(a, b, c), all));
         Set<TopicPartition> ofA = Set.copyOf(a.assignment());
@@ -212,7 +193,7 @@ public class ConsumerGroupsIT {
         assertTrue("cooperative-sticky: b keeps what it had, " + ofB + " -> " + b.assignment(), b.assignment().containsAll(ofB));
         assertEquals(2, describe(group).members().size());
 
-        produce(broker, topic, 6, 0, 60);
+        produce(RUNNING.broker(), topic, 6, 0, 60);
         pollUntil("the remaining members to consume 60 records", Duration.ofSeconds(30), List.of(a, b),
                 () -> a.processed.size() + b.processed.size() >= 60);
         Set<String> keys = new HashSet<>();
@@ -232,18 +213,19 @@ public class ConsumerGroupsIT {
         String topic = "crash";
         String group = "crash-group";
         int perPartition = 100;
-        createTopic(admin, topic, 6);
-        produce(broker, topic, 6, 0, 6 * perPartition);
+        createTopic(RUNNING.admin(), topic, 6);
+        produce(RUNNING.broker(), topic, 6, 0, 6 * perPartition);
 
         // the victim: a consumer in a JVM of its own, slow (2 records per poll, 100 ms per batch), committing each batch
-        ChildJvm victim = ChildJvm.start(GroupMemberMain.class.getName(), broker.bootstrap(), group, topic, "victim");
+        ChildJvm victim = ChildJvm.start(GroupMemberMain.class.getName(), RUNNING.broker().bootstrap(), group, topic,
+                "victim");
         toClose.add(victim);
         await("the victim to be assigned all 6 partitions and to commit", Duration.ofSeconds(60),
                 () -> victim.lines().contains("ASSIGNED 0,1,2,3,4,5")
                         && victim.lines().stream().anyMatch(l -> l.startsWith("COMMITTED ")),
                 () -> "victim output:\n" + String.join("\n", victim.lines()) + "\nvictim stderr:\n" + victim.stderr());
 
-        Member survivor = member(broker, "survivor", group, topic, true,
+        Member survivor = member(RUNNING.broker(), "survivor", group, topic, true,
                 ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "20");
         pollUntil("the survivor and the victim to share the 6 partitions, and the victim to commit in its new assignment",
                 Duration.ofSeconds(60), List.of(survivor), () -> {
@@ -277,7 +259,7 @@ public class ConsumerGroupsIT {
                         takeoverMs[0] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
                     }
                     return survivor.assignment().size() == 6
-                            && committed(admin, group).values().stream().filter(o -> o != null && o == perPartition).count() == 6;
+                            && committed(RUNNING.admin(), group).values().stream().filter(o -> o != null && o == perPartition).count() == 6;
                 });
 
         // what the victim processed and committed, from its output
@@ -348,7 +330,7 @@ public class ConsumerGroupsIT {
                 }
             }
         }
-        assertEquals(endOffsets(admin, topic, 6), committed(admin, group));
+        assertEquals(endOffsets(RUNNING.admin(), topic, 6), committed(RUNNING.admin(), group));
         System.out.println("crash-group: takeover " + takeoverMs[0] + " ms after SIGKILL; redelivered " + redelivered);
     }
 
@@ -365,16 +347,16 @@ public class ConsumerGroupsIT {
     @Test
     public void theCoordinatorRefusesASessionTimeoutBelowItsMinimumAndAnInconsistentProtocol() throws Exception {
         String topic = "refused";
-        createTopic(admin, topic, 1);
+        createTopic(RUNNING.admin(), topic, 1);
         // group.min.session.timeout.ms is 6000 by default
-        Member tooShort = member(broker, "too-short", "refused-session", topic, false,
+        Member tooShort = member(RUNNING.broker(), "too-short", "refused-session", topic, false,
                 ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "3000");
         assertPollFails(tooShort, InvalidSessionTimeoutException.class);
 
-        Member range = member(broker, "range-only", "refused-protocol", topic, false,
+        Member range = member(RUNNING.broker(), "range-only", "refused-protocol", topic, false,
                 ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
         pollUntil("the first member's assignment", Duration.ofSeconds(30), List.of(range), () -> range.assignment().size() == 1);
-        Member roundRobin = member(broker, "roundrobin-only", "refused-protocol", topic, false,
+        Member roundRobin = member(RUNNING.broker(), "roundrobin-only", "refused-protocol", topic, false,
                 ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RoundRobinAssignor.class.getName());
         assertPollFails(roundRobin, InconsistentGroupProtocolException.class);
         range.poll();
@@ -398,17 +380,17 @@ public class ConsumerGroupsIT {
     public void automaticCommitsReachTheEndOffsets() throws Exception {
         String topic = "autocommit";
         String group = "autocommit-group";
-        createTopic(admin, topic, 3);
-        produce(broker, topic, 3, 0, 90);
-        Member m = member(broker, "auto", group, topic, false,
+        createTopic(RUNNING.admin(), topic, 3);
+        produce(RUNNING.broker(), topic, 3, 0, 90);
+        Member m = member(RUNNING.broker(), "auto", group, topic, false,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "true", ConsumerConfig.AUTO_COMMIT_INTERVAL_MS_CONFIG, "100");
         pollUntil("90 records", Duration.ofSeconds(60), List.of(m), () -> m.processed.size() >= 90);
-        Map<TopicPartition, Long> ends = endOffsets(admin, topic, 3);
+        Map<TopicPartition, Long> ends = endOffsets(RUNNING.admin(), topic, 3);
         // while the consumer is still polling: the periodic automatic commit, not the one on close
         pollUntil("the automatic commits to reach the end offsets " + ends, Duration.ofSeconds(20), List.of(m),
-                () -> committed(admin, group).equals(ends));
+                () -> committed(RUNNING.admin(), group).equals(ends));
         m.close();
-        assertEquals(ends, committed(admin, group));
+        assertEquals(ends, committed(RUNNING.admin(), group));
         assertEquals(90, m.processed.size());
     }
 
@@ -416,11 +398,11 @@ public class ConsumerGroupsIT {
     public void aCommitCarriesItsMetadata() throws Exception {
         String topic = "metadata";
         String group = "metadata-group";
-        createTopic(admin, topic, 2);
-        produce(broker, topic, 2, 0, 20);
+        createTopic(RUNNING.admin(), topic, 2);
+        produce(RUNNING.broker(), topic, 2, 0, 20);
         TopicPartition p0 = new TopicPartition(topic, 0);
         TopicPartition p1 = new TopicPartition(topic, 1);
-        Member m = member(broker, "meta", group, topic, false);
+        Member m = member(RUNNING.broker(), "meta", group, topic, false);
         pollUntil("both partitions assigned", Duration.ofSeconds(30), List.of(m), () -> m.assignment().size() == 2);
         m.consumer.commitSync(Map.of(p0, new OffsetAndMetadata(3, "meta-x"), p1, new OffsetAndMetadata(7, "meta-y")));
         Map<TopicPartition, OffsetAndMetadata> got = m.consumer.committed(Set.of(p0, p1), Duration.ofSeconds(10));
@@ -428,12 +410,12 @@ public class ConsumerGroupsIT {
         assertEquals("meta-x", got.get(p0).metadata());
         assertEquals(7, got.get(p1).offset());
         assertEquals("meta-y", got.get(p1).metadata());
-        Map<TopicPartition, OffsetAndMetadata> listed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        Map<TopicPartition, OffsetAndMetadata> listed = RUNNING.admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
         assertEquals("meta-x", listed.get(p0).metadata());
         assertEquals(7, listed.get(p1).offset());
 
         // a consumer of assigned partitions (no membership) commits to a group of its own, and another one reads it
-        Properties standalone = broker.consumerConfig();
+        Properties standalone = RUNNING.broker().consumerConfig();
         standalone.put(ConsumerConfig.GROUP_ID_CONFIG, "metadata-standalone");
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(standalone)) {
             c.assign(List.of(p0));
@@ -450,7 +432,7 @@ public class ConsumerGroupsIT {
 
     @Test
     public void committedOffsetsSurviveARestartAndAKill() throws Exception {
-        try (Broker own = Broker.start(home); Admin a = Admin.create(own.adminConfig())) {
+        try (Broker own = Broker.start(RUNNING.broker().home); Admin a = Admin.create(own.adminConfig())) {
             String topic = "restart-offsets";
             String group = "restart-group";
             createTopic(a, topic, 3);
@@ -523,7 +505,7 @@ public class ConsumerGroupsIT {
 
     @Test
     public void anEmptyGroupIsListedFromTheMomentTheBrokerIsBackAfterARestartOrAKill() throws Exception {
-        try (Broker own = Broker.start(home); Admin a = Admin.create(own.adminConfig())) {
+        try (Broker own = Broker.start(RUNNING.broker().home); Admin a = Admin.create(own.adminConfig())) {
             String topic = "relisted";
             String group = "relisted-group";
             createTopic(a, topic, 1);
@@ -582,28 +564,29 @@ public class ConsumerGroupsIT {
     public void adminListsDescribesAltersAndDeletesGroupsAndOffsets() throws Exception {
         String topic = "admin-groups";
         String group = "admin-group";
-        createTopic(admin, topic, 4);
-        produce(broker, topic, 4, 0, 40);
+        createTopic(RUNNING.admin(), topic, 4);
+        produce(RUNNING.broker(), topic, 4, 0, 40);
         Set<TopicPartition> all = partitions(topic, 4);
-        Member one = member(broker, "admin-one", group, topic, true);
-        Member two = member(broker, "admin-two", group, topic, true);
+        Member one = member(RUNNING.broker(), "admin-one", group, topic, true);
+        Member two = member(RUNNING.broker(), "admin-two", group, topic, true);
         pollUntil("two members sharing 4 partitions", Duration.ofSeconds(60), List.of(one, two),
                 () -> balanced(List.of(one, two), all) && one.processed.size() + two.processed.size() == 40);
 
-        Collection<GroupListing> groups = admin.listGroups().all().get(30, TimeUnit.SECONDS);
+        Collection<GroupListing> groups = RUNNING.admin().listGroups().all().get(30, TimeUnit.SECONDS);
         GroupListing listing = groups.stream().filter(g -> g.groupId().equals(group)).findFirst()
                 .orElseThrow(() -> new AssertionError("listGroups does not show " + group + ": " + groups));
         assertEquals(listing.toString(), "consumer", listing.protocol());
         listing.type().ifPresent(t -> assertEquals(listing.toString(), GroupType.CLASSIC, t));
         listing.groupState().ifPresent(s -> assertEquals(listing.toString(), GroupState.STABLE, s));
-        Collection<GroupListing> consumerGroups = admin.listGroups(ListGroupsOptions.forConsumerGroups()).all().get();
+        Collection<GroupListing> consumerGroups =
+                RUNNING.admin().listGroups(ListGroupsOptions.forConsumerGroups()).all().get();
         assertTrue(consumerGroups.toString(), consumerGroups.stream().anyMatch(g -> g.groupId().equals(group)));
-        Collection<ConsumerGroupListing> legacy = admin.listConsumerGroups().all().get();
+        Collection<ConsumerGroupListing> legacy = RUNNING.admin().listConsumerGroups().all().get();
         assertTrue(legacy.toString(), legacy.stream().anyMatch(g -> g.groupId().equals(group)));
-        Collection<GroupListing> stable = admin.listGroups(ListGroupsOptions.forConsumerGroups()
+        Collection<GroupListing> stable = RUNNING.admin().listGroups(ListGroupsOptions.forConsumerGroups()
                 .inGroupStates(Set.of(GroupState.STABLE))).all().get();
         assertTrue("filtered by state Stable: " + stable, stable.stream().anyMatch(g -> g.groupId().equals(group)));
-        Collection<GroupListing> empty = admin.listGroups(ListGroupsOptions.forConsumerGroups()
+        Collection<GroupListing> empty = RUNNING.admin().listGroups(ListGroupsOptions.forConsumerGroups()
                 .inGroupStates(Set.of(GroupState.EMPTY))).all().get();
         assertFalse("filtered by state Empty: " + empty, empty.stream().anyMatch(g -> g.groupId().equals(group)));
 
@@ -611,7 +594,7 @@ public class ConsumerGroupsIT {
         assertEquals(d.toString(), GroupState.STABLE, d.groupState());
         assertEquals(d.toString(), "range", d.partitionAssignor());
         assertFalse(d.isSimpleConsumerGroup());
-        assertEquals(d.toString(), broker.kafkaPort, d.coordinator().port());
+        assertEquals(d.toString(), RUNNING.broker().kafkaPort, d.coordinator().port());
         assertEquals(d.toString(), Set.of("admin-one", "admin-two"),
                 d.members().stream().map(MemberDescription::clientId).collect(Collectors.toSet()));
         Set<TopicPartition> described = new HashSet<>();
@@ -625,13 +608,13 @@ public class ConsumerGroupsIT {
         assertEquals(all, described);
 
         ExecutionException notEmpty = assertThrows(ExecutionException.class,
-                () -> admin.deleteConsumerGroups(List.of(group)).all().get(30, TimeUnit.SECONDS));
+                () -> RUNNING.admin().deleteConsumerGroups(List.of(group)).all().get(30, TimeUnit.SECONDS));
         assertTrue(notEmpty.getCause().toString(), notEmpty.getCause() instanceof GroupNotEmptyException);
-        ExecutionException subscribed = assertThrows(ExecutionException.class, () -> admin
+        ExecutionException subscribed = assertThrows(ExecutionException.class, () -> RUNNING.admin()
                 .deleteConsumerGroupOffsets(group, Set.of(new TopicPartition(topic, 0))).all().get(30, TimeUnit.SECONDS));
         assertTrue(subscribed.getCause().toString(), subscribed.getCause() instanceof GroupSubscribedToTopicException);
         ExecutionException unknown = assertThrows(ExecutionException.class,
-                () -> admin.deleteConsumerGroups(List.of("no-such-group")).all().get(30, TimeUnit.SECONDS));
+                () -> RUNNING.admin().deleteConsumerGroups(List.of("no-such-group")).all().get(30, TimeUnit.SECONDS));
         assertTrue(unknown.getCause().toString(), unknown.getCause() instanceof GroupIdNotFoundException);
 
         one.close();
@@ -639,25 +622,25 @@ public class ConsumerGroupsIT {
         ConsumerGroupDescription emptied = describe(group);
         assertEquals(emptied.toString(), GroupState.EMPTY, emptied.groupState());
         assertTrue(emptied.toString(), emptied.members().isEmpty());
-        assertEquals(endOffsets(admin, topic, 4), committed(admin, group));
+        assertEquals(endOffsets(RUNNING.admin(), topic, 4), committed(RUNNING.admin(), group));
 
         TopicPartition p0 = new TopicPartition(topic, 0);
         TopicPartition p1 = new TopicPartition(topic, 1);
-        admin.alterConsumerGroupOffsets(group, Map.of(p0, new OffsetAndMetadata(2), p1, new OffsetAndMetadata(7, "altered")))
+        RUNNING.admin().alterConsumerGroupOffsets(group, Map.of(p0, new OffsetAndMetadata(2), p1, new OffsetAndMetadata(7, "altered")))
                 .all().get(30, TimeUnit.SECONDS);
-        Map<TopicPartition, OffsetAndMetadata> altered = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        Map<TopicPartition, OffsetAndMetadata> altered = RUNNING.admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
         assertEquals(2, altered.get(p0).offset());
         assertEquals(7, altered.get(p1).offset());
         assertEquals("altered", altered.get(p1).metadata());
         assertEquals(10, altered.get(new TopicPartition(topic, 2)).offset());
 
-        admin.deleteConsumerGroupOffsets(group, Set.of(p0)).all().get(30, TimeUnit.SECONDS);
-        Map<TopicPartition, Long> afterDelete = committed(admin, group);
+        RUNNING.admin().deleteConsumerGroupOffsets(group, Set.of(p0)).all().get(30, TimeUnit.SECONDS);
+        Map<TopicPartition, Long> afterDelete = committed(RUNNING.admin(), group);
         assertFalse("offset of " + p0 + " deleted: " + afterDelete, afterDelete.get(p0) != null);
         assertEquals(Long.valueOf(7), afterDelete.get(p1));
 
         // a member that joins now starts where the offsets were altered to, and at the beginning where deleted
-        Member three = member(broker, "admin-three", group, topic, false);
+        Member three = member(RUNNING.broker(), "admin-three", group, topic, false);
         // partition 0 from the beginning (10), partition 1 from 7 (3), partitions 2 and 3 from their end (0)
         pollUntil("the records after the altered offsets", Duration.ofSeconds(60), List.of(three),
                 () -> three.processed.size() >= 10 + 3);
@@ -670,11 +653,11 @@ public class ConsumerGroupsIT {
         assertEquals(three.processed.toString(), 13, three.processed.size());
         three.close();
 
-        admin.deleteConsumerGroups(List.of(group)).all().get(30, TimeUnit.SECONDS);
-        Collection<GroupListing> after = admin.listGroups().all().get();
+        RUNNING.admin().deleteConsumerGroups(List.of(group)).all().get(30, TimeUnit.SECONDS);
+        Collection<GroupListing> after = RUNNING.admin().listGroups().all().get();
         assertFalse("deleted group still listed: " + after, after.stream().anyMatch(g -> g.groupId().equals(group)));
         try {
-            Map<TopicPartition, OffsetAndMetadata> gone = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            Map<TopicPartition, OffsetAndMetadata> gone = RUNNING.admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
             assertTrue("offsets of a deleted group: " + gone, gone.values().stream().allMatch(x -> x == null));
         } catch (ExecutionException e) {
             assertTrue(e.getCause().toString(), e.getCause() instanceof GroupIdNotFoundException);

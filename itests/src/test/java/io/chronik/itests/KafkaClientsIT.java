@@ -9,7 +9,6 @@ import static org.junit.Assert.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -40,33 +39,15 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Test;
 
 /** The stock Java clients of kafka-clients 4.x against {@code bin/chronik start}, unchanged. */
 public class KafkaClientsIT {
     private static final int RECORDS = 100_000;
-    private static Path home;
-    private static Broker broker;
-    private static Admin admin;
 
-    @BeforeClass
-    public static void startBroker() throws Exception {
-        home = ChronikProcess.copyDistribution();
-        broker = Broker.start(home);
-        admin = Admin.create(broker.adminConfig());
-    }
-
-    @AfterClass
-    public static void stopBroker() throws Exception {
-        if (admin != null) {
-            admin.close();
-        }
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @ClassRule
+    public static final RunningBroker RUNNING = new RunningBroker(ChronikProcess::copyDistribution);
 
     static byte[] key(int i) {
         return ("key-" + i).getBytes(StandardCharsets.UTF_8);
@@ -142,13 +123,13 @@ public class KafkaClientsIT {
     public void producerAndConsumerRoundTripWithEveryCompressionCodec() throws Exception {
         for (String codec : List.of("none", "gzip", "snappy", "lz4", "zstd")) {
             String topic = "roundtrip-" + codec;
-            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
+            RUNNING.admin().createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
             long base = System.currentTimeMillis() - 3_600_000L;
-            produce(broker, topic, 3, RECORDS, base, codec);
+            produce(RUNNING.broker(), topic, 3, RECORDS, base, codec);
 
             long[] nextOffset = new long[3];
             boolean[] seen = new boolean[RECORDS];
-            for (ConsumerRecord<byte[], byte[]> r : consumeAll(broker, topic, 3, RECORDS)) {
+            for (ConsumerRecord<byte[], byte[]> r : consumeAll(RUNNING.broker(), topic, 3, RECORDS)) {
                 int i = indexOf(r);
                 assertFalse(codec + ": record " + i + " twice", seen[i]);
                 seen[i] = true;
@@ -164,66 +145,67 @@ public class KafkaClientsIT {
     @Test
     public void adminClientCreatesDescribesAltersAndDeletesTopicsAndConfigs() throws Exception {
         String topic = "admin-topic";
-        admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1).configs(Map.of("retention.ms", "3600000")))).all().get();
+        RUNNING.admin().createTopics(List.of(new NewTopic(topic, 2, (short) 1).configs(Map.of("retention.ms", "3600000")))).all().get();
         ExecutionException dup = assertThrows(ExecutionException.class,
-                () -> admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get());
+                () -> RUNNING.admin().createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get());
         assertTrue(dup.getCause().toString(), dup.getCause() instanceof TopicExistsException);
-        ExecutionException bad = assertThrows(ExecutionException.class, () -> admin.createTopics(
+        ExecutionException bad = assertThrows(ExecutionException.class, () -> RUNNING.admin().createTopics(
                 List.of(new NewTopic("bad-config", 1, (short) 1).configs(Map.of("retention.ms", "soon")))).all().get());
         assertTrue(bad.getCause().toString(), bad.getCause() instanceof InvalidConfigurationException);
-        admin.createTopics(List.of(new NewTopic("validate-only", 1, (short) 1)), new CreateTopicsOptions().validateOnly(true)).all().get();
-        assertFalse(admin.listTopics().names().get().contains("validate-only"));
+        RUNNING.admin().createTopics(List.of(new NewTopic("validate-only", 1, (short) 1)), new CreateTopicsOptions().validateOnly(true)).all().get();
+        assertFalse(RUNNING.admin().listTopics().names().get().contains("validate-only"));
 
-        TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+        TopicDescription description = RUNNING.admin().describeTopics(List.of(topic)).allTopicNames().get().get(topic);
         assertEquals(2, description.partitions().size());
 
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+        Config config = RUNNING.admin().describeConfigs(List.of(resource)).all().get().get(resource);
         assertEquals("3600000", config.get("retention.ms").value());
         assertEquals(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG, config.get("retention.ms").source());
         assertNotNull("broker default reported", config.get("segment.bytes"));
         assertEquals(ConfigEntry.ConfigSource.DEFAULT_CONFIG, config.get("segment.bytes").source());
 
-        admin.incrementalAlterConfigs(Map.of(resource, List.of(
+        RUNNING.admin().incrementalAlterConfigs(Map.of(resource, List.of(
                 new AlterConfigOp(new ConfigEntry("retention.bytes", "1048576"), AlterConfigOp.OpType.SET),
                 new AlterConfigOp(new ConfigEntry("retention.ms", ""), AlterConfigOp.OpType.DELETE)))).all().get();
-        config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+        config = RUNNING.admin().describeConfigs(List.of(resource)).all().get().get(resource);
         assertEquals("1048576", config.get("retention.bytes").value());
         assertEquals(ConfigEntry.ConfigSource.DEFAULT_CONFIG, config.get("retention.ms").source());
 
-        admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(4))).all().get();
-        assertEquals(4, admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size());
+        RUNNING.admin().createPartitions(Map.of(topic, NewPartitions.increaseTo(4))).all().get();
+        assertEquals(4,
+                RUNNING.admin().describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size());
 
-        produce(broker, topic, 4, 400, System.currentTimeMillis(), "none");
+        produce(RUNNING.broker(), topic, 4, 400, System.currentTimeMillis(), "none");
         TopicPartition p0 = new TopicPartition(topic, 0);
-        admin.deleteRecords(Map.of(p0, RecordsToDelete.beforeOffset(60))).all().get();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(broker.consumerConfig())) {
+        RUNNING.admin().deleteRecords(Map.of(p0, RecordsToDelete.beforeOffset(60))).all().get();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(RUNNING.broker().consumerConfig())) {
             assertEquals(Long.valueOf(60), consumer.beginningOffsets(List.of(p0)).get(p0));
             assertEquals(Long.valueOf(100), consumer.endOffsets(List.of(p0)).get(p0));
         }
 
-        assertNotNull(admin.describeCluster().clusterId().get());
-        assertEquals(1, admin.describeCluster().nodes().get().size());
+        assertNotNull(RUNNING.admin().describeCluster().clusterId().get());
+        assertEquals(1, RUNNING.admin().describeCluster().nodes().get().size());
 
-        admin.deleteTopics(List.of(topic)).all().get();
+        RUNNING.admin().deleteTopics(List.of(topic)).all().get();
         long deadline = System.currentTimeMillis() + 10_000;
-        while (admin.listTopics().names().get().contains(topic) && System.currentTimeMillis() < deadline) {
+        while (RUNNING.admin().listTopics().names().get().contains(topic) && System.currentTimeMillis() < deadline) {
             Thread.sleep(100);
         }
-        assertFalse(admin.listTopics().names().get().contains(topic));
+        assertFalse(RUNNING.admin().listTopics().names().get().contains(topic));
     }
 
     @Test
     public void producingToAnUnknownTopicCreatesIt() throws Exception {
         String topic = "auto-created";
-        produce(broker, topic, 1, 10, System.currentTimeMillis(), "none");
-        assertTrue(admin.listTopics().names().get().contains(topic));
-        assertEquals(10, consumeAll(broker, topic, 1, 10).size());
+        produce(RUNNING.broker(), topic, 1, 10, System.currentTimeMillis(), "none");
+        assertTrue(RUNNING.admin().listTopics().names().get().contains(topic));
+        assertEquals(10, consumeAll(RUNNING.broker(), topic, 1, 10).size());
     }
 
     @Test
     public void aRestartKeepsAllDataAndOffsetsContinue() throws Exception {
-        try (Broker own = Broker.start(home)) {
+        try (Broker own = Broker.start(RUNNING.broker().home)) {
             createTopic(own, "restart", 3);
             produce(own, "restart", 3, 3_000, System.currentTimeMillis(), "lz4");
             own.stop();
@@ -239,7 +221,7 @@ public class KafkaClientsIT {
 
     @Test
     public void killMinus9RightAfterAcknowledgementsLosesNone() throws Exception {
-        try (Broker own = Broker.start(home)) {
+        try (Broker own = Broker.start(RUNNING.broker().home)) {
             createTopic(own, "durable", 3);
             List<RecordMetadata> acks = produce(own, "durable", 3, 20_000, System.currentTimeMillis(), "none");
             own.kill();
