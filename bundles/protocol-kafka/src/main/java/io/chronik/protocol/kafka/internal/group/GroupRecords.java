@@ -101,11 +101,7 @@ final class GroupRecords {
     }
 
     static OffsetValue readOffsetValue(ByteBuffer buffer) {
-        short version = buffer.getShort();
-        if (version != OFFSET_VALUE_VERSION) {
-            throw new UnreadableRecordException("unsupported offset commit value version " + version);
-        }
-        Struct s = OFFSET_VALUE.read(buffer);
+        Struct s = read(buffer, OFFSET_VALUE, OFFSET_VALUE_VERSION, "offset commit value");
         return new OffsetValue(s.getLong("offset"), s.getInt("leader_epoch"), s.getString("metadata"),
                 s.getLong("commit_timestamp"));
     }
@@ -126,11 +122,7 @@ final class GroupRecords {
     }
 
     static GroupValue readGroupValue(ByteBuffer buffer) {
-        short version = buffer.getShort();
-        if (version != GROUP_VALUE_VERSION) {
-            throw new UnreadableRecordException("unsupported group metadata value version " + version);
-        }
-        Struct s = GROUP_VALUE.read(buffer);
+        Struct s = read(buffer, GROUP_VALUE, GROUP_VALUE_VERSION, "group metadata value");
         List<MemberValue> members = new ArrayList<>();
         for (Object o : s.getArray("members")) {
             Struct m = (Struct) o;
@@ -150,6 +142,15 @@ final class GroupRecords {
             simple[i] = new SimpleRecord(timestamp, key(r.getKey()), r.getValue());
         }
         return MemoryRecords.withRecords(Compression.NONE, simple).buffer();
+    }
+
+    /** Reads a value written by {@link #write}: its version, which must be {@code version}, then the struct. */
+    private static Struct read(ByteBuffer buffer, Schema schema, short version, String what) {
+        short found = buffer.getShort();
+        if (found != version) {
+            throw new UnreadableRecordException("unsupported " + what + " version " + found);
+        }
+        return schema.read(buffer);
     }
 
     private static byte[] write(short version, Struct s) {
