@@ -123,6 +123,7 @@ final class PayloadLog implements StateMachine.DataApi {
                 f.channel.truncate(position);
                 f.size = position;
             }
+            f.channel.position(f.size); // appends continue at the end; each write advances the position
         }
         LOG.debug("{}: {} payload file(s), {} entries", name, files.size(), byIndex.size());
     }
@@ -163,7 +164,6 @@ final class PayloadLog implements StateMachine.DataApi {
         ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER);
         header.putLong(index).putInt(payload.size()).putInt((int) crc.getValue()).flip();
         long position = f.size;
-        f.channel.position(position);
         ByteBuffer[] buffers = {header, data};
         long expected = RECORD_HEADER + (long) payload.size();
         long written = 0;
