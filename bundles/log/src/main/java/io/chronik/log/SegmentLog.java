@@ -30,7 +30,6 @@ import io.chronik.api.consensus.PartitionLog.EpochEndOffset;
 import io.chronik.api.consensus.PartitionLog.TimestampOffset;
 import io.chronik.log.internal.Batches;
 import io.chronik.log.internal.EpochCache;
-import io.chronik.log.internal.OffsetIndex;
 import io.chronik.log.internal.ProducerStateTable;
 import io.chronik.log.internal.ProducerStateTable.BatchMeta;
 import io.chronik.log.internal.ProducerStateTable.Entry;
@@ -38,7 +37,6 @@ import io.chronik.log.internal.RecordSearch;
 import io.chronik.log.internal.Results;
 import io.chronik.log.internal.Segment;
 import io.chronik.log.internal.StateFiles;
-import io.chronik.log.internal.TimeIndex;
 
 /**
  * One partition's log in one directory: Kafka-style segment files ({@code <20-digit base offset>.log} holding
@@ -224,12 +222,11 @@ public final class SegmentLog implements Closeable {
             list.add(s);
             boolean consistent;
             if (last || nextBase > crcFrom) {
-                Segment.ScanResult r = s.scan(stopOffset, crcFrom, interval, replay);
-                if (r.stopReason != null) {
-                    LOG.warn("{}: truncating segment {} to {} bytes: {}", dir, base, r.validSize, r.stopReason);
+                Segment.ScanResult r = s.recover(stopOffset, crcFrom, interval, replay);
+                if (r.stopReason() != null) {
+                    LOG.warn("{}: truncating segment {} to {} bytes: {}", dir, base, r.validSize(), r.stopReason());
                 }
-                finishRecovery(s, r);
-                consistent = r.stopReason == null && (last || r.nextOffset == nextBase);
+                consistent = r.stopReason() == null && (last || r.nextOffset() == nextBase);
             } else {
                 consistent = loadSealed(s, nextBase);
             }
@@ -241,7 +238,7 @@ public final class SegmentLog implements Closeable {
                 break;
             }
         }
-        long dataEnd = list.isEmpty() ? -1 : list.get(list.size() - 1).nextOffset;
+        long dataEnd = list.isEmpty() ? -1 : list.get(list.size() - 1).nextOffset();
         if (truncate && dataEnd != ckLeo) {
             if (lso >= ckLeo) {
                 // nothing readable up to the checkpoint: everything was deleted on purpose (retention or
@@ -264,12 +261,12 @@ public final class SegmentLog implements Closeable {
             long base = truncate ? ckLeo : Math.max(ckLeo, lso);
             deleteSegmentFiles(base);
             Segment s = Segment.open(dir, base, true);
-            s.indexesRebuilt = true;
+            s.rewriteIndexesAtNextPersist();
             list.add(s);
             directoryDirty = true;
         }
-        long leo = list.get(list.size() - 1).nextOffset;
-        long first = list.get(0).baseOffset;
+        long leo = list.get(list.size() - 1).nextOffset();
+        long first = list.get(0).baseOffset();
         if (first > lso) {
             if (lso < first && fileLso < first && list.get(0).size() > 0) {
                 LOG.warn("{}: data below offset {} is missing; moving the log start offset from {}", dir, first, lso);
@@ -292,37 +289,19 @@ public final class SegmentLog implements Closeable {
                 list.size(), producers.size());
     }
 
-    private void finishRecovery(Segment s, Segment.ScanResult r) throws IOException {
-        if (s.fileSize() != r.validSize) {
-            s.truncateTo(r.validSize);
-        } else {
-            s.publishSize(r.validSize);
-        }
-        s.nextOffset = r.nextOffset;
-        s.rollBaseTime = r.firstBatchMaxTimestamp >= 0 ? r.firstBatchMaxTimestamp : -1;
-        s.persistIndexes(false);
-    }
-
     /** Loads a sealed, checkpointed segment's indexes, rebuilding them if needed; false if the segment is damaged. */
     private boolean loadSealed(Segment s, long nextBase) throws IOException {
         long fileSize = s.fileSize();
-        boolean ok = s.offsetIndex.load(s.indexFile, fileSize)
-                && s.timeIndex.load(s.timeIndexFile, nextBase - s.baseOffset - 1)
-                && (s.timeIndex.count() > 0 || fileSize == 0);
-        if (ok) {
-            s.publishSize((int) Math.min(fileSize, Integer.MAX_VALUE));
-            s.setMaxTimestamp(s.timeIndex.lastTimestamp(), s.baseOffset + s.timeIndex.lastRelativeOffset());
-            s.nextOffset = nextBase;
+        if (s.loadIndexes(fileSize, nextBase)) {
             return fileSize <= Integer.MAX_VALUE;
         }
-        LOG.info("{}: rebuilding the indexes of segment {}", dir, s.baseOffset);
-        Segment.ScanResult r = s.scan(Long.MAX_VALUE, Long.MAX_VALUE, config.indexIntervalBytes(), null);
-        finishRecovery(s, r);
+        LOG.info("{}: rebuilding the indexes of segment {}", dir, s.baseOffset());
+        Segment.ScanResult r = s.recover(Long.MAX_VALUE, Long.MAX_VALUE, config.indexIntervalBytes(), null);
         s.seal();
-        if (r.stopReason != null || r.nextOffset != nextBase) {
-            LOG.warn("{}: segment {} is damaged ({}); truncated to offset {}", dir, s.baseOffset,
-                    r.stopReason != null ? r.stopReason : "ends at " + r.nextOffset + " not " + nextBase,
-                    r.nextOffset);
+        if (r.stopReason() != null || r.nextOffset() != nextBase) {
+            LOG.warn("{}: segment {} is damaged ({}); truncated to offset {}", dir, s.baseOffset(),
+                    r.stopReason() != null ? r.stopReason() : "ends at " + r.nextOffset() + " not " + nextBase,
+                    r.nextOffset());
             return false;
         }
         return true;
@@ -558,7 +537,7 @@ public final class SegmentLog implements Closeable {
             int p = pos[i];
             int size = Batches.LOG_OVERHEAD + in.getInt(p + Batches.LENGTH);
             long lastOffset = bases[i] + in.getInt(p + Batches.LAST_OFFSET_DELTA);
-            if (needsRoll(active, active.size() + runBytes, size, lastOffset, appendTimeMs, cfg)) {
+            if (active.shouldRoll(active.size() + runBytes, size, lastOffset, appendTimeMs, cfg)) {
                 if (runFirst >= 0) {
                     writeRun(active, srcs, runSrcs, runBytes, in, pos, bases, dups, runFirst, i, appendTimeMs, lat);
                 }
@@ -573,8 +552,8 @@ public final class SegmentLog implements Closeable {
                 }
                 epochAssigned = true;
             }
-            if (active.size() + runBytes == 0 && active.rollBaseTime < 0) {
-                active.rollBaseTime = appendTimeMs;
+            if (active.size() + runBytes == 0) {
+                active.startAgingAt(appendTimeMs);
             }
             if (runFirst < 0) {
                 runFirst = i;
@@ -638,18 +617,6 @@ public final class SegmentLog implements Closeable {
         }
     }
 
-    private boolean needsRoll(Segment active, long currentSize, int batchSize, long lastOffset, long now,
-                              LogConfig cfg) {
-        if (currentSize == 0) {
-            return false;
-        }
-        return currentSize + batchSize > cfg.segmentBytes()
-                || (active.rollBaseTime >= 0 && now - active.rollBaseTime > cfg.segmentMs())
-                || lastOffset - active.baseOffset > Integer.MAX_VALUE
-                || active.offsetIndex.count() >= Math.max(1, cfg.segmentIndexBytes() / OffsetIndex.ENTRY_SIZE)
-                || active.timeIndex.count() >= Math.max(1, cfg.segmentIndexBytes() / TimeIndex.ENTRY_SIZE);
-    }
-
     /** Seals {@code active} and starts a new segment at {@code baseOffset}. */
     private Segment roll(Segment active, long baseOffset) throws IOException {
         active.seal();
@@ -660,7 +627,7 @@ public final class SegmentLog implements Closeable {
         next[old.length] = s;
         segments = next;
         directoryDirty = true;
-        LOG.debug("{}: rolled segment {} (size {}), new segment {}", dir, active.baseOffset, active.size(),
+        LOG.debug("{}: rolled segment {} (size {}), new segment {}", dir, active.baseOffset(), active.size(),
                 baseOffset);
         return s;
     }
@@ -715,7 +682,7 @@ public final class SegmentLog implements Closeable {
         int found = 0;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            if (segs[mid].baseOffset <= offset) {
+            if (segs[mid].baseOffset() <= offset) {
                 found = mid;
                 lo = mid + 1;
             } else {
@@ -827,7 +794,7 @@ public final class SegmentLog implements Closeable {
             try {
                 ByteBuffer header = ByteBuffer.allocate(Batches.HEADER_SIZE);
                 for (Segment s : segs) {
-                    if (s.maxTimestamp() < timestamp || s.baseOffset >= leo) {
+                    if (s.maxTimestamp() < timestamp || s.baseOffset() >= leo) {
                         continue;
                     }
                     TimestampOffset r = RecordSearch.search(s, timestamp, lso, leo, header);
@@ -893,7 +860,7 @@ public final class SegmentLog implements Closeable {
                 advanceLogStart(offset);
                 Segment[] segs = segments;
                 int k = 0;
-                while (k < segs.length - 1 && segs[k + 1].baseOffset <= offset) {
+                while (k < segs.length - 1 && segs[k + 1].baseOffset() <= offset) {
                     k++;
                 }
                 deleteOldest(k);
@@ -922,7 +889,7 @@ public final class SegmentLog implements Closeable {
                     while (k < segs.length - 1) {
                         long ts = segs[k].maxTimestamp();
                         if (ts < 0) {
-                            ts = Files.getLastModifiedTime(segs[k].logFile).toMillis();
+                            ts = Files.getLastModifiedTime(segs[k].logFile()).toMillis();
                         }
                         if (nowMs - ts > cfg.retentionMs()) {
                             k++;
@@ -944,7 +911,7 @@ public final class SegmentLog implements Closeable {
                 if (k == 0) {
                     return Collections.emptyList();
                 }
-                long newStart = segs[k].baseOffset;
+                long newStart = segs[k].baseOffset();
                 if (newStart > logStartOffset) {
                     advanceLogStart(newStart);
                 }
@@ -970,7 +937,7 @@ public final class SegmentLog implements Closeable {
         segments = Arrays.copyOfRange(segs, k, segs.length);
         List<Path> deleted = new ArrayList<>();
         for (int i = 0; i < k; i++) {
-            LOG.debug("{}: deleting segment {}", dir, segs[i].baseOffset);
+            LOG.debug("{}: deleting segment {}", dir, segs[i].baseOffset());
             deleted.addAll(segs[i].delete());
         }
         directoryDirty = true;
@@ -1032,9 +999,7 @@ public final class SegmentLog implements Closeable {
 
     private void flushSegments() throws IOException {
         for (Segment s : segments) {
-            if (s.dirty) {
-                s.flush();
-            }
+            s.flush();
         }
     }
 
@@ -1095,7 +1060,7 @@ public final class SegmentLog implements Closeable {
                 try {
                     s.persistIndexes(false);
                 } catch (IOException e) {
-                    LOG.warn("{}: writing the indexes of segment {} failed", dir, s.baseOffset, e);
+                    LOG.warn("{}: writing the indexes of segment {} failed", dir, s.baseOffset(), e);
                 }
             }
             closeSegments();

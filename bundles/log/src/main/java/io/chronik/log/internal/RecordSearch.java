@@ -16,8 +16,8 @@ public final class RecordSearch {
      */
     public static TimestampOffset search(Segment seg, long ts, long logStart, long logEnd, ByteBuffer header)
             throws IOException {
-        int rel = seg.timeIndex.floorOffset(ts);
-        long from = rel < 0 ? seg.baseOffset : seg.baseOffset + rel;
+        int rel = seg.timeIndex().floorOffset(ts);
+        long from = rel < 0 ? seg.baseOffset() : seg.baseOffset() + rel;
         from = Math.max(from, logStart);
         int limit = seg.size();
         int pos = seg.positionOf(from, header);

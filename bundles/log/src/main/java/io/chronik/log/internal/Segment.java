@@ -15,6 +15,8 @@ import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.chronik.log.LogConfig;
+
 /**
  * One segment: {@code <baseOffset>.log} with its {@code .index} and {@code .timeindex}.
  *
@@ -29,12 +31,12 @@ public final class Segment {
     public static final String INDEX_SUFFIX = ".index";
     public static final String TIME_INDEX_SUFFIX = ".timeindex";
 
-    public final long baseOffset;
-    public final Path logFile;
-    public final Path indexFile;
-    public final Path timeIndexFile;
-    public final OffsetIndex offsetIndex = new OffsetIndex();
-    public final TimeIndex timeIndex = new TimeIndex();
+    private final long baseOffset;
+    private final Path logFile;
+    private final Path indexFile;
+    private final Path timeIndexFile;
+    private final OffsetIndex offsetIndex = new OffsetIndex();
+    private final TimeIndex timeIndex = new TimeIndex();
 
     private volatile FileChannel channel;
     private volatile boolean closed;
@@ -42,16 +44,16 @@ public final class Segment {
     /** The greatest batch max timestamp and the last offset of that batch (published together). */
     private volatile long[] maxTimestampAndOffset = {-1L, -1L};
 
-    // --- writer-only state ---
-    /** The offset after the last batch. */
-    public long nextOffset;
-    /** The time the segment is aged from for segment.ms, or -1 if not known yet. */
-    public long rollBaseTime = -1;
-    public int bytesSinceLastIndexEntry;
-    /** Written since the last fsync. */
-    public boolean dirty;
-    /** The index files must be rewritten entirely at the next persist. */
-    public boolean indexesRebuilt;
+    /** Writer only: the offset after the last batch. */
+    private long nextOffset;
+    /** Writer only: the time the segment is aged from for segment.ms, or -1 if not known yet. */
+    private long rollBaseTime = -1;
+    /** Writer only. */
+    private int bytesSinceLastIndexEntry;
+    /** Writer only: written since the last fsync. */
+    private boolean dirty;
+    /** Writer only: the index files must be rewritten entirely at the next persist. */
+    private boolean indexesRebuilt;
 
     private Segment(Path dir, long baseOffset, FileChannel channel) {
         this.baseOffset = baseOffset;
@@ -95,8 +97,55 @@ public final class Segment {
         return s;
     }
 
+    public long baseOffset() {
+        return baseOffset;
+    }
+
+    public Path logFile() {
+        return logFile;
+    }
+
+    /** Bytes visible to readers (a volatile read). */
     public int size() {
         return size;
+    }
+
+    /** Writer only: the offset after the last batch. */
+    public long nextOffset() {
+        return nextOffset;
+    }
+
+    /** The sparse time index (for searches by timestamp). */
+    TimeIndex timeIndex() {
+        return timeIndex;
+    }
+
+    /** Writer only: the index files are rewritten whole at the next persist (a segment created in their place). */
+    public void rewriteIndexesAtNextPersist() {
+        indexesRebuilt = true;
+    }
+
+    /** Writer only: starts aging the segment for segment.ms at {@code timeMs} unless it already has a start. */
+    public void startAgingAt(long timeMs) {
+        if (rollBaseTime < 0) {
+            rollBaseTime = timeMs;
+        }
+    }
+
+    /**
+     * Writer only, for the active segment holding {@code currentSize} bytes: whether a batch of {@code batchSize}
+     * bytes ending at {@code lastOffset}, appended at {@code nowMs}, must go to a new segment (by segment.bytes,
+     * segment.ms, relative offsets beyond int32, or full indexes by segment.index.bytes). Never for an empty one.
+     */
+    public boolean shouldRoll(long currentSize, int batchSize, long lastOffset, long nowMs, LogConfig cfg) {
+        if (currentSize == 0) {
+            return false;
+        }
+        return currentSize + batchSize > cfg.segmentBytes()
+                || (rollBaseTime >= 0 && nowMs - rollBaseTime > cfg.segmentMs())
+                || lastOffset - baseOffset > Integer.MAX_VALUE
+                || offsetIndex.count() >= Math.max(1, cfg.segmentIndexBytes() / OffsetIndex.ENTRY_SIZE)
+                || timeIndex.count() >= Math.max(1, cfg.segmentIndexBytes() / TimeIndex.ENTRY_SIZE);
     }
 
     public boolean isClosed() {
@@ -111,8 +160,7 @@ public final class Segment {
         return maxTimestampAndOffset[1];
     }
 
-    /** Writer only. */
-    public void setMaxTimestamp(long timestamp, long offset) {
+    private void setMaxTimestamp(long timestamp, long offset) {
         maxTimestampAndOffset = new long[] {timestamp, offset};
     }
 
@@ -186,7 +234,7 @@ public final class Segment {
     }
 
     /** Single-threaded (recovery): cuts the file to {@code newSize}. */
-    public void truncateTo(int newSize) throws IOException {
+    private void truncateTo(int newSize) throws IOException {
         FileChannel ch = channel();
         if (ch.size() > newSize) {
             ch.truncate(newSize);
@@ -234,9 +282,9 @@ public final class Segment {
         indexesRebuilt = false;
     }
 
-    /** Writer only: fsyncs the log file and the indexes. */
+    /** Writer only: fsyncs the log file and the indexes if anything was written since the last flush. */
     public void flush() throws IOException {
-        if (closed) {
+        if (closed || !dirty) {
             return;
         }
         channel().force(true);
@@ -244,30 +292,27 @@ public final class Segment {
         dirty = false;
     }
 
-    /** Callback of {@link #scan}. */
+    /** Callback of {@link #recover}. */
     public interface BatchVisitor {
         /** {@code header} holds the batch's 61 header bytes at index 0 (absolute gets only). */
         void visit(ByteBuffer header, int position, int batchSize);
     }
 
-    /** Result of {@link #scan}. */
-    public static final class ScanResult {
-        /** Where the valid batches end. */
-        public int validSize;
-        /** The offset after the last valid batch. */
-        public long nextOffset;
-        /** Why the scan stopped before the end of the file, or null. */
-        public String stopReason;
-        public long firstBatchMaxTimestamp = -1;
+    /**
+     * Result of {@link #recover}: where the valid batches end, the offset after the last one, and why the scan
+     * stopped before the end of the file (null if it did not).
+     */
+    public record ScanResult(int validSize, long nextOffset, String stopReason) {
     }
 
     /**
-     * Walks the batches of the file from the start, checking each header (length, magic, offsets contiguous from
-     * the base offset) and, for batches at or after {@code crcFromOffset}, the CRC32C. Stops before the first
-     * invalid batch or the first batch that does not end before {@code stopOffset}. Rebuilds both indexes and the
-     * max timestamp on the way. Does not modify the file.
+     * Single-threaded (recovery): walks the batches of the file from the start, checking each header (length,
+     * magic, offsets contiguous from the base offset) and, for batches at or after {@code crcFromOffset}, the
+     * CRC32C. Stops before the first invalid batch or the first batch that does not end before {@code stopOffset},
+     * and cuts the file there. Rebuilds both indexes (persisting them) and the max timestamp on the way; ages the
+     * segment from its first batch's max timestamp.
      */
-    public ScanResult scan(long stopOffset, long crcFromOffset, int indexInterval, BatchVisitor visitor)
+    public ScanResult recover(long stopOffset, long crcFromOffset, int indexInterval, BatchVisitor visitor)
             throws IOException {
         offsetIndex.clear();
         timeIndex.clear();
@@ -276,7 +321,8 @@ public final class Segment {
         nextOffset = baseOffset;
         indexesRebuilt = true;
 
-        ScanResult r = new ScanResult();
+        String stopReason = null;
+        long firstBatchMaxTimestamp = -1;
         long fileSize = channel().size();
         long limit = Math.min(fileSize, Integer.MAX_VALUE);
         ByteBuffer header = ByteBuffer.allocate(Batches.HEADER_SIZE);
@@ -289,7 +335,7 @@ public final class Segment {
                 break;
             }
             if (pos + Batches.HEADER_SIZE > limit) {
-                r.stopReason = "incomplete batch header at position " + pos;
+                stopReason = "incomplete batch header at position " + pos;
                 break;
             }
             header.clear();
@@ -299,21 +345,21 @@ public final class Segment {
             byte magic = header.get(Batches.MAGIC);
             int lastDelta = header.getInt(Batches.LAST_OFFSET_DELTA);
             if (length < Batches.MIN_BATCH_LENGTH || pos + Batches.LOG_OVERHEAD + length > limit) {
-                r.stopReason = "batch length " + length + " at position " + pos + " exceeds the file";
+                stopReason = "batch length " + length + " at position " + pos + " exceeds the file";
                 break;
             }
             if (magic != Batches.MAGIC_V2) {
-                r.stopReason = "magic " + magic + " at position " + pos;
+                stopReason = "magic " + magic + " at position " + pos;
                 break;
             }
             if (base != expected || lastDelta < 0) {
-                r.stopReason = "offset " + base + " at position " + pos + " where " + expected + " was expected";
+                stopReason = "offset " + base + " at position " + pos + " where " + expected + " was expected";
                 break;
             }
             long last = base + lastDelta;
             if (last >= stopOffset) {
                 if (base < stopOffset) {
-                    r.stopReason = "batch " + base + ".." + last + " straddles the truncation offset " + stopOffset;
+                    stopReason = "batch " + base + ".." + last + " straddles the truncation offset " + stopOffset;
                 }
                 break;
             }
@@ -328,13 +374,13 @@ public final class Segment {
                 crc.reset();
                 crc.update(body);
                 if ((int) crc.getValue() != header.getInt(Batches.CRC)) {
-                    r.stopReason = "CRC mismatch in batch at offset " + base + ", position " + pos;
+                    stopReason = "CRC mismatch in batch at offset " + base + ", position " + pos;
                     break;
                 }
             }
             long maxTs = header.getLong(Batches.MAX_TIMESTAMP);
             if (pos == 0) {
-                r.firstBatchMaxTimestamp = maxTs;
+                firstBatchMaxTimestamp = maxTs;
             }
             onBatchAppended(base, last, (int) pos, batchSize, maxTs, indexInterval);
             if (visitor != null) {
@@ -343,12 +389,37 @@ public final class Segment {
             pos += batchSize;
             expected = last + 1;
         }
-        if (r.stopReason == null && fileSize > limit) {
-            r.stopReason = "segment larger than 2 GiB";
+        if (stopReason == null && fileSize > limit) {
+            stopReason = "segment larger than 2 GiB";
         }
-        r.validSize = (int) pos;
-        r.nextOffset = expected;
-        return r;
+        int validSize = (int) pos;
+        if (fileSize != validSize) {
+            truncateTo(validSize);
+        } else {
+            publishSize(validSize);
+        }
+        nextOffset = expected;
+        rollBaseTime = firstBatchMaxTimestamp >= 0 ? firstBatchMaxTimestamp : -1;
+        persistIndexes(false);
+        return new ScanResult(validSize, expected, stopReason);
+    }
+
+    /**
+     * Single-threaded (recovery) for a sealed segment whose successor starts at {@code nextBase}: loads the index
+     * files, checking them against the file size and the offset range. If they are sound (and the time index has
+     * the final entry a non-empty sealed segment gets), publishes the file size and the max timestamp and returns
+     * true; otherwise returns false and the caller rebuilds them with {@link #recover}.
+     */
+    public boolean loadIndexes(long fileSize, long nextBase) throws IOException {
+        boolean ok = offsetIndex.load(indexFile, fileSize)
+                && timeIndex.load(timeIndexFile, nextBase - baseOffset - 1)
+                && (timeIndex.count() > 0 || fileSize == 0);
+        if (ok) {
+            publishSize((int) Math.min(fileSize, Integer.MAX_VALUE));
+            setMaxTimestamp(timeIndex.lastTimestamp(), baseOffset + timeIndex.lastRelativeOffset());
+            nextOffset = nextBase;
+        }
+        return ok;
     }
 
     /** Reads the header of the batch at {@code position} into {@code header} (61 bytes). */
