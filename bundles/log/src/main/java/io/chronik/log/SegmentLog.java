@@ -28,6 +28,7 @@ import io.chronik.api.consensus.ConsensusException;
 import io.chronik.api.consensus.ConsensusException.Reason;
 import io.chronik.api.consensus.PartitionLog.EpochEndOffset;
 import io.chronik.api.consensus.PartitionLog.TimestampOffset;
+import io.chronik.log.internal.BatchValidator;
 import io.chronik.log.internal.Batches;
 import io.chronik.log.internal.EpochCache;
 import io.chronik.log.internal.ProducerStateTable;
@@ -88,6 +89,7 @@ public final class SegmentLog implements Closeable {
 
     // --- writer-only ---
     private final CRC32C crc = new CRC32C();
+    private final BatchValidator validator = new BatchValidator();
     private ByteBuffer headerScratch = ByteBuffer.allocateDirect(Batches.HEADER_SIZE * 16);
     private boolean directoryDirty;
     /** Set when a write failed half way: the log must be reopened (recovered) before further writes. */
@@ -375,7 +377,7 @@ public final class SegmentLog implements Closeable {
                     pos = Arrays.copyOf(pos, n * 2);
                 }
                 pos[n++] = p;
-                p += validate(in, p, end, cfg, appendTimeMs, p - start);
+                p += validator.validate(in, p, end, cfg, appendTimeMs, p - start);
             }
             // pass 2: producer state and offsets
             long next = logEndOffset;
@@ -435,85 +437,6 @@ public final class SegmentLog implements Closeable {
             long lastOffset = dups[n - 1] != null ? dups[n - 1].baseOffset + dups[n - 1].offsetDelta : next - 1;
             return new AppendInfo(baseOffset, lastOffset, logAppendTime, logStartOffset, records, false);
         }
-    }
-
-    /** Validates the batch at {@code p}; returns its size. */
-    private int validate(ByteBuffer in, int p, int end, LogConfig cfg, long now, int at) throws ConsensusException {
-        if (end - p < Batches.HEADER_SIZE) {
-            throw corrupt("Truncated record batch header at byte " + at + " (" + (end - p) + " bytes left)");
-        }
-        int length = in.getInt(p + Batches.LENGTH);
-        if (length < Batches.MIN_BATCH_LENGTH || length > end - p - Batches.LOG_OVERHEAD) {
-            throw corrupt("Record batch at byte " + at + " has length " + length + " but " + (end - p
-                    - Batches.LOG_OVERHEAD) + " bytes follow");
-        }
-        byte magic = in.get(p + Batches.MAGIC);
-        if (magic != Batches.MAGIC_V2) {
-            throw corrupt("Record batch at byte " + at + " has magic " + magic + "; only magic 2 is supported");
-        }
-        int size = Batches.LOG_OVERHEAD + length;
-        if (size > cfg.maxMessageBytes()) {
-            throw new ConsensusException(Reason.RECORD_TOO_LARGE, "Record batch of " + size
-                    + " bytes exceeds max.message.bytes " + cfg.maxMessageBytes());
-        }
-        ByteBuffer body = in.duplicate();
-        body.limit(p + size).position(p + Batches.ATTRIBUTES);
-        crc.reset();
-        crc.update(body);
-        int stored = in.getInt(p + Batches.CRC);
-        if ((int) crc.getValue() != stored) {
-            throw corrupt("Record batch at byte " + at + " is corrupt: CRC32C " + Integer.toUnsignedString(stored)
-                    + " stored, " + crc.getValue() + " computed");
-        }
-        short attributes = in.getShort(p + Batches.ATTRIBUTES);
-        if ((attributes & Batches.CONTROL_BIT) != 0) {
-            throw new ConsensusException(Reason.INVALID_REQUEST, "Control batches are not supported");
-        }
-        if ((attributes & Batches.TRANSACTIONAL_BIT) != 0) {
-            throw new ConsensusException(Reason.INVALID_REQUEST, "Transactional batches are not supported");
-        }
-        if ((attributes & Batches.COMPRESSION_MASK) > Batches.MAX_COMPRESSION) {
-            throw corrupt("Record batch at byte " + at + " has unknown compression codec "
-                    + (attributes & Batches.COMPRESSION_MASK));
-        }
-        int count = in.getInt(p + Batches.RECORD_COUNT);
-        int lastDelta = in.getInt(p + Batches.LAST_OFFSET_DELTA);
-        if (count < 1 || lastDelta != count - 1) {
-            throw corrupt("Record batch at byte " + at + " has record count " + count + " and last offset delta "
-                    + lastDelta);
-        }
-        if (!cfg.isLogAppendTime()) {
-            if ((attributes & Batches.TIMESTAMP_TYPE_BIT) != 0) {
-                throw new ConsensusException(Reason.INVALID_TIMESTAMP,
-                        "A producer batch must use CreateTime, not LogAppendTime");
-            }
-            checkTimestamp(in.getLong(p + Batches.BASE_TIMESTAMP), now, cfg);
-            checkTimestamp(in.getLong(p + Batches.MAX_TIMESTAMP), now, cfg);
-        }
-        return size;
-    }
-
-    private static void checkTimestamp(long ts, long now, LogConfig cfg) throws ConsensusException {
-        if (ts == -1) {
-            return; // no timestamp
-        }
-        if (ts < 0) {
-            throw new ConsensusException(Reason.INVALID_TIMESTAMP, "Invalid negative timestamp " + ts);
-        }
-        if (ts < now && now - ts > cfg.messageTimestampBeforeMaxMs()) {
-            throw new ConsensusException(Reason.INVALID_TIMESTAMP, "Timestamp " + ts + " is more than "
-                    + cfg.messageTimestampBeforeMaxMs() + " ms before the append time " + now
-                    + " (message.timestamp.before.max.ms)");
-        }
-        if (ts > now && ts - now > cfg.messageTimestampAfterMaxMs()) {
-            throw new ConsensusException(Reason.INVALID_TIMESTAMP, "Timestamp " + ts + " is more than "
-                    + cfg.messageTimestampAfterMaxMs() + " ms after the append time " + now
-                    + " (message.timestamp.after.max.ms)");
-        }
-    }
-
-    private static ConsensusException corrupt(String message) {
-        return new ConsensusException(Reason.CORRUPT_RECORD, message);
     }
 
     private void writeBatches(ByteBuffer in, int[] pos, int n, long[] bases, BatchMeta[] dups, int leaderEpoch,

@@ -21,6 +21,7 @@ import io.chronik.api.consensus.ConsensusException.Reason;
 import io.chronik.api.consensus.PartitionLog;
 import io.chronik.log.AppendInfo;
 import io.chronik.log.LogConfig;
+import io.chronik.log.RecordBatches;
 import io.chronik.log.SegmentLog;
 
 /**
@@ -113,7 +114,7 @@ final class PartitionReplica implements PartitionLog {
                     "not the leader of " + key(), group.leaderNodeId(), null));
         }
         try {
-            BatchValidator.validate(batches);
+            RecordBatches.checkIntegrity(batches);
         } catch (ConsensusException e) {
             return CompletableFuture.failedFuture(e);
         }

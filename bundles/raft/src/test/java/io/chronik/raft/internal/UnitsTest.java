@@ -21,10 +21,9 @@ import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.junit.Test;
 
-import io.chronik.api.consensus.ConsensusException;
 import io.chronik.api.consensus.ConsensusException.Reason;
 
-/** Encodings, placement, validation and Ratis settings, without a running node. */
+/** Encodings, placement and Ratis settings, without a running node. */
 public class UnitsTest {
 
     @Test
@@ -44,36 +43,6 @@ public class UnitsTest {
             fail();
         } catch (java.io.IOException expected) {
             assertTrue(expected.getMessage().contains("header length"));
-        }
-    }
-
-    @Test
-    public void batchValidation() throws Exception {
-        ByteBuffer good = TestNodes.batch("a", "b");
-        BatchValidator.validate(good);
-        assertEquals(0, good.position());
-        ByteBuffer two = ByteBuffer.allocate(good.remaining() * 2);
-        two.put(good.duplicate()).put(good.duplicate()).flip();
-        BatchValidator.validate(two);
-
-        ByteBuffer truncated = good.duplicate();
-        truncated.limit(truncated.limit() - 3);
-        assertCorrupt(truncated);
-        ByteBuffer flipped = ByteBuffer.allocate(good.remaining()).put(good.duplicate()).flip();
-        flipped.put(flipped.limit() - 1, (byte) (flipped.get(flipped.limit() - 1) + 1));
-        assertCorrupt(flipped);
-        ByteBuffer magic = ByteBuffer.allocate(good.remaining()).put(good.duplicate()).flip();
-        magic.put(16, (byte) 1);
-        assertCorrupt(magic);
-        assertCorrupt(ByteBuffer.allocate(0));
-    }
-
-    private static void assertCorrupt(ByteBuffer b) {
-        try {
-            BatchValidator.validate(b);
-            fail();
-        } catch (ConsensusException e) {
-            assertEquals(Reason.CORRUPT_RECORD, e.reason());
         }
     }
 
