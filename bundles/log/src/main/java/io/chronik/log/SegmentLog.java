@@ -2,7 +2,6 @@ package io.chronik.log;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
@@ -30,6 +29,7 @@ import io.chronik.api.consensus.PartitionLog.EpochEndOffset;
 import io.chronik.api.consensus.PartitionLog.TimestampOffset;
 import io.chronik.log.internal.BatchValidator;
 import io.chronik.log.internal.Batches;
+import io.chronik.log.internal.CheckpointFiles;
 import io.chronik.log.internal.EpochCache;
 import io.chronik.log.internal.ProducerStateTable;
 import io.chronik.log.internal.ProducerStateTable.BatchMeta;
@@ -70,8 +70,6 @@ public final class SegmentLog implements Closeable {
     /** Upper bound of one {@link #read} (beyond one batch), whatever {@code maxBytes} asks for. */
     public static final int MAX_READ_BYTES = 64 << 20;
 
-    private static final int CHECKPOINT_MAGIC = 0x43484B50; // "CHKP"
-    private static final int LOG_START_MAGIC = 0x4C534F46; // "LSOF"
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
     private final Path dir;
@@ -156,36 +154,12 @@ public final class SegmentLog implements Closeable {
             }
         }
 
-        // state files
-        Path ckFile = dir.resolve(CHECKPOINT_FILE);
-        ByteBuffer ck = StateFiles.read(ckFile, CHECKPOINT_MAGIC);
-        long ckIndex = -1;
-        long ckTerm = -1;
-        long ckLeo = 0;
-        long ckLso = 0;
-        if (ck != null) {
-            try {
-                ckIndex = ck.getLong();
-                ckTerm = ck.getLong();
-                ckLeo = ck.getLong();
-                ckLso = ck.getLong();
-                epochs.readFrom(ck);
-                producers.readFrom(ck);
-                if (ck.hasRemaining() || ckLso < 0 || ckLeo < ckLso) {
-                    throw new IllegalArgumentException("inconsistent offsets or trailing bytes");
-                }
-            } catch (BufferUnderflowException | IllegalArgumentException e) {
-                throw new IOException(ckFile + " is damaged: " + e.getMessage(), e);
-            }
-        }
-        ByteBuffer lsoBuf = StateFiles.read(dir.resolve(LOG_START_OFFSET_FILE), LOG_START_MAGIC);
-        long fileLso = -1;
-        if (lsoBuf != null) {
-            if (lsoBuf.remaining() != 8) {
-                throw new IOException(dir.resolve(LOG_START_OFFSET_FILE) + " is damaged");
-            }
-            fileLso = lsoBuf.getLong();
-        }
+        CheckpointFiles.Stored ck = CheckpointFiles.read(dir, epochs, producers);
+        long ckIndex = ck == null ? -1 : ck.appliedIndex();
+        long ckTerm = ck == null ? -1 : ck.appliedTerm();
+        long ckLeo = ck == null ? 0 : ck.logEndOffset();
+        long ckLso = ck == null ? 0 : ck.logStartOffset();
+        long fileLso = CheckpointFiles.readLogStartOffset(dir);
         long lso = Math.max(ckLso, Math.max(fileLso, 0));
         long stopOffset = truncate ? ckLeo : Long.MAX_VALUE;
         if (truncate) {
@@ -279,7 +253,7 @@ public final class SegmentLog implements Closeable {
         epochs.truncateFromEnd(leo);
         epochs.truncateFromStart(lso);
         if (lso != fileLso && (fileLso >= 0 || lso > 0)) {
-            writeLogStartOffset(lso);
+            CheckpointFiles.writeLogStartOffset(dir, lso);
         }
         segments = list.toArray(new Segment[0]);
         logStartOffset = lso;
@@ -847,7 +821,7 @@ public final class SegmentLog implements Closeable {
     }
 
     private void advanceLogStart(long offset) throws IOException {
-        writeLogStartOffset(offset); // durable before any segment goes
+        CheckpointFiles.writeLogStartOffset(dir, offset); // durable before any segment goes
         logStartOffset = offset;
         epochs.truncateFromStart(offset);
     }
@@ -865,12 +839,6 @@ public final class SegmentLog implements Closeable {
         }
         directoryDirty = true;
         return deleted;
-    }
-
-    private void writeLogStartOffset(long offset) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(8).putLong(offset);
-        b.flip();
-        StateFiles.writeAtomically(dir.resolve(LOG_START_OFFSET_FILE), LOG_START_MAGIC, b);
     }
 
     /** Forgets idempotent producers whose last append is more than {@code maxIdleMs} before {@code nowMs}. */
@@ -892,12 +860,7 @@ public final class SegmentLog implements Closeable {
             ensureWritableIo();
             flushSegments();
             long leo = logEndOffset;
-            ByteBuffer b = ByteBuffer.allocate(32 + epochs.serializedSize() + producers.serializedSize());
-            b.putLong(appliedIndex).putLong(appliedTerm).putLong(leo).putLong(logStartOffset);
-            epochs.writeTo(b);
-            producers.writeTo(b);
-            b.flip();
-            StateFiles.writeAtomically(dir.resolve(CHECKPOINT_FILE), CHECKPOINT_MAGIC, b);
+            CheckpointFiles.write(dir, appliedIndex, appliedTerm, leo, logStartOffset, epochs, producers);
             directoryDirty = false;
             lastCheckpoint = new Checkpoint(appliedIndex, appliedTerm, leo);
         }
