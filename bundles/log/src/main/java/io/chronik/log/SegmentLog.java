@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
@@ -31,6 +29,7 @@ import io.chronik.log.internal.BatchValidator;
 import io.chronik.log.internal.Batches;
 import io.chronik.log.internal.CheckpointFiles;
 import io.chronik.log.internal.EpochCache;
+import io.chronik.log.internal.LogLoader;
 import io.chronik.log.internal.ProducerStateTable;
 import io.chronik.log.internal.ProducerStateTable.BatchMeta;
 import io.chronik.log.internal.ProducerStateTable.Entry;
@@ -121,194 +120,13 @@ public final class SegmentLog implements Closeable {
         Objects.requireNonNull(config, "config");
         Files.createDirectories(dir);
         SegmentLog log = new SegmentLog(dir, config);
-        try {
-            log.recover(truncateToCheckpoint);
-        } catch (IOException | RuntimeException e) {
-            log.closeSegments();
-            throw e;
-        }
+        LogLoader.Loaded loaded = new LogLoader(dir, config, log.epochs, log.producers).load(truncateToCheckpoint);
+        log.segments = loaded.segments();
+        log.logStartOffset = loaded.logStartOffset();
+        log.logEndOffset = loaded.logEndOffset();
+        log.lastCheckpoint = loaded.checkpoint();
+        log.directoryDirty = loaded.createdSegment();
         return log;
-    }
-
-    private void recover(boolean truncate) throws IOException {
-        TreeMap<Long, Path> logFiles = new TreeMap<>();
-        List<Path> indexFiles = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString();
-                if (name.endsWith(".tmp")) {
-                    Files.deleteIfExists(p);
-                } else if (Segment.parseBaseOffset(name, Segment.LOG_SUFFIX) >= 0) {
-                    logFiles.put(Segment.parseBaseOffset(name, Segment.LOG_SUFFIX), p);
-                } else if (Segment.parseBaseOffset(name, Segment.INDEX_SUFFIX) >= 0
-                        || Segment.parseBaseOffset(name, Segment.TIME_INDEX_SUFFIX) >= 0) {
-                    indexFiles.add(p);
-                }
-            }
-        }
-        for (Path p : indexFiles) { // indexes without a log file
-            String name = p.getFileName().toString();
-            String suffix = name.endsWith(Segment.INDEX_SUFFIX) ? Segment.INDEX_SUFFIX : Segment.TIME_INDEX_SUFFIX;
-            if (!logFiles.containsKey(Segment.parseBaseOffset(name, suffix))) {
-                Files.deleteIfExists(p);
-            }
-        }
-
-        CheckpointFiles.Stored ck = CheckpointFiles.read(dir, epochs, producers);
-        long ckIndex = ck == null ? -1 : ck.appliedIndex();
-        long ckTerm = ck == null ? -1 : ck.appliedTerm();
-        long ckLeo = ck == null ? 0 : ck.logEndOffset();
-        long ckLso = ck == null ? 0 : ck.logStartOffset();
-        long fileLso = CheckpointFiles.readLogStartOffset(dir);
-        long lso = Math.max(ckLso, Math.max(fileLso, 0));
-        long stopOffset = truncate ? ckLeo : Long.MAX_VALUE;
-        if (truncate) {
-            lso = Math.min(lso, ckLeo);
-        }
-        long crcFrom = ck == null ? Long.MIN_VALUE : ckLeo;
-        long replayFrom = ck == null ? Long.MIN_VALUE : ckLeo;
-
-        // segments holding only data after the truncation point, and segments wholly below the log start
-        List<Long> bases = new ArrayList<>();
-        for (Long base : logFiles.keySet()) {
-            if (base >= stopOffset) {
-                LOG.info("{}: deleting segment {} beyond the checkpoint (log end offset {})", dir, base, ckLeo);
-                deleteSegmentFiles(base);
-            } else {
-                bases.add(base);
-            }
-        }
-        while (bases.size() > 1 && bases.get(1) <= lso) {
-            deleteSegmentFiles(bases.remove(0));
-        }
-
-        List<Segment> list = new ArrayList<>();
-        int interval = config.indexIntervalBytes();
-        Segment.BatchVisitor replay = (header, position, size) -> {
-            long base = header.getLong(Batches.BASE_OFFSET);
-            if (base >= replayFrom) {
-                replayBatch(header);
-            }
-        };
-        for (int i = 0; i < bases.size(); i++) {
-            long base = bases.get(i);
-            boolean last = i == bases.size() - 1;
-            long nextBase = last ? Long.MAX_VALUE : bases.get(i + 1);
-            Segment s = Segment.open(dir, base, false);
-            list.add(s);
-            boolean consistent;
-            if (last || nextBase > crcFrom) {
-                Segment.ScanResult r = s.recover(stopOffset, crcFrom, interval, replay);
-                if (r.stopReason() != null) {
-                    LOG.warn("{}: truncating segment {} to {} bytes: {}", dir, base, r.validSize(), r.stopReason());
-                }
-                consistent = r.stopReason() == null && (last || r.nextOffset() == nextBase);
-            } else {
-                consistent = loadSealed(s, nextBase);
-            }
-            if (!consistent && !last) {
-                for (int j = i + 1; j < bases.size(); j++) {
-                    LOG.warn("{}: deleting segment {} after the damaged segment {}", dir, bases.get(j), base);
-                    deleteSegmentFiles(bases.get(j));
-                }
-                break;
-            }
-        }
-        long dataEnd = list.isEmpty() ? -1 : list.get(list.size() - 1).nextOffset();
-        if (truncate && dataEnd != ckLeo) {
-            if (lso >= ckLeo) {
-                // nothing readable up to the checkpoint: everything was deleted on purpose (retention or
-                // DeleteRecords after the checkpoint), or the log was never checkpointed
-                for (Segment s : list) {
-                    s.delete();
-                }
-                list.clear();
-            } else {
-                for (Segment s : list) {
-                    s.close();
-                }
-                list.clear();
-                throw new IOException("The partition log in " + dir + " ends at offset " + Math.max(dataEnd, 0)
-                        + " but its checkpoint (applied index " + ckIndex + ") vouches for offsets " + lso
-                        + " to " + ckLeo + ": segment data was lost or damaged; restore the replica from a snapshot");
-            }
-        }
-        if (list.isEmpty()) {
-            long base = truncate ? ckLeo : Math.max(ckLeo, lso);
-            deleteSegmentFiles(base);
-            Segment s = Segment.open(dir, base, true);
-            s.rewriteIndexesAtNextPersist();
-            list.add(s);
-            directoryDirty = true;
-        }
-        long leo = list.get(list.size() - 1).nextOffset();
-        long first = list.get(0).baseOffset();
-        if (first > lso) {
-            if (lso < first && fileLso < first && list.get(0).size() > 0) {
-                LOG.warn("{}: data below offset {} is missing; moving the log start offset from {}", dir, first, lso);
-            }
-            lso = first;
-        }
-        lso = Math.min(lso, leo);
-        epochs.truncateFromEnd(leo);
-        epochs.truncateFromStart(lso);
-        if (lso != fileLso && (fileLso >= 0 || lso > 0)) {
-            CheckpointFiles.writeLogStartOffset(dir, lso);
-        }
-        segments = list.toArray(new Segment[0]);
-        logStartOffset = lso;
-        logEndOffset = leo;
-        if (ck != null) {
-            lastCheckpoint = new Checkpoint(ckIndex, ckTerm, ckLeo);
-        }
-        LOG.debug("{}: opened, log start offset {}, log end offset {}, {} segment(s), {} producer(s)", dir, lso, leo,
-                list.size(), producers.size());
-    }
-
-    /** Loads a sealed, checkpointed segment's indexes, rebuilding them if needed; false if the segment is damaged. */
-    private boolean loadSealed(Segment s, long nextBase) throws IOException {
-        long fileSize = s.fileSize();
-        if (s.loadIndexes(fileSize, nextBase)) {
-            return fileSize <= Integer.MAX_VALUE;
-        }
-        LOG.info("{}: rebuilding the indexes of segment {}", dir, s.baseOffset());
-        Segment.ScanResult r = s.recover(Long.MAX_VALUE, Long.MAX_VALUE, config.indexIntervalBytes(), null);
-        s.seal();
-        if (r.stopReason() != null || r.nextOffset() != nextBase) {
-            LOG.warn("{}: segment {} is damaged ({}); truncated to offset {}", dir, s.baseOffset(),
-                    r.stopReason() != null ? r.stopReason() : "ends at " + r.nextOffset() + " not " + nextBase,
-                    r.nextOffset());
-            return false;
-        }
-        return true;
-    }
-
-    /** Non-truncating recovery: rebuilds producer and epoch state from a batch header after the checkpoint. */
-    private void replayBatch(ByteBuffer header) {
-        long base = header.getLong(Batches.BASE_OFFSET);
-        int lastDelta = header.getInt(Batches.LAST_OFFSET_DELTA);
-        epochs.assign(header.getInt(Batches.PARTITION_LEADER_EPOCH), base);
-        long pid = header.getLong(Batches.PRODUCER_ID);
-        if (pid < 0) {
-            return;
-        }
-        short epoch = header.getShort(Batches.PRODUCER_EPOCH);
-        int firstSeq = header.getInt(Batches.BASE_SEQUENCE);
-        Entry entry = producers.get(pid);
-        if (entry != null && epoch < entry.epoch) {
-            return;
-        }
-        long maxTs = header.getLong(Batches.MAX_TIMESTAMP);
-        boolean lat = (header.getShort(Batches.ATTRIBUTES) & Batches.TIMESTAMP_TYPE_BIT) != 0;
-        BatchMeta meta = new BatchMeta(firstSeq, Batches.incrementSequence(firstSeq, lastDelta), base, lastDelta,
-                lat ? maxTs : -1);
-        producers.put(pid, ProducerStateTable.record(entry, epoch, meta, maxTs));
-    }
-
-    private void deleteSegmentFiles(long base) throws IOException {
-        Files.deleteIfExists(dir.resolve(Segment.fileName(base, Segment.LOG_SUFFIX)));
-        Files.deleteIfExists(dir.resolve(Segment.fileName(base, Segment.INDEX_SUFFIX)));
-        Files.deleteIfExists(dir.resolve(Segment.fileName(base, Segment.TIME_INDEX_SUFFIX)));
     }
 
     // ------------------------------------------------------------------------------------------------- append
@@ -517,7 +335,7 @@ public final class SegmentLog implements Closeable {
     /** Seals {@code active} and starts a new segment at {@code baseOffset}. */
     private Segment roll(Segment active, long baseOffset) throws IOException {
         active.seal();
-        deleteSegmentFiles(baseOffset);
+        Segment.deleteFiles(dir, baseOffset);
         Segment s = Segment.open(dir, baseOffset, true);
         Segment[] old = segments;
         Segment[] next = Arrays.copyOf(old, old.length + 1);

@@ -85,6 +85,13 @@ public final class Segment {
         }
     }
 
+    /** Deletes the files of the segment at {@code baseOffset} in {@code dir}, those that exist. */
+    public static void deleteFiles(Path dir, long baseOffset) throws IOException {
+        Files.deleteIfExists(dir.resolve(fileName(baseOffset, LOG_SUFFIX)));
+        Files.deleteIfExists(dir.resolve(fileName(baseOffset, INDEX_SUFFIX)));
+        Files.deleteIfExists(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX)));
+    }
+
     /** Opens (or creates) a segment; its published size is the file size (callers recover before publishing). */
     public static Segment open(Path dir, long baseOffset, boolean create) throws IOException {
         Path file = dir.resolve(fileName(baseOffset, LOG_SUFFIX));
