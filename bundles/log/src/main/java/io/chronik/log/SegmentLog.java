@@ -26,6 +26,7 @@ import io.chronik.log.internal.EpochCache;
 import io.chronik.log.internal.LogLoader;
 import io.chronik.log.internal.LogSegments;
 import io.chronik.log.internal.ProducerStateTable;
+import io.chronik.log.internal.Retention;
 import io.chronik.log.internal.Results;
 import io.chronik.log.internal.Segment;
 
@@ -287,12 +288,7 @@ public final class SegmentLog implements Closeable {
             }
             try {
                 advanceLogStart(offset);
-                Segment[] segs = segments.snapshot();
-                int k = 0;
-                while (k < segs.length - 1 && segs[k + 1].baseOffset() <= offset) {
-                    k++;
-                }
-                segments.deleteOldest(k);
+                segments.deleteOldest(Retention.belowLogStart(segments.snapshot(), offset));
             } catch (IOException e) {
                 throw new ConsensusException(Reason.STORAGE, "Deleting records in " + dir + " failed: "
                         + e.getMessage(), -1, e);
@@ -310,33 +306,9 @@ public final class SegmentLog implements Closeable {
     public List<Path> applyRetention(long nowMs) throws ConsensusException {
         synchronized (writeLock) {
             ensureWritable();
-            LogConfig cfg = config;
             Segment[] segs = segments.snapshot();
-            int k = 0;
             try {
-                if (cfg.retentionMs() >= 0) {
-                    while (k < segs.length - 1) {
-                        long ts = segs[k].maxTimestamp();
-                        if (ts < 0) {
-                            ts = Files.getLastModifiedTime(segs[k].logFile()).toMillis();
-                        }
-                        if (nowMs - ts > cfg.retentionMs()) {
-                            k++;
-                        } else {
-                            break;
-                        }
-                    }
-                }
-                if (cfg.retentionBytes() >= 0) {
-                    long total = 0;
-                    for (int i = k; i < segs.length; i++) {
-                        total += segs[i].size();
-                    }
-                    while (k < segs.length - 1 && total - segs[k].size() >= cfg.retentionBytes()) {
-                        total -= segs[k].size();
-                        k++;
-                    }
-                }
+                int k = Retention.breached(segs, config, nowMs);
                 if (k == 0) {
                     return Collections.emptyList();
                 }
