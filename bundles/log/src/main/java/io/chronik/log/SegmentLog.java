@@ -28,7 +28,6 @@ import io.chronik.log.internal.LogSegments;
 import io.chronik.log.internal.ProducerStateTable;
 import io.chronik.log.internal.Retention;
 import io.chronik.log.internal.Results;
-import io.chronik.log.internal.Segment;
 
 /**
  * One partition's log in one directory: Kafka-style segment files ({@code <20-digit base offset>.log} holding
@@ -86,7 +85,7 @@ public final class SegmentLog implements Closeable {
         this.config = config;
         this.epochs = epochs;
         this.producers = producers;
-        this.segments = new LogSegments(dir, loaded.segments(), loaded.createdSegment());
+        this.segments = new LogSegments(dir, loaded);
         this.logStartOffset = loaded.logStartOffset();
         this.logEndOffset = loaded.logEndOffset();
         this.lastCheckpoint = loaded.checkpoint();
@@ -288,7 +287,7 @@ public final class SegmentLog implements Closeable {
             }
             try {
                 advanceLogStart(offset);
-                segments.deleteOldest(Retention.belowLogStart(segments.snapshot(), offset));
+                segments.deleteOldest(Retention.belowLogStart(segments, offset));
             } catch (IOException e) {
                 throw new ConsensusException(Reason.STORAGE, "Deleting records in " + dir + " failed: "
                         + e.getMessage(), -1, e);
@@ -306,13 +305,12 @@ public final class SegmentLog implements Closeable {
     public List<Path> applyRetention(long nowMs) throws ConsensusException {
         synchronized (writeLock) {
             ensureWritable();
-            Segment[] segs = segments.snapshot();
             try {
-                int k = Retention.breached(segs, config, nowMs);
+                int k = Retention.breached(segments, config, nowMs);
                 if (k == 0) {
                     return Collections.emptyList();
                 }
-                long newStart = segs[k].baseOffset();
+                long newStart = segments.baseOffset(k);
                 if (newStart > logStartOffset) {
                     advanceLogStart(newStart);
                 }

@@ -40,16 +40,21 @@ public final class LogSegments {
     /** Writer only: files were created or deleted since the directory was last fsynced. */
     private boolean directoryDirty;
 
-    /** Takes over the open {@code segments} (ascending, not empty). */
-    public LogSegments(Path dir, Segment[] segments, boolean directoryDirty) {
+    /** Takes over the open segments of {@code loaded}. */
+    public LogSegments(Path dir, LogLoader.Loaded loaded) {
         this.dir = dir;
-        this.segments = segments;
-        this.directoryDirty = directoryDirty;
+        this.segments = loaded.segments();
+        this.directoryDirty = loaded.createdSegment();
     }
 
     /** The current segments, ascending (the last one active). The array must not be modified. */
-    public Segment[] snapshot() {
+    Segment[] snapshot() {
         return segments;
+    }
+
+    /** The base offset of the {@code i}-th oldest segment. */
+    public long baseOffset(int i) {
+        return segments[i].baseOffset();
     }
 
     public int count() {

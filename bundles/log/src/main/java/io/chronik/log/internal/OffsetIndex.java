@@ -7,26 +7,26 @@ import java.util.Arrays;
  * Sparse offset index of one segment: relative offset (int32) of a batch's base offset → file position (int32),
  * 8 bytes per entry on disk. Concurrency and persistence as in {@link SparseIndex}.
  */
-public final class OffsetIndex extends SparseIndex {
-    public static final int ENTRY_SIZE = 8;
+final class OffsetIndex extends SparseIndex {
+    static final int ENTRY_SIZE = 8;
 
     /** (relativeOffset << 32) | position. */
     private volatile long[] entries = new long[8];
 
-    public OffsetIndex() {
+    OffsetIndex() {
         super(ENTRY_SIZE);
     }
 
-    public int relativeOffset(int i) {
+    int relativeOffset(int i) {
         return (int) (entries[i] >>> 32);
     }
 
-    public int position(int i) {
+    int position(int i) {
         return (int) entries[i];
     }
 
     /** Writer only. */
-    public void append(int relativeOffset, int position) {
+    void append(int relativeOffset, int position) {
         int n = count();
         long[] a = entries;
         if (n == a.length) {
@@ -38,7 +38,7 @@ public final class OffsetIndex extends SparseIndex {
     }
 
     /** The file position of the last entry whose relative offset is at most {@code target}, or 0. */
-    public int floorPosition(long target) {
+    int floorPosition(long target) {
         int n = count();
         long[] a = entries;
         int lo = 0;

@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
 import io.chronik.api.consensus.PartitionLog.TimestampOffset;
 
 /** Finding the first record at or after a timestamp in one segment (the ListOffsets path, not the hot path). */
-public final class RecordSearch {
+final class RecordSearch {
     private RecordSearch() {
     }
 
@@ -14,7 +14,7 @@ public final class RecordSearch {
      * The first record in {@code seg} with a timestamp at or after {@code ts} and an offset in
      * [{@code logStart}, {@code logEnd}), or null. Starts at the time index entry, then walks batch headers.
      */
-    public static TimestampOffset search(Segment seg, long ts, long logStart, long logEnd, ByteBuffer header)
+    static TimestampOffset search(Segment seg, long ts, long logStart, long logEnd, ByteBuffer header)
             throws IOException {
         int rel = seg.timeIndex().floorOffset(ts);
         long from = rel < 0 ? seg.baseOffset() : seg.baseOffset() + rel;

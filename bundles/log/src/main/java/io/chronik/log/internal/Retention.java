@@ -8,14 +8,15 @@ import io.chronik.log.LogConfig;
 /**
  * Which of the oldest segments may go (the cut of Kafka's log-start-offset, retention.ms and retention.bytes
  * breaches). Only decides: the caller moves the log start offset and deletes the segments. Never counts the active
- * (last) segment. Called by the log's writer thread with its current segment array.
+ * (last) segment. Called by the log's writer thread.
  */
 public final class Retention {
     private Retention() {
     }
 
-    /** How many of the oldest {@code segs} lie wholly below {@code logStartOffset} (DeleteRecords). */
-    public static int belowLogStart(Segment[] segs, long logStartOffset) {
+    /** How many of the oldest segments lie wholly below {@code logStartOffset} (DeleteRecords). */
+    public static int belowLogStart(LogSegments segments, long logStartOffset) {
+        Segment[] segs = segments.snapshot();
         int k = 0;
         while (k < segs.length - 1 && segs[k + 1].baseOffset() <= logStartOffset) {
             k++;
@@ -24,14 +25,15 @@ public final class Retention {
     }
 
     /**
-     * How many of the oldest {@code segs} breach retention.ms (their greatest timestamp, or the log file's
+     * How many of the oldest segments breach retention.ms (their greatest timestamp, or the log file's
      * modification time if they have none, is more than retention.ms before {@code nowMs}) and, after those,
      * retention.bytes (the log without the segment would still hold at least retention.bytes). A negative limit
      * is no limit.
      *
      * @throws IOException if a log file's modification time cannot be read
      */
-    public static int breached(Segment[] segs, LogConfig cfg, long nowMs) throws IOException {
+    public static int breached(LogSegments segments, LogConfig cfg, long nowMs) throws IOException {
+        Segment[] segs = segments.snapshot();
         int k = 0;
         if (cfg.retentionMs() >= 0) {
             while (k < segs.length - 1) {

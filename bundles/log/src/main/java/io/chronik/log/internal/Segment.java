@@ -24,12 +24,12 @@ import io.chronik.log.LogConfig;
  * readers only read below the published size with positional reads, which do not disturb the writer's
  * channel position. If a reader thread is interrupted the JDK closes the channel; it is then reopened for everyone.
  */
-public final class Segment {
+final class Segment {
     private static final Logger LOG = LoggerFactory.getLogger(Segment.class);
 
-    public static final String LOG_SUFFIX = ".log";
-    public static final String INDEX_SUFFIX = ".index";
-    public static final String TIME_INDEX_SUFFIX = ".timeindex";
+    static final String LOG_SUFFIX = ".log";
+    static final String INDEX_SUFFIX = ".index";
+    static final String TIME_INDEX_SUFFIX = ".timeindex";
 
     private final long baseOffset;
     private final Path logFile;
@@ -64,12 +64,12 @@ public final class Segment {
         this.nextOffset = baseOffset;
     }
 
-    public static String fileName(long baseOffset, String suffix) {
+    static String fileName(long baseOffset, String suffix) {
         return String.format("%020d%s", baseOffset, suffix);
     }
 
     /** Parses a segment file name, or returns -1 if it is not one with {@code suffix}. */
-    public static long parseBaseOffset(String fileName, String suffix) {
+    static long parseBaseOffset(String fileName, String suffix) {
         if (!fileName.endsWith(suffix) || fileName.length() != 20 + suffix.length()) {
             return -1;
         }
@@ -86,14 +86,14 @@ public final class Segment {
     }
 
     /** Deletes the files of the segment at {@code baseOffset} in {@code dir}, those that exist. */
-    public static void deleteFiles(Path dir, long baseOffset) throws IOException {
+    static void deleteFiles(Path dir, long baseOffset) throws IOException {
         Files.deleteIfExists(dir.resolve(fileName(baseOffset, LOG_SUFFIX)));
         Files.deleteIfExists(dir.resolve(fileName(baseOffset, INDEX_SUFFIX)));
         Files.deleteIfExists(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX)));
     }
 
     /** Opens (or creates) a segment; its published size is the file size (callers recover before publishing). */
-    public static Segment open(Path dir, long baseOffset, boolean create) throws IOException {
+    static Segment open(Path dir, long baseOffset, boolean create) throws IOException {
         Path file = dir.resolve(fileName(baseOffset, LOG_SUFFIX));
         FileChannel ch = create
                 ? FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE)
@@ -104,21 +104,21 @@ public final class Segment {
         return s;
     }
 
-    public long baseOffset() {
+    long baseOffset() {
         return baseOffset;
     }
 
-    public Path logFile() {
+    Path logFile() {
         return logFile;
     }
 
     /** Bytes visible to readers (a volatile read). */
-    public int size() {
+    int size() {
         return size;
     }
 
     /** Writer only: the offset after the last batch. */
-    public long nextOffset() {
+    long nextOffset() {
         return nextOffset;
     }
 
@@ -128,12 +128,12 @@ public final class Segment {
     }
 
     /** Writer only: the index files are rewritten whole at the next persist (a segment created in their place). */
-    public void rewriteIndexesAtNextPersist() {
+    void rewriteIndexesAtNextPersist() {
         indexesRebuilt = true;
     }
 
     /** Writer only: starts aging the segment for segment.ms at {@code timeMs} unless it already has a start. */
-    public void startAgingAt(long timeMs) {
+    void startAgingAt(long timeMs) {
         if (rollBaseTime < 0) {
             rollBaseTime = timeMs;
         }
@@ -144,7 +144,7 @@ public final class Segment {
      * bytes ending at {@code lastOffset}, appended at {@code nowMs}, must go to a new segment (by segment.bytes,
      * segment.ms, relative offsets beyond int32, or full indexes by segment.index.bytes). Never for an empty one.
      */
-    public boolean shouldRoll(long currentSize, int batchSize, long lastOffset, long nowMs, LogConfig cfg) {
+    boolean shouldRoll(long currentSize, int batchSize, long lastOffset, long nowMs, LogConfig cfg) {
         if (currentSize == 0) {
             return false;
         }
@@ -155,15 +155,15 @@ public final class Segment {
                 || timeIndex.count() >= Math.max(1, cfg.segmentIndexBytes() / TimeIndex.ENTRY_SIZE);
     }
 
-    public boolean isClosed() {
+    boolean isClosed() {
         return closed;
     }
 
-    public long maxTimestamp() {
+    long maxTimestamp() {
         return maxTimestampAndOffset[0];
     }
 
-    public long offsetOfMaxTimestamp() {
+    long offsetOfMaxTimestamp() {
         return maxTimestampAndOffset[1];
     }
 
@@ -172,7 +172,7 @@ public final class Segment {
     }
 
     /** Writer only: the file's real length. */
-    public long fileSize() throws IOException {
+    long fileSize() throws IOException {
         return channel().size();
     }
 
@@ -199,7 +199,7 @@ public final class Segment {
      * Reads {@code dst.remaining()} bytes at {@code position}. Throws ClosedChannelException if the segment was
      * closed (deleted), EOFException if the file is shorter.
      */
-    public void readFully(ByteBuffer dst, long position) throws IOException {
+    void readFully(ByteBuffer dst, long position) throws IOException {
         int attempts = 0;
         while (dst.hasRemaining()) {
             FileChannel ch = channel();
@@ -220,7 +220,7 @@ public final class Segment {
     }
 
     /** Writer only: appends the buffers at the end of the file; does not publish the new size. */
-    public void write(ByteBuffer[] srcs, int offset, int length, long bytes) throws IOException {
+    void write(ByteBuffer[] srcs, int offset, int length, long bytes) throws IOException {
         FileChannel ch = channel();
         ch.position(size);
         long written = 0;
@@ -236,7 +236,7 @@ public final class Segment {
     }
 
     /** Writer only: makes {@code newSize} bytes visible to readers. */
-    public void publishSize(int newSize) {
+    void publishSize(int newSize) {
         size = newSize;
     }
 
@@ -254,7 +254,7 @@ public final class Segment {
      * Writer only: records a batch just written at {@code position} in the sparse indexes (Kafka's rule: an entry
      * when more than {@code indexInterval} bytes were written since the last one).
      */
-    public void onBatchAppended(long baseOffsetOfBatch, long lastOffset, int position, int batchSize,
+    void onBatchAppended(long baseOffsetOfBatch, long lastOffset, int position, int batchSize,
                                 long maxTimestamp, int indexInterval) {
         if (maxTimestamp > maxTimestamp()) {
             setMaxTimestamp(maxTimestamp, lastOffset);
@@ -272,7 +272,7 @@ public final class Segment {
     }
 
     /** Writer only: the segment stops being active; its time index gets its final entry (the max timestamp). */
-    public void seal() throws IOException {
+    void seal() throws IOException {
         long maxTs = maxTimestamp();
         if (maxTs >= 0) {
             timeIndex.maybeAppend(maxTs, (int) (offsetOfMaxTimestamp() - baseOffset));
@@ -282,7 +282,7 @@ public final class Segment {
     }
 
     /** Writer only: writes pending index entries, fsyncing if asked. */
-    public void persistIndexes(boolean fsync) throws IOException {
+    void persistIndexes(boolean fsync) throws IOException {
         boolean rewrite = indexesRebuilt;
         offsetIndex.persist(indexFile, rewrite, fsync);
         timeIndex.persist(timeIndexFile, rewrite, fsync);
@@ -290,7 +290,7 @@ public final class Segment {
     }
 
     /** Writer only: fsyncs the log file and the indexes if anything was written since the last flush. */
-    public void flush() throws IOException {
+    void flush() throws IOException {
         if (closed || !dirty) {
             return;
         }
@@ -300,7 +300,7 @@ public final class Segment {
     }
 
     /** Callback of {@link #recover}. */
-    public interface BatchVisitor {
+    interface BatchVisitor {
         /** {@code header} holds the batch's 61 header bytes at index 0 (absolute gets only). */
         void visit(ByteBuffer header, int position, int batchSize);
     }
@@ -309,7 +309,7 @@ public final class Segment {
      * Result of {@link #recover}: where the valid batches end, the offset after the last one, and why the scan
      * stopped before the end of the file (null if it did not).
      */
-    public record ScanResult(int validSize, long nextOffset, String stopReason) {
+    record ScanResult(int validSize, long nextOffset, String stopReason) {
     }
 
     /**
@@ -319,7 +319,7 @@ public final class Segment {
      * and cuts the file there. Rebuilds both indexes (persisting them) and the max timestamp on the way; ages the
      * segment from its first batch's max timestamp.
      */
-    public ScanResult recover(long stopOffset, long crcFromOffset, int indexInterval, BatchVisitor visitor)
+    ScanResult recover(long stopOffset, long crcFromOffset, int indexInterval, BatchVisitor visitor)
             throws IOException {
         offsetIndex.clear();
         timeIndex.clear();
@@ -417,7 +417,7 @@ public final class Segment {
      * the final entry a non-empty sealed segment gets), publishes the file size and the max timestamp and returns
      * true; otherwise returns false and the caller rebuilds them with {@link #recover}.
      */
-    public boolean loadIndexes(long fileSize, long nextBase) throws IOException {
+    boolean loadIndexes(long fileSize, long nextBase) throws IOException {
         boolean ok = offsetIndex.load(indexFile, fileSize)
                 && timeIndex.load(timeIndexFile, nextBase - baseOffset - 1)
                 && (timeIndex.count() > 0 || fileSize == 0);
@@ -430,7 +430,7 @@ public final class Segment {
     }
 
     /** Reads the header of the batch at {@code position} into {@code header} (61 bytes). */
-    public void readHeader(ByteBuffer header, int position) throws IOException {
+    void readHeader(ByteBuffer header, int position) throws IOException {
         header.clear();
         readFully(header, position);
     }
@@ -439,7 +439,7 @@ public final class Segment {
      * The position of the batch containing {@code offset} (or the first batch after it), scanning from the sparse
      * index entry; returns {@code size} if no batch in the published data contains it.
      */
-    public int positionOf(long offset, ByteBuffer header) throws IOException {
+    int positionOf(long offset, ByteBuffer header) throws IOException {
         int limit = size;
         int pos = offsetIndex.floorPosition(offset - baseOffset);
         while (pos + Batches.HEADER_SIZE <= limit) {
@@ -454,7 +454,7 @@ public final class Segment {
         return limit;
     }
 
-    public void close() {
+    void close() {
         closed = true;
         try {
             channel.close();
@@ -464,7 +464,7 @@ public final class Segment {
     }
 
     /** Closes and deletes the files; returns the deleted paths. */
-    public List<Path> delete() throws IOException {
+    List<Path> delete() throws IOException {
         close();
         List<Path> deleted = new ArrayList<>(3);
         for (Path p : new Path[] {logFile, indexFile, timeIndexFile}) {

@@ -13,7 +13,7 @@ import java.nio.file.StandardOpenOption;
  * may search concurrently; the file is the persisted prefix, loaded and checked whole at open and extended (or
  * rewritten) by {@link #persist}. Subclasses own the entry arrays and their encoding.
  */
-public abstract class SparseIndex {
+abstract class SparseIndex {
     private final int entrySize;
     private volatile int count;
     /** Writer only: entries already in the file. */
@@ -24,7 +24,7 @@ public abstract class SparseIndex {
     }
 
     /** Entries visible to readers (a volatile read). */
-    public final int count() {
+    final int count() {
         return count;
     }
 
@@ -34,7 +34,7 @@ public abstract class SparseIndex {
     }
 
     /** Single-threaded (recovery): forgets every entry. */
-    public final void clear() {
+    final void clear() {
         resetEntries();
         count = 0;
         persisted = 0;
@@ -45,7 +45,7 @@ public abstract class SparseIndex {
      * {@link #loadEntry(ByteBuffer, long)} against {@code bound}. Returns false (leaving the index empty) if the file
      * is missing or not well formed.
      */
-    public final boolean load(Path file, long bound) throws IOException {
+    final boolean load(Path file, long bound) throws IOException {
         clear();
         if (!Files.exists(file)) {
             return false;
@@ -69,7 +69,7 @@ public abstract class SparseIndex {
      * Writes the entries not yet in {@code file} (all of them if {@code rewrite}), cuts the file after the last
      * one and forces it if {@code fsync}. Writer only.
      */
-    public final void persist(Path file, boolean rewrite, boolean fsync) throws IOException {
+    final void persist(Path file, boolean rewrite, boolean fsync) throws IOException {
         int n = count;
         int from = rewrite ? 0 : persisted;
         if (from == n && !rewrite && !fsync) {

@@ -9,28 +9,28 @@ import java.util.Arrays;
  * increasing. The last entry of a sealed segment is its maximum timestamp. Concurrency and persistence as in
  * {@link SparseIndex}.
  */
-public final class TimeIndex extends SparseIndex {
-    public static final int ENTRY_SIZE = 12;
+final class TimeIndex extends SparseIndex {
+    static final int ENTRY_SIZE = 12;
 
     private volatile long[] timestamps = new long[8];
     private volatile int[] offsets = new int[8];
 
-    public TimeIndex() {
+    TimeIndex() {
         super(ENTRY_SIZE);
     }
 
-    public long lastTimestamp() {
+    long lastTimestamp() {
         int n = count();
         return n == 0 ? -1 : timestamps[n - 1];
     }
 
-    public int lastRelativeOffset() {
+    int lastRelativeOffset() {
         int n = count();
         return n == 0 ? -1 : offsets[n - 1];
     }
 
     /** Writer only; ignores an entry whose timestamp is not above the last one. */
-    public void maybeAppend(long timestamp, int relativeOffset) {
+    void maybeAppend(long timestamp, int relativeOffset) {
         int n = count();
         if (n > 0 && timestamp <= timestamps[n - 1]) {
             return;
@@ -49,7 +49,7 @@ public final class TimeIndex extends SparseIndex {
     }
 
     /** The relative offset of the last entry with a timestamp at most {@code target}, or -1 if none. */
-    public int floorOffset(long target) {
+    int floorOffset(long target) {
         int n = count();
         long[] t = timestamps;
         int[] o = offsets;
