@@ -49,6 +49,12 @@ import io.chronik.log.internal.Results;
  * {@link #sizeInBytes} and {@link #segmentCount}; they never block on the writer and only see completed appends.
  * {@link #logEndOffset()} is a volatile read: after {@code append} returns, it already covers the appended
  * batches, so callers can complete long-poll waiters by comparing it against their fetch offset.
+ *
+ * <p><b>Structure.</b> This class holds the lock, the offsets, the producer table and the epoch cache, and
+ * delegates to the bundle's internals: {@code LogLoader} opens and recovers the directory, {@code AppendPlan} (with
+ * {@code BatchValidator}, also behind {@link RecordBatches}) validates an append and runs the producer checks,
+ * {@code LogSegments} writes, rolls, reads and searches the segments, {@code Retention} picks the segments to delete
+ * and {@code CheckpointFiles} reads and writes the state files.
  */
 public final class SegmentLog implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentLog.class);

@@ -83,55 +83,11 @@ public final class LogLoader {
         if (truncate) {
             lso = Math.min(lso, ckLeo);
         }
-        long crcFrom = ck == null ? Long.MIN_VALUE : ckLeo;
-        long replayFrom = ck == null ? Long.MIN_VALUE : ckLeo;
-
-        // segments holding only data after the truncation point, and segments wholly below the log start
-        List<Long> bases = new ArrayList<>();
-        for (Long base : logFiles.keySet()) {
-            if (base >= stopOffset) {
-                LOG.info("{}: deleting segment {} beyond the checkpoint (log end offset {})", dir, base, ckLeo);
-                Segment.deleteFiles(dir, base);
-            } else {
-                bases.add(base);
-            }
-        }
-        while (bases.size() > 1 && bases.get(1) <= lso) {
-            Segment.deleteFiles(dir, bases.remove(0));
-        }
-
+        // batches from here on are not vouched for by a checkpoint: their CRCs are checked and they are replayed
+        long unchecked = ck == null ? Long.MIN_VALUE : ckLeo;
+        List<Long> bases = keptSegments(logFiles, stopOffset, lso, ckLeo);
+        openSegments(bases, list, stopOffset, unchecked);
         boolean created = false;
-        int interval = config.indexIntervalBytes();
-        Segment.BatchVisitor replay = (header, position, size) -> {
-            long base = header.getLong(Batches.BASE_OFFSET);
-            if (base >= replayFrom) {
-                replayBatch(header);
-            }
-        };
-        for (int i = 0; i < bases.size(); i++) {
-            long base = bases.get(i);
-            boolean last = i == bases.size() - 1;
-            long nextBase = last ? Long.MAX_VALUE : bases.get(i + 1);
-            Segment s = Segment.open(dir, base, false);
-            list.add(s);
-            boolean consistent;
-            if (last || nextBase > crcFrom) {
-                Segment.ScanResult r = s.recover(stopOffset, crcFrom, interval, replay);
-                if (r.stopReason() != null) {
-                    LOG.warn("{}: truncating segment {} to {} bytes: {}", dir, base, r.validSize(), r.stopReason());
-                }
-                consistent = r.stopReason() == null && (last || r.nextOffset() == nextBase);
-            } else {
-                consistent = loadSealed(s, nextBase);
-            }
-            if (!consistent && !last) {
-                for (int j = i + 1; j < bases.size(); j++) {
-                    LOG.warn("{}: deleting segment {} after the damaged segment {}", dir, bases.get(j), base);
-                    Segment.deleteFiles(dir, bases.get(j));
-                }
-                break;
-            }
-        }
         long dataEnd = list.isEmpty() ? -1 : list.get(list.size() - 1).nextOffset();
         if (truncate && dataEnd != ckLeo) {
             if (lso >= ckLeo) {
@@ -177,6 +133,67 @@ public final class LogLoader {
                 list.size(), producers.size());
         Checkpoint checkpoint = ck == null ? NO_CHECKPOINT : new Checkpoint(ckIndex, ckTerm, ckLeo);
         return new Loaded(list.toArray(new Segment[0]), lso, leo, checkpoint, created);
+    }
+
+    /**
+     * Deletes the segments holding only data at or after {@code stopOffset} and those wholly below
+     * {@code logStart}; returns the base offsets of the others, ascending.
+     */
+    private List<Long> keptSegments(TreeMap<Long, Path> logFiles, long stopOffset, long logStart,
+                                    long checkpointEnd) throws IOException {
+        List<Long> bases = new ArrayList<>();
+        for (Long base : logFiles.keySet()) {
+            if (base >= stopOffset) {
+                LOG.info("{}: deleting segment {} beyond the checkpoint (log end offset {})", dir, base,
+                        checkpointEnd);
+                Segment.deleteFiles(dir, base);
+            } else {
+                bases.add(base);
+            }
+        }
+        while (bases.size() > 1 && bases.get(1) <= logStart) {
+            Segment.deleteFiles(dir, bases.remove(0));
+        }
+        return bases;
+    }
+
+    /**
+     * Opens the segments at {@code bases} into {@code list}: scans (and cuts at the first invalid batch or at
+     * {@code stopOffset}) the last one and every one holding offsets from {@code unchecked} on, replaying their
+     * batches from there; loads the indexes of the others. Deletes the segments after a damaged one.
+     */
+    private void openSegments(List<Long> bases, List<Segment> list, long stopOffset, long unchecked)
+            throws IOException {
+        int interval = config.indexIntervalBytes();
+        Segment.BatchVisitor replay = (header, position, size) -> {
+            if (header.getLong(Batches.BASE_OFFSET) >= unchecked) {
+                replayBatch(header);
+            }
+        };
+        for (int i = 0; i < bases.size(); i++) {
+            long base = bases.get(i);
+            boolean last = i == bases.size() - 1;
+            long nextBase = last ? Long.MAX_VALUE : bases.get(i + 1);
+            Segment s = Segment.open(dir, base, false);
+            list.add(s);
+            boolean consistent;
+            if (last || nextBase > unchecked) {
+                Segment.ScanResult r = s.recover(stopOffset, unchecked, interval, replay);
+                if (r.stopReason() != null) {
+                    LOG.warn("{}: truncating segment {} to {} bytes: {}", dir, base, r.validSize(), r.stopReason());
+                }
+                consistent = r.stopReason() == null && (last || r.nextOffset() == nextBase);
+            } else {
+                consistent = loadSealed(s, nextBase);
+            }
+            if (!consistent && !last) {
+                for (int j = i + 1; j < bases.size(); j++) {
+                    LOG.warn("{}: deleting segment {} after the damaged segment {}", dir, bases.get(j), base);
+                    Segment.deleteFiles(dir, bases.get(j));
+                }
+                break;
+            }
+        }
     }
 
     /** Loads a sealed, checkpointed segment's indexes, rebuilding them if needed; false if the segment is damaged. */
