@@ -9,9 +9,10 @@ import io.chronik.api.consensus.ConsensusException.Reason;
 import io.chronik.log.LogConfig;
 
 /**
- * Validation of produced magic v2 record batches (the layout is {@link Batches}): the integrity check any holder
- * of the bytes can make ({@link #checkIntegrity}: framing, magic, CRC32C) and the full check the log makes before
- * an append ({@link #validate}: also size, attributes, record count and timestamps against the topic's config).
+ * The checks of magic v2 record batches (the layout is {@link Batches}): the integrity check any holder of
+ * produced bytes can make ({@link #checkIntegrity}: framing, magic, CRC32C), the full check the log makes before an
+ * append ({@link #validate}: also size, attributes, record count and timestamps against the topic's config), and
+ * the framing and CRC checks recovery makes of stored batches ({@link #storedHeaderProblem}, {@link #crcMatches}).
  *
  * <p>An instance keeps a CRC32C and is confined to one thread (the log's writer); the static methods are
  * thread-safe.
@@ -100,14 +101,39 @@ public final class BatchValidator {
         return Batches.LOG_OVERHEAD + length;
     }
 
+    /**
+     * Recovery's check of a stored batch header ({@code header} holds its first {@link Batches#HEADER_SIZE} bytes
+     * at index 0), found at byte {@code position} of a segment file whose data ends at {@code limit}: null if its
+     * length fits the file and its magic is 2, else why not (for the log).
+     */
+    static String storedHeaderProblem(ByteBuffer header, long position, long limit) {
+        int length = header.getInt(Batches.LENGTH);
+        if (length < Batches.MIN_BATCH_LENGTH || position + Batches.LOG_OVERHEAD + length > limit) {
+            return "batch length " + length + " at position " + position + " exceeds the file";
+        }
+        byte magic = header.get(Batches.MAGIC);
+        if (magic != Batches.MAGIC_V2) {
+            return "magic " + magic + " at position " + position;
+        }
+        return null;
+    }
+
+    /**
+     * Whether {@code storedCrc} is the CRC32C of {@code covered} (a batch from its attributes to its end; consumed)
+     * computed with {@code crc}.
+     */
+    static boolean crcMatches(int storedCrc, ByteBuffer covered, CRC32C crc) {
+        crc.reset();
+        crc.update(covered);
+        return (int) crc.getValue() == storedCrc;
+    }
+
     /** Checks the CRC32C of the {@code size}-byte batch at {@code p} (it covers attributes to the end). */
     private static void checkCrc(ByteBuffer in, int p, int size, int at, CRC32C crc) throws ConsensusException {
         ByteBuffer body = in.duplicate();
         body.limit(p + size).position(p + Batches.ATTRIBUTES);
-        crc.reset();
-        crc.update(body);
         int stored = in.getInt(p + Batches.CRC);
-        if ((int) crc.getValue() != stored) {
+        if (!crcMatches(stored, body, crc)) {
             throw corrupt("Record batch at byte " + at + " is corrupt: CRC32C " + Integer.toUnsignedString(stored)
                     + " stored, " + crc.getValue() + " computed");
         }

@@ -347,18 +347,12 @@ final class Segment {
             }
             header.clear();
             readFully(header, pos);
+            stopReason = BatchValidator.storedHeaderProblem(header, pos, limit);
+            if (stopReason != null) {
+                break;
+            }
             long base = header.getLong(Batches.BASE_OFFSET);
-            int length = header.getInt(Batches.LENGTH);
-            byte magic = header.get(Batches.MAGIC);
             int lastDelta = header.getInt(Batches.LAST_OFFSET_DELTA);
-            if (length < Batches.MIN_BATCH_LENGTH || pos + Batches.LOG_OVERHEAD + length > limit) {
-                stopReason = "batch length " + length + " at position " + pos + " exceeds the file";
-                break;
-            }
-            if (magic != Batches.MAGIC_V2) {
-                stopReason = "magic " + magic + " at position " + pos;
-                break;
-            }
             if (base != expected || lastDelta < 0) {
                 stopReason = "offset " + base + " at position " + pos + " where " + expected + " was expected";
                 break;
@@ -370,7 +364,7 @@ final class Segment {
                 }
                 break;
             }
-            int batchSize = Batches.LOG_OVERHEAD + length;
+            int batchSize = Batches.LOG_OVERHEAD + header.getInt(Batches.LENGTH);
             if (base >= crcFromOffset) {
                 if (body.capacity() < batchSize - Batches.ATTRIBUTES) {
                     body = ByteBuffer.allocate(Math.max(batchSize - Batches.ATTRIBUTES, body.capacity() * 2));
@@ -378,9 +372,7 @@ final class Segment {
                 body.clear().limit(batchSize - Batches.ATTRIBUTES);
                 readFully(body, pos + Batches.ATTRIBUTES);
                 body.flip();
-                crc.reset();
-                crc.update(body);
-                if ((int) crc.getValue() != header.getInt(Batches.CRC)) {
+                if (!BatchValidator.crcMatches(header.getInt(Batches.CRC), body, crc)) {
                     stopReason = "CRC mismatch in batch at offset " + base + ", position " + pos;
                     break;
                 }
