@@ -347,7 +347,7 @@ final class ChronikNode implements MetadataStateMachine.Listener, PartitionLogs 
      * its result once it is applied on this node, and, if {@code awaitGroups}, once the data groups it placed on
      * this node are added to the server.
      */
-    CompletableFuture<MetaCommand.Result> submitMetadata(MetaCommand command, boolean awaitGroups) {
+    CompletableFuture<MetaCommand.Result.Ok> submitMetadata(MetaCommand command, boolean awaitGroups) {
         RaftClient client = metadataClient;
         if (client == null) {
             return CompletableFuture.failedFuture(new ConsensusException(Reason.NOT_AVAILABLE, "node is not running"));
@@ -379,10 +379,11 @@ final class ChronikNode implements MetadataStateMachine.Listener, PartitionLogs 
             if (e != null) {
                 throw new CompletionException(toConsensusException(e));
             }
-            if (r.error() != null) {
-                throw new CompletionException(new ConsensusException(r.error(), r.message()));
+            try {
+                return r.orThrow();
+            } catch (ConsensusException failed) {
+                throw new CompletionException(failed);
             }
-            return r;
         });
     }
 

@@ -160,7 +160,7 @@ final class DataStateMachine extends BaseStateMachine {
             return CompletableFuture.completedFuture(Message.EMPTY);
         }
         long origin = group.node().origin();
-        Object[] outcomes = new Object[ops.size()];
+        OpResult[] outcomes = new OpResult[ops.size()];
         for (int i = 0; i < outcomes.length; i++) {
             outcomes[i] = apply(ops.get(i), index, epoch);
         }
@@ -176,35 +176,35 @@ final class DataStateMachine extends BaseStateMachine {
         return CompletableFuture.completedFuture(Message.EMPTY);
     }
 
-    private Object apply(DataEntry.Op op, long index, int epoch) {
+    private OpResult apply(DataEntry.Op op, long index, int epoch) {
         PartitionReplica r;
         try {
             r = group.replicaForApply(op.topicId(), op.topic(), op.partition());
         } catch (ConsensusException e) {
-            return e;
+            return new OpResult.Failed(e);
         }
         if (r == null) {
-            return new ConsensusException(Reason.UNKNOWN_TOPIC, "topic " + op.topic() + " was deleted");
+            return new OpResult.Failed(new ConsensusException(Reason.UNKNOWN_TOPIC, "topic " + op.topic() + " was deleted"));
         }
         if (index <= r.checkpointIndex) {
             skippedOps.incrementAndGet();
-            return null; // already in the log (replay after restart)
+            return new OpResult.AlreadyApplied();
         }
         appliedOps.incrementAndGet();
         try {
             switch (op.type()) {
                 case DataEntry.APPEND:
-                    return r.applyAppend(op.payloadBuffer(), epoch, op.value());
+                    return new OpResult.Appended(r.applyAppend(op.payloadBuffer(), epoch, op.value()));
                 case DataEntry.DELETE_RECORDS:
-                    return r.applyDeleteRecords(op.value());
+                    return new OpResult.RecordsDeleted(r.applyDeleteRecords(op.value()));
                 default:
-                    return new ConsensusException(Reason.INVALID_REQUEST, "unknown operation " + op.type());
+                    return new OpResult.Failed(new ConsensusException(Reason.INVALID_REQUEST, "unknown operation " + op.type()));
             }
         } catch (ConsensusException e) {
-            return e;
+            return new OpResult.Failed(e);
         } catch (RuntimeException e) {
             LOG.error("applying entry {} to {} failed", index, r.key(), e);
-            return new ConsensusException(Reason.STORAGE, String.valueOf(e.getMessage()), -1, e);
+            return new OpResult.Failed(new ConsensusException(Reason.STORAGE, String.valueOf(e.getMessage()), -1, e));
         }
     }
 

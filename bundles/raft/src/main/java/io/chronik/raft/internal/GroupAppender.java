@@ -47,7 +47,7 @@ final class GroupAppender {
         final PartitionReplica replica;
         final ByteString payload;
         final long value;
-        final CompletableFuture<Object> future = new CompletableFuture<>();
+        final CompletableFuture<OpResult> future = new CompletableFuture<>();
 
         Pending(long id, byte type, PartitionReplica replica, ByteString payload, long value) {
             this.id = id;
@@ -86,8 +86,8 @@ final class GroupAppender {
     }
 
     /** Queues a request and sends what the in-flight limit allows; the future completes with the outcome. */
-    CompletableFuture<Object> submit(byte type, PartitionReplica replica, ByteString payload, long value) {
-        CompletableFuture<Object> f = enqueue(type, replica, payload, value);
+    CompletableFuture<OpResult> submit(byte type, PartitionReplica replica, ByteString payload, long value) {
+        CompletableFuture<OpResult> f = enqueue(type, replica, payload, value);
         drain();
         return f;
     }
@@ -96,7 +96,7 @@ final class GroupAppender {
      * Queues a request without sending anything yet: the caller queues the other partitions of the same produce
      * request and then calls {@link #drain} once, so that they travel in one entry.
      */
-    CompletableFuture<Object> enqueue(byte type, PartitionReplica replica, ByteString payload, long value) {
+    CompletableFuture<OpResult> enqueue(byte type, PartitionReplica replica, ByteString payload, long value) {
         Pending p = new Pending(IDS.incrementAndGet(), type, replica, payload, value);
         if (p.size() > maxEntryBytes) {
             p.future.completeExceptionally(new ConsensusException(Reason.RECORD_TOO_LARGE, "request of " + payload.size()
@@ -107,14 +107,17 @@ final class GroupAppender {
         return p.future;
     }
 
-    /** Called by the state machine (apply thread) with the outcome of request {@code id}. */
-    void complete(long id, Object outcome) {
+    /**
+     * Called by the state machine (apply thread) with the outcome of request {@code id}: a {@link OpResult.Failed}
+     * fails its future with the error, any other outcome completes it.
+     */
+    void complete(long id, OpResult outcome) {
         Pending p = submitted.remove(id);
         if (p == null) {
             return;
         }
-        if (outcome instanceof Throwable t) {
-            p.future.completeExceptionally(t);
+        if (outcome instanceof OpResult.Failed failed) {
+            p.future.completeExceptionally(failed.error());
         } else {
             p.future.complete(outcome);
         }

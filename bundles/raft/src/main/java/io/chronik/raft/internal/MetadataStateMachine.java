@@ -123,7 +123,7 @@ final class MetadataStateMachine extends BaseStateMachine {
             result = applied.result();
         }
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
-        if (command != null && result.error() == null) {
+        if (command != null && result instanceof MetaCommand.Result.Ok) {
             try {
                 listener.applied(before, state, command, entry.getIndex());
             } catch (RuntimeException e) {
