@@ -46,7 +46,14 @@ import io.chronik.api.consensus.ConsensusException.Reason;
 final class DataStateMachine extends BaseStateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(DataStateMachine.class);
 
+    /** Told when the group's leader changes (on Ratis' thread). */
+    interface LeaderListener {
+        void leaderChanged(DataGroup group, RaftPeerId newLeader);
+    }
+
     private final DataGroup group;
+    private final LocalServer localServer;
+    private final LeaderListener leaders;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private volatile PayloadLog payloads;
 
@@ -54,8 +61,10 @@ final class DataStateMachine extends BaseStateMachine {
     final java.util.concurrent.atomic.AtomicLong appliedOps = new java.util.concurrent.atomic.AtomicLong();
     final java.util.concurrent.atomic.AtomicLong skippedOps = new java.util.concurrent.atomic.AtomicLong();
 
-    DataStateMachine(DataGroup group) {
+    DataStateMachine(DataGroup group, LocalServer localServer, LeaderListener leaders) {
         this.group = group;
+        this.localServer = localServer;
+        this.leaders = leaders;
         group.machine(this);
     }
 
@@ -63,7 +72,7 @@ final class DataStateMachine extends BaseStateMachine {
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         super.initialize(server, groupId, raftStorage);
         storage.init(raftStorage);
-        NodeSettings settings = group.node().settings();
+        NodeSettings settings = localServer.settings();
         payloads = PayloadLog.open(raftStorage.getStorageDir().getStateMachineDir().toPath().resolve("payloads"),
                 settings.flushPolicy(), settings.raftSegmentSizeBytes(), "data group " + group.groupNo());
         load();
@@ -159,7 +168,7 @@ final class DataStateMachine extends BaseStateMachine {
             updateLastAppliedTermIndex(entry.getTerm(), index);
             return CompletableFuture.completedFuture(Message.EMPTY);
         }
-        long origin = group.node().origin();
+        long origin = localServer.origin();
         OpResult[] outcomes = new OpResult[ops.size()];
         for (int i = 0; i < outcomes.length; i++) {
             outcomes[i] = apply(ops.get(i), index, epoch);
@@ -239,7 +248,7 @@ final class DataStateMachine extends BaseStateMachine {
 
     @Override
     public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
-        group.node().dataLeaderChanged(group, newLeaderId);
+        leaders.leaderChanged(group, newLeaderId);
     }
 
     @Override

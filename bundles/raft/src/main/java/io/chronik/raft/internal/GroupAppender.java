@@ -66,6 +66,7 @@ final class GroupAppender {
     private static final AtomicLong CALL_IDS = new AtomicLong();
 
     private final DataGroup group;
+    private final LocalServer server;
     private final ClientId clientId = ClientId.randomId();
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final Map<Long, Pending> submitted = new ConcurrentHashMap<>();
@@ -78,8 +79,10 @@ final class GroupAppender {
     final AtomicLong entries = new AtomicLong();
     final AtomicLong requests = new AtomicLong();
 
-    GroupAppender(DataGroup group, NodeSettings settings) {
+    GroupAppender(DataGroup group, LocalServer server) {
         this.group = group;
+        this.server = server;
+        NodeSettings settings = server.settings();
         this.maxInflight = settings.maxInflightEntries();
         this.maxEntryBytes = settings.maxEntryBytes();
         this.timeoutMs = settings.requestTimeoutMs();
@@ -191,7 +194,7 @@ final class GroupAppender {
     }
 
     private void send(List<Pending> batch, int attempt) {
-        long origin = group.node().origin();
+        long origin = server.origin();
         List<DataEntry.Op> ops = new ArrayList<>(batch.size());
         for (Pending p : batch) {
             submitted.put(p.id, p);
@@ -204,7 +207,7 @@ final class GroupAppender {
         try {
             RaftClientRequest request = RaftClientRequest.newBuilder()
                     .setClientId(clientId)
-                    .setServerId(group.node().peerId())
+                    .setServerId(server.peerId())
                     .setGroupId(group.groupId())
                     .setCallId(CALL_IDS.incrementAndGet())
                     .setMessage(Message.valueOf(DataEntry.encode(ops)))
@@ -218,7 +221,7 @@ final class GroupAppender {
             Throwable failure = error != null ? unwrap(error) : (r.isSuccess() ? null : r.getException());
             if (failure instanceof LeaderNotReadyException && attempt < 50) {
                 // a new leader is still applying its predecessors' entries: resubmit shortly, keeping the order
-                group.node().scheduler().schedule(() -> send(batch, attempt + 1), 20, TimeUnit.MILLISECONDS);
+                server.scheduler().schedule(() -> send(batch, attempt + 1), 20, TimeUnit.MILLISECONDS);
                 return;
             }
             inflight.decrementAndGet();

@@ -54,11 +54,12 @@ final class MetadataStateMachine extends BaseStateMachine {
     }
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
-    private final Listener listener;
+    private volatile Listener listener;
     private volatile MetadataState state = MetadataState.EMPTY;
     private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> waiters = new ConcurrentSkipListMap<>();
 
-    MetadataStateMachine(Listener listener) {
+    /** Sets the listener; called once, before the server starts (so before anything is loaded or applied). */
+    void setListener(Listener listener) {
         this.listener = listener;
     }
 

@@ -104,7 +104,7 @@ final class PartitionReplica implements PartitionLog {
         return result;
     }
 
-    /** Checks and queues an append in the group's appender; the caller drains it ({@link ChronikNode#appendAll}). */
+    /** Checks and queues an append in the group's appender; the caller drains it ({@link LocalReplicas#appendAll}). */
     CompletionStage<AppendResult> enqueueAppend(ByteBuffer batches) {
         if (closed) {
             return CompletableFuture.failedFuture(new ConsensusException(Reason.NOT_AVAILABLE, key() + " is closed"));
