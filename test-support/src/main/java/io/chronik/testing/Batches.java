@@ -3,6 +3,7 @@ package io.chronik.testing;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.apache.kafka.common.compress.Compression;
@@ -10,6 +11,7 @@ import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.record.SimpleRecord;
+import org.apache.kafka.common.record.TimestampType;
 
 /**
  * Kafka v2 record batches for tests, built and taken apart with kafka-clients (which each user of this jar has on
@@ -23,7 +25,7 @@ public final class Batches {
     public static ByteBuffer of(String... values) {
         long now = System.currentTimeMillis();
         long[] timestamps = new long[values.length];
-        java.util.Arrays.fill(timestamps, now);
+        Arrays.fill(timestamps, now);
         return withTimestamps(timestamps, values);
     }
 
@@ -36,7 +38,7 @@ public final class Batches {
     public static ByteBuffer idempotent(long producerId, short epoch, int baseSequence, String... values) {
         long now = System.currentTimeMillis();
         long[] timestamps = new long[values.length];
-        java.util.Arrays.fill(timestamps, now);
+        Arrays.fill(timestamps, now);
         return MemoryRecords.withIdempotentRecords(Compression.NONE, producerId, epoch, baseSequence,
                 records(timestamps, values)).buffer();
     }
@@ -78,6 +80,15 @@ public final class Batches {
         List<Long> out = new ArrayList<>();
         for (RecordBatch b : MemoryRecords.readableRecords(read.duplicate()).batches()) {
             out.add(b.baseOffset());
+        }
+        return out;
+    }
+
+    /** The max timestamp of each batch in {@code read} if it is a LogAppendTime batch, else -1. */
+    public static List<Long> logAppendTimes(ByteBuffer read) {
+        List<Long> out = new ArrayList<>();
+        for (RecordBatch b : MemoryRecords.readableRecords(read.duplicate()).batches()) {
+            out.add(b.timestampType() == TimestampType.LOG_APPEND_TIME ? b.maxTimestamp() : -1L);
         }
         return out;
     }

@@ -187,6 +187,7 @@ public abstract class PartitionLogsContract {
         AppendResult r = await(log.append(Batches.of("a")));
         assertTrue("log append time " + r.logAppendTime(), r.logAppendTime() >= before - 1000
                 && r.logAppendTime() <= System.currentTimeMillis() + 1000);
+        assertEquals(List.of(r.logAppendTime()), Batches.logAppendTimes(log.read(0, 1 << 20)));
     }
 
     @Test
