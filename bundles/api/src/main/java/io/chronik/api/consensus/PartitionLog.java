@@ -12,11 +12,20 @@ import org.osgi.annotation.versioning.ProviderType;
  * is committed by a quorum of the partition's Raft group and applied locally, with the assigned offsets. A
  * stage that completes normally means the batches are durable under the configured flush policy and will
  * never be lost or reordered. It completes exceptionally with {@link ConsensusException} for
- * {@link ConsensusException.Reason#NOT_LEADER}, {@link ConsensusException.Reason#DUPLICATE_SEQUENCE} (never:
- * a duplicate is answered with its original offsets instead), {@link ConsensusException.Reason#OUT_OF_ORDER_SEQUENCE},
- * {@link ConsensusException.Reason#PRODUCER_FENCED}, {@link ConsensusException.Reason#CORRUPT_RECORD},
- * {@link ConsensusException.Reason#RECORD_TOO_LARGE}, {@link ConsensusException.Reason#TIMEOUT} or
- * {@link ConsensusException.Reason#STORAGE}.
+ * {@link ConsensusException.Reason#NOT_LEADER}, {@link ConsensusException.Reason#OUT_OF_ORDER_SEQUENCE},
+ * {@link ConsensusException.Reason#INVALID_PRODUCER_EPOCH}, {@link ConsensusException.Reason#CORRUPT_RECORD} (malformed
+ * or truncated batch, CRC mismatch, magic other than 2), {@link ConsensusException.Reason#RECORD_TOO_LARGE} (a batch
+ * over the topic's {@code max.message.bytes}), {@link ConsensusException.Reason#INVALID_TIMESTAMP},
+ * {@link ConsensusException.Reason#INVALID_REQUEST} (transactional or control batches),
+ * {@link ConsensusException.Reason#NOT_AVAILABLE} (the log is closed), {@link ConsensusException.Reason#TIMEOUT} or
+ * {@link ConsensusException.Reason#STORAGE}; a failed append changes nothing.
+ *
+ * <p><b>Idempotent producers</b> (batches with a producer id): the first batch of an unknown producer, and the first
+ * of a known producer's newer epoch, must have base sequence 0; later ones must continue the sequence
+ * ({@link ConsensusException.Reason#OUT_OF_ORDER_SEQUENCE} otherwise). A batch of an older epoch than the producer's
+ * current one fails with {@link ConsensusException.Reason#INVALID_PRODUCER_EPOCH}. A retry of one of the producer's
+ * last five batches is not appended again but answered with its original offsets (never
+ * {@link ConsensusException.Reason#DUPLICATE_SEQUENCE}).
  *
  * <p><b>Reads</b> are synchronous local reads of committed data (at most up to the high watermark) and do not
  * block on the network; they may do disk I/O. On a follower, call {@link #readBarrier()} first to read one's
@@ -39,7 +48,9 @@ public interface PartitionLog {
 
     /**
      * Appends the record batches in {@code batches} (one or more complete v2 batches, as produced by the
-     * client). The provider assigns offsets; the bytes are otherwise stored as given. The buffer may be a slice of
+     * client). The provider assigns offsets (whatever base offsets the client wrote) and sets each batch's partition
+     * leader epoch to the current {@link #leaderEpoch()}; the bytes are otherwise stored as given (with the append
+     * time as max timestamp on a LogAppendTime topic). The buffer may be a slice of
      * a pooled network buffer: it stays valid and unmodified until the stage completes and is reused afterwards,
      * so the provider copies whatever it keeps.
      */
@@ -48,7 +59,7 @@ public interface PartitionLog {
     /**
      * Reads whole record batches starting at the batch containing {@code offset}, up to about
      * {@code maxBytes} (at least one batch is returned if any exists, as Kafka does), never past the high
-     * watermark.
+     * watermark. Reading at the high watermark returns an empty buffer.
      *
      * <p>The returned buffer belongs to the caller and stays readable until it is dropped (it may be written to a
      * socket later, without a copy); it is never a view that the provider unmaps or reuses.
@@ -82,8 +93,9 @@ public interface PartitionLog {
 
     /**
      * ListOffsets: the first record whose timestamp is at or after {@code timestamp}, or {@code null} if there is
-     * none. Negative values follow Kafka: {@code -1} latest (the high watermark, timestamp -1), {@code -2}
-     * earliest (the log start offset, timestamp -1), {@code -3} the record with the greatest timestamp.
+     * none. Negative values follow Kafka: {@code -1} latest (the high watermark, timestamp -1, leader epoch -1),
+     * {@code -2} earliest (the log start offset, timestamp -1, leader epoch -1), {@code -3} the record with the
+     * greatest timestamp.
      */
     TimestampOffset offsetForTimestamp(long timestamp) throws ConsensusException;
 
@@ -94,7 +106,12 @@ public interface PartitionLog {
      */
     EpochEndOffset endOffsetForLeaderEpoch(int leaderEpoch);
 
-    /** Advances the log start offset to {@code offset} (DeleteRecords); completes with the new start offset. */
+    /**
+     * Advances the log start offset to {@code offset} (DeleteRecords; {@code -1} means the high watermark) and
+     * completes with the new start offset; an offset at or below the current start leaves it as it is. Replicated
+     * like an append: fails with {@link ConsensusException.Reason#NOT_LEADER} on a follower and with
+     * {@link ConsensusException.Reason#OFFSET_OUT_OF_RANGE} for an offset above the high watermark.
+     */
     CompletionStage<Long> deleteRecordsBefore(long offset);
 
     /** A record located by timestamp. */

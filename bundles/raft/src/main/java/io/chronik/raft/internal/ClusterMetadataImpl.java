@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
@@ -34,7 +35,10 @@ final class ClusterMetadataImpl implements ClusterMetadata {
     /** Producer ids reserved per metadata round trip. */
     static final int PRODUCER_ID_BLOCK = 1000;
 
-    private final ChronikNode node;
+    private final LocalServer server;
+    private final Supplier<MetadataState> state;
+    private final DataGroups groups;
+    private final MetadataWriter writer;
     private final List<MetadataListener> listeners = new CopyOnWriteArrayList<>();
 
     private final Object pidLock = new Object();
@@ -42,17 +46,25 @@ final class ClusterMetadataImpl implements ClusterMetadata {
     private long pidLimit;
     private CompletableFuture<Void> pidRefill;
 
-    ClusterMetadataImpl(ChronikNode node) {
-        this.node = node;
+    /**
+     * @param state  the metadata as applied on this node
+     * @param groups the local data groups (leaders, epochs and in-sync replicas of the partitions hosted here)
+     * @param writer submits the changes
+     */
+    ClusterMetadataImpl(LocalServer server, Supplier<MetadataState> state, DataGroups groups, MetadataWriter writer) {
+        this.server = server;
+        this.state = state;
+        this.groups = groups;
+        this.writer = writer;
     }
 
     private MetadataState state() {
-        return node.metadataState();
+        return state.get();
     }
 
     @Override
     public int localNodeId() {
-        return node.settings().nodeId();
+        return server.settings().nodeId();
     }
 
     @Override
@@ -63,7 +75,7 @@ final class ClusterMetadataImpl implements ClusterMetadata {
 
     @Override
     public int controllerId() {
-        return node.metadataLeader();
+        return server.metadataLeader();
     }
 
     @Override
@@ -73,7 +85,7 @@ final class ClusterMetadataImpl implements ClusterMetadata {
 
     @Override
     public int configuredNodes() {
-        return node.settings().peers().size();
+        return server.settings().peers().size();
     }
 
     @Override
@@ -99,7 +111,7 @@ final class ClusterMetadataImpl implements ClusterMetadata {
             int groupNo = t.groups().get(p);
             MetadataState.Group g = s.groups.get(groupNo);
             List<Integer> replicas = g == null ? List.of() : g.replicas();
-            DataGroup local = node.dataGroup(groupNo);
+            DataGroup local = groups.get(groupNo);
             int leader;
             int epoch;
             List<Integer> isr;
@@ -126,11 +138,11 @@ final class ClusterMetadataImpl implements ClusterMetadata {
         if (state().topics.containsKey(name)) {
             throw new ConsensusException(Reason.TOPIC_EXISTS, "topic '" + name + "' already exists");
         }
-        int p = partitions == -1 ? node.settings().defaultPartitions() : partitions;
+        int p = partitions == -1 ? server.settings().defaultPartitions() : partitions;
         if (p < 1) {
             throw new ConsensusException(Reason.INVALID_PARTITIONS, "partitions must be at least 1, got " + partitions);
         }
-        int rf = replicationFactor == -1 ? node.settings().defaultReplicationFactor() : replicationFactor;
+        int rf = replicationFactor == -1 ? server.settings().defaultReplicationFactor() : replicationFactor;
         int brokers = state().brokers.size();
         if (rf < 1 || rf > brokers) {
             throw new ConsensusException(Reason.INVALID_REPLICATION_FACTOR, "replication factor " + replicationFactor
@@ -176,11 +188,11 @@ final class ClusterMetadataImpl implements ClusterMetadata {
         } catch (ConsensusException e) {
             return CompletableFuture.failedFuture(e);
         }
-        int p = partitions == -1 ? node.settings().defaultPartitions() : partitions;
-        int rf = replicationFactor == -1 ? node.settings().defaultReplicationFactor() : replicationFactor;
+        int p = partitions == -1 ? server.settings().defaultPartitions() : partitions;
+        int rf = replicationFactor == -1 ? server.settings().defaultReplicationFactor() : replicationFactor;
         MetaCommand cmd = new MetaCommand.CreateTopic(name, UUID.randomUUID(), p, rf, new TreeMap<>(c),
-                node.settings().divisionBudget());
-        return node.submitMetadata(cmd, true).thenCompose(r -> node.awaitLeaders(name)).thenApply(v -> topicOrFail(name));
+                server.settings().divisionBudget());
+        return writer.submit(cmd, true).thenCompose(r -> writer.awaitLeaders(name)).thenApply(v -> topicOrFail(name));
     }
 
     private TopicInfo topicOrFail(String name) {
@@ -196,7 +208,7 @@ final class ClusterMetadataImpl implements ClusterMetadata {
             }
             CompletableFuture<Void> refill = pidRefill;
             if (refill == null) {
-                CompletableFuture<Void> f = node.submitMetadata(
+                CompletableFuture<Void> f = writer.submit(
                         new MetaCommand.AllocateProducerIds(localNodeId(), PRODUCER_ID_BLOCK), false).thenAccept(r -> {
                             synchronized (pidLock) {
                                 nextPid = r.value();
@@ -222,13 +234,13 @@ final class ClusterMetadataImpl implements ClusterMetadata {
         if (!state().topics.containsKey(name)) {
             return CompletableFuture.failedFuture(new ConsensusException(Reason.UNKNOWN_TOPIC, "topic '" + name + "' does not exist"));
         }
-        return node.submitMetadata(new MetaCommand.DeleteTopic(name), true).thenApply(r -> null);
+        return writer.submit(new MetaCommand.DeleteTopic(name), true).thenApply(r -> null);
     }
 
     @Override
     public CompletionStage<TopicInfo> createPartitions(String topic, int totalPartitions) {
-        return node.submitMetadata(new MetaCommand.CreatePartitions(topic, totalPartitions, node.settings().divisionBudget()), true)
-                .thenCompose(r -> node.awaitLeaders(topic)).thenApply(v -> topicOrFail(topic));
+        return writer.submit(new MetaCommand.CreatePartitions(topic, totalPartitions, server.settings().divisionBudget()), true)
+                .thenCompose(r -> writer.awaitLeaders(topic)).thenApply(v -> topicOrFail(topic));
     }
 
     @Override
@@ -254,7 +266,7 @@ final class ClusterMetadataImpl implements ClusterMetadata {
         } catch (ConsensusException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return node.submitMetadata(new MetaCommand.AlterConfigs(topic, new TreeMap<>(s), new HashSet<>(d)), false)
+        return writer.submit(new MetaCommand.AlterConfigs(topic, new TreeMap<>(s), new HashSet<>(d)), false)
                 .thenApply(r -> topicOrFail(topic));
     }
 

@@ -16,6 +16,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
@@ -46,7 +47,9 @@ final class DataGroup {
     record Member(UUID topicId, String topic, int partition) {
     }
 
-    private final ChronikNode node;
+    private final LocalServer server;
+    private final LocalReplicas localReplicas;
+    private final Supplier<MetadataState> metadata;
     private final RaftGroupId groupId;
     private volatile int groupNo;
     private final Map<String, PartitionReplica> replicas = new ConcurrentHashMap<>();
@@ -54,15 +57,19 @@ final class DataGroup {
     private final ClientId readClientId = ClientId.randomId();
     private volatile DataStateMachine machine;
 
-    DataGroup(ChronikNode node, RaftGroupId groupId, int groupNo) {
-        this.node = node;
+    /**
+     * @param localReplicas opens the partitions listed in the group's partitions file
+     * @param metadata      the metadata as applied on this node
+     * @param groupNo       the group's number, or -1 if not known yet (then read from its partitions file)
+     */
+    DataGroup(LocalServer server, LocalReplicas localReplicas, Supplier<MetadataState> metadata, RaftGroupId groupId,
+            int groupNo) {
+        this.server = server;
+        this.localReplicas = localReplicas;
+        this.metadata = metadata;
         this.groupId = groupId;
         this.groupNo = groupNo;
-        this.appender = new GroupAppender(this, node.settings());
-    }
-
-    ChronikNode node() {
-        return node;
+        this.appender = new GroupAppender(this, server);
     }
 
     RaftGroupId groupId() {
@@ -103,12 +110,12 @@ final class DataGroup {
 
     /** The division, or null while it is not (yet) on the server. */
     RaftServer.Division division() {
-        RaftServer server = node.serverOrNull();
-        if (server == null) {
+        RaftServer s = server.serverOrNull();
+        if (s == null) {
             return null;
         }
         try {
-            return server.getDivision(groupId);
+            return s.getDivision(groupId);
         } catch (IOException e) {
             return null;
         }
@@ -139,7 +146,7 @@ final class DataGroup {
             return -1;
         }
         DivisionInfo info = d.getInfo();
-        return info.isLeader() ? node.settings().nodeId() : Ids.nodeId(info.getLeaderId());
+        return info.isLeader() ? server.settings().nodeId() : Ids.nodeId(info.getLeaderId());
     }
 
     /**
@@ -151,9 +158,9 @@ final class DataGroup {
         if (d == null || !d.getInfo().isLeader()) {
             return replicas;
         }
-        long limit = node.settings().electionTimeoutMaxMs();
+        long limit = server.settings().electionTimeoutMaxMs();
         List<Integer> isr = new ArrayList<>();
-        isr.add(node.settings().nodeId());
+        isr.add(server.settings().nodeId());
         for (var f : d.getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList()) {
             if (f.getLastRpcElapsedTimeMs() <= limit) {
                 isr.add(Ids.nodeId(org.apache.ratis.protocol.RaftPeerId.valueOf(f.getId().getId())));
@@ -184,7 +191,7 @@ final class DataGroup {
         if (d instanceof RaftClientAsynchronousProtocol direct) {
             return direct.submitClientRequestAsync(request);
         }
-        return node.server().submitClientRequestAsync(request);
+        return server.server().submitClientRequestAsync(request);
     }
 
     /** A ReadIndex barrier through the local server (a linearizable read of this group). */
@@ -192,7 +199,7 @@ final class DataGroup {
         try {
             RaftClientRequest request = RaftClientRequest.newBuilder()
                     .setClientId(readClientId)
-                    .setServerId(node.peerId())
+                    .setServerId(server.peerId())
                     .setGroupId(groupId)
                     .setCallId(CALL_IDS.incrementAndGet())
                     .setMessage(Message.EMPTY)
@@ -216,17 +223,17 @@ final class DataGroup {
      * @return null if the operation's topic was deleted
      */
     PartitionReplica replicaForApply(UUID topicId, String topic, int partition) throws ConsensusException {
-        long deadline = System.nanoTime() + node.settings().requestTimeoutMs() * 1_000_000L;
+        long deadline = System.nanoTime() + server.settings().requestTimeoutMs() * 1_000_000L;
         while (true) {
             PartitionReplica r = replica(topic, partition);
             if (r != null && r.topicId().equals(topicId)) {
                 return r;
             }
-            MetadataState state = node.metadataState();
+            MetadataState state = metadata.get();
             if (state.deletedTopics.contains(topicId)) {
                 return null;
             }
-            if (System.nanoTime() > deadline || node.isStopping()) {
+            if (System.nanoTime() > deadline || server.isStopping()) {
                 throw new ConsensusException(Reason.UNKNOWN_TOPIC, "partition " + topic + "-" + partition + " (topic id "
                         + topicId + ") is not placed in data group " + groupNo + " on this node");
             }
@@ -242,7 +249,7 @@ final class DataGroup {
     // ---- partitions file ----
 
     private Path membersFile() {
-        return node.settings().groupsDir().resolve(groupId.getUuid() + ".partitions");
+        return server.settings().groupsDir().resolve(groupId.getUuid() + ".partitions");
     }
 
     /** Opens the replicas listed in the partitions file (state machine initialisation). */
@@ -262,7 +269,7 @@ final class DataGroup {
             }
             String[] f = line.split("\t");
             Member m = new Member(UUID.fromString(f[0]), f[1], Integer.parseInt(f[2]));
-            node.openReplica(m.topicId(), m.topic(), m.partition(), this, null);
+            localReplicas.open(m.topicId(), m.topic(), m.partition(), this, null);
         }
     }
 

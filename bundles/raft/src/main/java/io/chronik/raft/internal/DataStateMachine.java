@@ -46,7 +46,14 @@ import io.chronik.api.consensus.ConsensusException.Reason;
 final class DataStateMachine extends BaseStateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(DataStateMachine.class);
 
+    /** Told when the group's leader changes (on Ratis' thread). */
+    interface LeaderListener {
+        void leaderChanged(DataGroup group, RaftPeerId newLeader);
+    }
+
     private final DataGroup group;
+    private final LocalServer localServer;
+    private final LeaderListener leaders;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private volatile PayloadLog payloads;
 
@@ -54,8 +61,10 @@ final class DataStateMachine extends BaseStateMachine {
     final java.util.concurrent.atomic.AtomicLong appliedOps = new java.util.concurrent.atomic.AtomicLong();
     final java.util.concurrent.atomic.AtomicLong skippedOps = new java.util.concurrent.atomic.AtomicLong();
 
-    DataStateMachine(DataGroup group) {
+    DataStateMachine(DataGroup group, LocalServer localServer, LeaderListener leaders) {
         this.group = group;
+        this.localServer = localServer;
+        this.leaders = leaders;
         group.machine(this);
     }
 
@@ -63,7 +72,7 @@ final class DataStateMachine extends BaseStateMachine {
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         super.initialize(server, groupId, raftStorage);
         storage.init(raftStorage);
-        NodeSettings settings = group.node().settings();
+        NodeSettings settings = localServer.settings();
         payloads = PayloadLog.open(raftStorage.getStorageDir().getStateMachineDir().toPath().resolve("payloads"),
                 settings.flushPolicy(), settings.raftSegmentSizeBytes(), "data group " + group.groupNo());
         load();
@@ -159,8 +168,8 @@ final class DataStateMachine extends BaseStateMachine {
             updateLastAppliedTermIndex(entry.getTerm(), index);
             return CompletableFuture.completedFuture(Message.EMPTY);
         }
-        long origin = group.node().origin();
-        Object[] outcomes = new Object[ops.size()];
+        long origin = localServer.origin();
+        OpResult[] outcomes = new OpResult[ops.size()];
         for (int i = 0; i < outcomes.length; i++) {
             outcomes[i] = apply(ops.get(i), index, epoch);
         }
@@ -176,35 +185,35 @@ final class DataStateMachine extends BaseStateMachine {
         return CompletableFuture.completedFuture(Message.EMPTY);
     }
 
-    private Object apply(DataEntry.Op op, long index, int epoch) {
+    private OpResult apply(DataEntry.Op op, long index, int epoch) {
         PartitionReplica r;
         try {
             r = group.replicaForApply(op.topicId(), op.topic(), op.partition());
         } catch (ConsensusException e) {
-            return e;
+            return new OpResult.Failed(e);
         }
         if (r == null) {
-            return new ConsensusException(Reason.UNKNOWN_TOPIC, "topic " + op.topic() + " was deleted");
+            return new OpResult.Failed(new ConsensusException(Reason.UNKNOWN_TOPIC, "topic " + op.topic() + " was deleted"));
         }
         if (index <= r.checkpointIndex) {
             skippedOps.incrementAndGet();
-            return null; // already in the log (replay after restart)
+            return new OpResult.AlreadyApplied();
         }
         appliedOps.incrementAndGet();
         try {
             switch (op.type()) {
                 case DataEntry.APPEND:
-                    return r.applyAppend(op.payloadBuffer(), epoch, op.value());
+                    return new OpResult.Appended(r.applyAppend(op.payloadBuffer(), epoch, op.value()));
                 case DataEntry.DELETE_RECORDS:
-                    return r.applyDeleteRecords(op.value());
+                    return new OpResult.RecordsDeleted(r.applyDeleteRecords(op.value()));
                 default:
-                    return new ConsensusException(Reason.INVALID_REQUEST, "unknown operation " + op.type());
+                    return new OpResult.Failed(new ConsensusException(Reason.INVALID_REQUEST, "unknown operation " + op.type()));
             }
         } catch (ConsensusException e) {
-            return e;
+            return new OpResult.Failed(e);
         } catch (RuntimeException e) {
             LOG.error("applying entry {} to {} failed", index, r.key(), e);
-            return new ConsensusException(Reason.STORAGE, String.valueOf(e.getMessage()), -1, e);
+            return new OpResult.Failed(new ConsensusException(Reason.STORAGE, String.valueOf(e.getMessage()), -1, e));
         }
     }
 
@@ -239,7 +248,7 @@ final class DataStateMachine extends BaseStateMachine {
 
     @Override
     public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
-        group.node().dataLeaderChanged(group, newLeaderId);
+        leaders.leaderChanged(group, newLeaderId);
     }
 
     @Override

@@ -47,7 +47,7 @@ final class GroupAppender {
         final PartitionReplica replica;
         final ByteString payload;
         final long value;
-        final CompletableFuture<Object> future = new CompletableFuture<>();
+        final CompletableFuture<OpResult> future = new CompletableFuture<>();
 
         Pending(long id, byte type, PartitionReplica replica, ByteString payload, long value) {
             this.id = id;
@@ -66,6 +66,7 @@ final class GroupAppender {
     private static final AtomicLong CALL_IDS = new AtomicLong();
 
     private final DataGroup group;
+    private final LocalServer server;
     private final ClientId clientId = ClientId.randomId();
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final Map<Long, Pending> submitted = new ConcurrentHashMap<>();
@@ -78,16 +79,18 @@ final class GroupAppender {
     final AtomicLong entries = new AtomicLong();
     final AtomicLong requests = new AtomicLong();
 
-    GroupAppender(DataGroup group, NodeSettings settings) {
+    GroupAppender(DataGroup group, LocalServer server) {
         this.group = group;
+        this.server = server;
+        NodeSettings settings = server.settings();
         this.maxInflight = settings.maxInflightEntries();
         this.maxEntryBytes = settings.maxEntryBytes();
         this.timeoutMs = settings.requestTimeoutMs();
     }
 
     /** Queues a request and sends what the in-flight limit allows; the future completes with the outcome. */
-    CompletableFuture<Object> submit(byte type, PartitionReplica replica, ByteString payload, long value) {
-        CompletableFuture<Object> f = enqueue(type, replica, payload, value);
+    CompletableFuture<OpResult> submit(byte type, PartitionReplica replica, ByteString payload, long value) {
+        CompletableFuture<OpResult> f = enqueue(type, replica, payload, value);
         drain();
         return f;
     }
@@ -96,7 +99,7 @@ final class GroupAppender {
      * Queues a request without sending anything yet: the caller queues the other partitions of the same produce
      * request and then calls {@link #drain} once, so that they travel in one entry.
      */
-    CompletableFuture<Object> enqueue(byte type, PartitionReplica replica, ByteString payload, long value) {
+    CompletableFuture<OpResult> enqueue(byte type, PartitionReplica replica, ByteString payload, long value) {
         Pending p = new Pending(IDS.incrementAndGet(), type, replica, payload, value);
         if (p.size() > maxEntryBytes) {
             p.future.completeExceptionally(new ConsensusException(Reason.RECORD_TOO_LARGE, "request of " + payload.size()
@@ -107,14 +110,17 @@ final class GroupAppender {
         return p.future;
     }
 
-    /** Called by the state machine (apply thread) with the outcome of request {@code id}. */
-    void complete(long id, Object outcome) {
+    /**
+     * Called by the state machine (apply thread) with the outcome of request {@code id}: a {@link OpResult.Failed}
+     * fails its future with the error, any other outcome completes it.
+     */
+    void complete(long id, OpResult outcome) {
         Pending p = submitted.remove(id);
         if (p == null) {
             return;
         }
-        if (outcome instanceof Throwable t) {
-            p.future.completeExceptionally(t);
+        if (outcome instanceof OpResult.Failed failed) {
+            p.future.completeExceptionally(failed.error());
         } else {
             p.future.complete(outcome);
         }
@@ -188,7 +194,7 @@ final class GroupAppender {
     }
 
     private void send(List<Pending> batch, int attempt) {
-        long origin = group.node().origin();
+        long origin = server.origin();
         List<DataEntry.Op> ops = new ArrayList<>(batch.size());
         for (Pending p : batch) {
             submitted.put(p.id, p);
@@ -201,7 +207,7 @@ final class GroupAppender {
         try {
             RaftClientRequest request = RaftClientRequest.newBuilder()
                     .setClientId(clientId)
-                    .setServerId(group.node().peerId())
+                    .setServerId(server.peerId())
                     .setGroupId(group.groupId())
                     .setCallId(CALL_IDS.incrementAndGet())
                     .setMessage(Message.valueOf(DataEntry.encode(ops)))
@@ -215,7 +221,7 @@ final class GroupAppender {
             Throwable failure = error != null ? unwrap(error) : (r.isSuccess() ? null : r.getException());
             if (failure instanceof LeaderNotReadyException && attempt < 50) {
                 // a new leader is still applying its predecessors' entries: resubmit shortly, keeping the order
-                group.node().scheduler().schedule(() -> send(batch, attempt + 1), 20, TimeUnit.MILLISECONDS);
+                server.scheduler().schedule(() -> send(batch, attempt + 1), 20, TimeUnit.MILLISECONDS);
                 return;
             }
             inflight.decrementAndGet();

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 
+import io.chronik.api.consensus.ConsensusException;
 import io.chronik.api.consensus.ConsensusException.Reason;
 
 /**
@@ -30,17 +31,32 @@ sealed interface MetaCommand {
     byte ALLOCATE_PRODUCER_IDS = 6;
     byte GROUP_LEADER = 7;
 
-    /** The outcome of applying a command: the reason of a failure (null if it succeeded) and a value. */
-    record Result(Reason error, String message, long value) {
+    /**
+     * The outcome of applying a command: {@link Ok} with a value, or {@link Failed} with the reason. Encoded into the
+     * entry's reply as one byte (0 = ok, else the reason's ordinal + 1), the nullable message and the value.
+     */
+    sealed interface Result {
         static Result ok(long value) {
-            return new Result(null, null, value);
+            return new Ok(value);
         }
 
         static Result fail(Reason reason, String message) {
-            return new Result(reason, message, 0);
+            return new Failed(reason, message);
         }
 
-        byte[] encode() {
+        /** This result if it is {@link Ok}. */
+        Ok orThrow() throws ConsensusException;
+
+        byte[] encode();
+
+        static Result decode(DataInput in) throws IOException {
+            int code = in.readUnsignedByte();
+            String message = Codec.readNullableString(in);
+            long value = in.readLong();
+            return code == 0 ? new Ok(value) : new Failed(Reason.values()[code - 1], message);
+        }
+
+        private static byte[] encode(Reason error, String message, long value) {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(32);
             try (DataOutputStream out = new DataOutputStream(bytes)) {
                 out.writeByte(error == null ? 0 : error.ordinal() + 1);
@@ -52,11 +68,30 @@ sealed interface MetaCommand {
             return bytes.toByteArray();
         }
 
-        static Result decode(DataInput in) throws IOException {
-            int code = in.readUnsignedByte();
-            String message = Codec.readNullableString(in);
-            long value = in.readLong();
-            return new Result(code == 0 ? null : Reason.values()[code - 1], message, value);
+        /** The command took effect; {@code value} is its answer (the first producer id of a block, else 0). */
+        record Ok(long value) implements Result {
+            @Override
+            public Ok orThrow() {
+                return this;
+            }
+
+            @Override
+            public byte[] encode() {
+                return Result.encode(null, null, value);
+            }
+        }
+
+        /** The command was refused; the state is unchanged. */
+        record Failed(Reason error, String message) implements Result {
+            @Override
+            public Ok orThrow() throws ConsensusException {
+                throw new ConsensusException(error, message);
+            }
+
+            @Override
+            public byte[] encode() {
+                return Result.encode(error, message, 0);
+            }
         }
     }
 

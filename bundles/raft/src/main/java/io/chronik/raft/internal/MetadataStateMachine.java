@@ -54,11 +54,12 @@ final class MetadataStateMachine extends BaseStateMachine {
     }
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
-    private final Listener listener;
+    private volatile Listener listener;
     private volatile MetadataState state = MetadataState.EMPTY;
     private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> waiters = new ConcurrentSkipListMap<>();
 
-    MetadataStateMachine(Listener listener) {
+    /** Sets the listener; called once, before the server starts (so before anything is loaded or applied). */
+    void setListener(Listener listener) {
         this.listener = listener;
     }
 
@@ -123,7 +124,7 @@ final class MetadataStateMachine extends BaseStateMachine {
             result = applied.result();
         }
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
-        if (command != null && result.error() == null) {
+        if (command != null && result instanceof MetaCommand.Result.Ok) {
             try {
                 listener.applied(before, state, command, entry.getIndex());
             } catch (RuntimeException e) {

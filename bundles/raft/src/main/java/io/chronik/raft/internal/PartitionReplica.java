@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
@@ -104,7 +105,7 @@ final class PartitionReplica implements PartitionLog {
         return result;
     }
 
-    /** Checks and queues an append in the group's appender; the caller drains it ({@link ChronikNode#appendAll}). */
+    /** Checks and queues an append in the group's appender; the caller drains it ({@link LocalReplicas#appendAll}). */
     CompletionStage<AppendResult> enqueueAppend(ByteBuffer batches) {
         if (closed) {
             return CompletableFuture.failedFuture(new ConsensusException(Reason.NOT_AVAILABLE, key() + " is closed"));
@@ -119,7 +120,7 @@ final class PartitionReplica implements PartitionLog {
             return CompletableFuture.failedFuture(e);
         }
         return group.appender().enqueue(DataEntry.APPEND, this, UnsafeByteOperations.unsafeWrap(batches.slice()),
-                System.currentTimeMillis()).thenApply(o -> (AppendResult) o);
+                System.currentTimeMillis()).thenApply(PartitionReplica::appended);
     }
 
     @Override
@@ -234,7 +235,29 @@ final class PartitionReplica implements PartitionLog {
                     "offset " + offset + " is outside [0, " + hw + "] of " + key()));
         }
         return group.appender().submit(DataEntry.DELETE_RECORDS, this,
-                org.apache.ratis.thirdparty.com.google.protobuf.ByteString.EMPTY, offset).thenApply(o -> (Long) o);
+                org.apache.ratis.thirdparty.com.google.protobuf.ByteString.EMPTY, offset).thenApply(PartitionReplica::recordsDeleted);
+    }
+
+    private static AppendResult appended(OpResult r) {
+        if (r instanceof OpResult.Appended a) {
+            return a.info();
+        }
+        throw unexpected(r);
+    }
+
+    private static Long recordsDeleted(OpResult r) {
+        if (r instanceof OpResult.RecordsDeleted d) {
+            return d.logStartOffset();
+        }
+        throw unexpected(r);
+    }
+
+    /**
+     * An outcome that does not answer the request: cannot happen ({@link OpResult.AlreadyApplied} only comes from
+     * replayed entries, which carry the origin of an earlier run and so complete no request of this one).
+     */
+    private static CompletionException unexpected(OpResult r) {
+        return new CompletionException(new ConsensusException(Reason.STORAGE, "unexpected outcome " + r));
     }
 
     // ---- apply side (the group's apply thread) ----

@@ -135,7 +135,7 @@ public class RaftComponent {
         props.put("node.id", settings.nodeId());
         props.put("consensus.impl", "ratis");
         metadataRegistration = context.registerService(ClusterMetadata.class, n.metadata(), props);
-        logsRegistration = context.registerService(PartitionLogs.class, n, props);
+        logsRegistration = context.registerService(PartitionLogs.class, n.replicas(), props);
         LOG.info("node {} ready: ClusterMetadata and PartitionLogs registered", settings.nodeId());
     }
 

@@ -91,7 +91,7 @@ public class SingleNodeTest {
         assertEquals(Map.of("retention.ms", "3600000"), t.configs());
         for (int p = 0; p < 3; p++) {
             assertEquals(List.of(1), t.partitions().get(p).replicas());
-            assertTrue(node.log("orders", p).isPresent());
+            assertTrue(node.replicas().log("orders", p).isPresent());
         }
         assertEquals(t.id(), md.topic("orders").get().id());
         assertEquals("604800000", md.topicConfigDefaults().get("retention.ms"));
@@ -118,7 +118,7 @@ public class SingleNodeTest {
 
         TopicInfo grown = get(md.createPartitions("orders", 5));
         assertEquals(5, grown.partitions().size());
-        assertTrue(node.log("orders", 4).isPresent());
+        assertTrue(node.replicas().log("orders", 4).isPresent());
         assertEquals(Reason.INVALID_PARTITIONS, reasonOf(md.createPartitions("orders", 2)));
 
         TopicInfo defaults = get(md.createTopic("defaulted", -1, -1, Map.of()));
@@ -128,7 +128,7 @@ public class SingleNodeTest {
         assertTrue(Files.isDirectory(logDir));
         get(md.deleteTopic("orders"));
         assertFalse(md.topic("orders").isPresent());
-        assertFalse(node.log("orders", 0).isPresent());
+        assertFalse(node.replicas().log("orders", 0).isPresent());
         assertFalse(Files.exists(logDir));
         assertEquals(Reason.UNKNOWN_TOPIC, reasonOf(md.deleteTopic("orders")));
         assertFalse(notified.isEmpty());
@@ -222,7 +222,7 @@ public class SingleNodeTest {
             assertEquals(i, get(log.append(TestNodes.batch("c" + i))).baseOffset());
         }
         // a snapshot = checkpoint of the partition logs at the last applied index
-        DataStateMachine before = node.replica("crashy", 0).group().machine();
+        DataStateMachine before = node.replicas().replica("crashy", 0).group().machine();
         long snapshotIndex = before.takeSnapshot();
         assertTrue(snapshotIndex > 0);
         for (int i = 10; i < 23; i++) {
@@ -232,7 +232,7 @@ public class SingleNodeTest {
 
         node = TestNodes.start(settings);
         PartitionLog again = TestNodes.awaitLeader(node, "crashy", 0);
-        DataStateMachine machine = node.replica("crashy", 0).group().machine();
+        DataStateMachine machine = node.replicas().replica("crashy", 0).group().machine();
         assertEquals(snapshotIndex, machine.getLatestSnapshot().getIndex());
         // the log was truncated to its checkpoint; only the 13 entries after it were applied again
         assertEquals(13, machine.appliedOps.get());
@@ -260,7 +260,7 @@ public class SingleNodeTest {
             get(log.append(TestNodes.batch("a" + i)));
         }
         // the partition log is checkpointed but the group's snapshot marker is not written (a crash in between)
-        PartitionReplica replica = node.replica("ahead", 0);
+        PartitionReplica replica = node.replicas().replica("ahead", 0);
         long applied = replica.group().lastAppliedIndex();
         replica.checkpoint(applied, replica.leaderEpoch());
         for (int i = 10; i < 15; i++) {
@@ -270,7 +270,7 @@ public class SingleNodeTest {
 
         node = TestNodes.start(settings);
         PartitionLog again = TestNodes.awaitLeader(node, "ahead", 0);
-        DataStateMachine machine = node.replica("ahead", 0).group().machine();
+        DataStateMachine machine = node.replicas().replica("ahead", 0).group().machine();
         assertEquals(10, machine.skippedOps.get());
         assertEquals(5, machine.appliedOps.get());
         List<String> all = TestNodes.readAll(again, 0);
@@ -286,7 +286,7 @@ public class SingleNodeTest {
             get(log.append(TestNodes.batch("old-" + i)));
         }
         Thread.sleep(20);
-        node.runRetention();
+        node.replicas().applyRetention();
         assertTrue("retention did not advance the log start: " + log.logStartOffset(), log.logStartOffset() > 0);
         assertEquals(10, log.highWatermark());
         assertEquals(10, get(log.append(TestNodes.batch("new"))).baseOffset());
@@ -296,7 +296,7 @@ public class SingleNodeTest {
     public void concurrentAppendsShareEntries() throws Exception {
         get(node.metadata().createTopic("busy", 1, 1, Map.of()));
         PartitionLog log = TestNodes.awaitLeader(node, "busy", 0);
-        GroupAppender appender = node.replica("busy", 0).group().appender();
+        GroupAppender appender = node.replicas().replica("busy", 0).group().appender();
         long entriesBefore = appender.entries.get();
         long requestsBefore = appender.requests.get();
         int n = 500;
@@ -338,7 +338,7 @@ public class SingleNodeTest {
             assertEquals(0, get(log.append(TestNodes.batch("w" + p))).baseOffset());
         }
         for (int p = 0; p < 5; p++) {
-            assertEquals(List.of("0:w" + p), TestNodes.readAll(node.log("wide", p).get(), 0));
+            assertEquals(List.of("0:w" + p), TestNodes.readAll(node.replicas().log("wide", p).get(), 0));
         }
 
         // one produce request over all five partitions: one Raft entry per data group, not one per partition
@@ -346,15 +346,15 @@ public class SingleNodeTest {
         List<PartitionLog> logs = new java.util.ArrayList<>();
         List<java.nio.ByteBuffer> batches = new java.util.ArrayList<>();
         for (int p = 0; p < 5; p++) {
-            PartitionReplica r = node.replica("wide", p);
+            PartitionReplica r = node.replicas().replica("wide", p);
             entriesBefore.putIfAbsent(r.group().appender(), r.group().appender().entries.get());
             logs.add(r);
             batches.add(TestNodes.batch("x" + p));
         }
-        var results = node.appendAll(logs, batches);
+        var results = node.replicas().appendAll(logs, batches);
         for (int p = 0; p < 5; p++) {
             assertEquals(1, get(results.get(p)).baseOffset());
-            assertEquals("1:x" + p, TestNodes.readAll(node.log("wide", p).get(), 1).get(0));
+            assertEquals("1:x" + p, TestNodes.readAll(node.replicas().log("wide", p).get(), 1).get(0));
         }
         assertEquals(2, entriesBefore.size());
         entriesBefore.forEach((appender, before) -> assertEquals(before + 1, appender.entries.get()));
@@ -372,15 +372,15 @@ public class SingleNodeTest {
             pids.add(get(node.metadata().allocateProducerId()));
         }
         String clusterId = node.metadata().clusterId();
-        int groupNo = node.replica("durable", 0).group().groupNo();
-        long appliedBefore = node.lastAppliedIndex(groupNo);
+        int groupNo = node.replicas().replica("durable", 0).group().groupNo();
+        long appliedBefore = node.groups().get(groupNo).lastAppliedIndex();
         node.stop();
 
         node = TestNodes.start(TestNodes.single(dir, port));
         assertEquals(clusterId, node.metadata().clusterId());
         PartitionLog again = TestNodes.awaitLeader(node, "durable", 0);
         assertEquals(40, again.highWatermark());
-        DataStateMachine machine = node.replica("durable", 0).group().machine();
+        DataStateMachine machine = node.replicas().replica("durable", 0).group().machine();
         // resumed from the checkpoint taken at shutdown: nothing of the old log was applied again
         assertTrue(machine.getLatestSnapshot().getIndex() >= appliedBefore);
         assertEquals(0, machine.appliedOps.get());

@@ -45,7 +45,7 @@ final class TestNodes {
     static PartitionLog awaitLeader(ChronikNode node, String topic, int partition) throws Exception {
         long deadline = System.currentTimeMillis() + 30_000;
         while (System.currentTimeMillis() < deadline) {
-            PartitionReplica r = node.replica(topic, partition);
+            PartitionReplica r = node.replicas().replica(topic, partition);
             if (r != null && r.isLeader() && r.group().division().getInfo().isLeaderReady()) {
                 return r;
             }

@@ -71,7 +71,7 @@ public class ThreeNodeTest {
         deadline = System.currentTimeMillis() + 30_000;
         while (leader == null && System.currentTimeMillis() < deadline) {
             for (ChronikNode n : nodes) {
-                PartitionReplica r = n.replica("replicated", 0);
+                PartitionReplica r = n.replicas().replica("replicated", 0);
                 if (r != null && r.isLeader() && r.group().division().getInfo().isLeaderReady()) {
                     leader = r;
                     leaderNode = n;
@@ -88,7 +88,7 @@ public class ThreeNodeTest {
             if (n == leaderNode) {
                 continue;
             }
-            PartitionLog follower = n.log("replicated", 0).orElseThrow();
+            PartitionLog follower = n.replicas().log("replicated", 0).orElseThrow();
             follower.readBarrier().toCompletableFuture().get(30, TimeUnit.SECONDS);
             assertEquals(10, follower.highWatermark());
             assertEquals("9:v9", TestNodes.readAll(follower, 0).get(9));
@@ -125,7 +125,7 @@ public class ThreeNodeTest {
         deadline = System.currentTimeMillis() + 30_000;
         while (next == null && System.currentTimeMillis() < deadline) {
             for (ChronikNode n : nodes) {
-                PartitionReplica r = n.replica("replicated", 0);
+                PartitionReplica r = n.replicas().replica("replicated", 0);
                 if (r.isLeader() && r.group().division().getInfo().isLeaderReady()) {
                     next = r;
                 }
@@ -134,7 +134,7 @@ public class ThreeNodeTest {
         }
         assertNotNull("no new leader", next);
         assertTrue(next.leaderEpoch() > oldEpoch);
-        ChronikNode nextNode = nodes.stream().filter(n -> n.replica("replicated", 0).isLeader()).findFirst().orElseThrow();
+        ChronikNode nextNode = nodes.stream().filter(n -> n.replicas().replica("replicated", 0).isLeader()).findFirst().orElseThrow();
         long isrDeadline = System.currentTimeMillis() + 10_000;
         while (nextNode.metadata().topic("replicated").get().partitions().get(0).inSyncReplicas().size() != 2
                 && System.currentTimeMillis() < isrDeadline) {
@@ -175,7 +175,7 @@ public class ThreeNodeTest {
         }
         nodes.get(0).metadata().createTopic("catch-up", 1, 3, Map.of()).toCompletableFuture().get(30, TimeUnit.SECONDS);
         PartitionReplica leader = awaitLeader(nodes, "catch-up");
-        ChronikNode lagging = nodes.stream().filter(n -> n.replica("catch-up", 0) != leader).findFirst().orElseThrow();
+        ChronikNode lagging = nodes.stream().filter(n -> n.replicas().replica("catch-up", 0) != leader).findFirst().orElseThrow();
         lagging.stop();
         nodes.remove(lagging);
         for (int i = 0; i < 20; i++) {
@@ -193,7 +193,7 @@ public class ThreeNodeTest {
         assertEquals(40, next.highWatermark());
         ChronikNode caughtUp = nodes.stream().filter(n -> n.settings().nodeId() == lagging.settings().nodeId())
                 .findFirst().orElseThrow();
-        PartitionLog replica = caughtUp.log("catch-up", 0).orElseThrow();
+        PartitionLog replica = caughtUp.replicas().log("catch-up", 0).orElseThrow();
         deadline = System.currentTimeMillis() + 30_000;
         while (replica.highWatermark() < 40 && System.currentTimeMillis() < deadline) {
             Thread.sleep(50);
@@ -214,7 +214,7 @@ public class ThreeNodeTest {
         long deadline = System.currentTimeMillis() + 60_000;
         while (System.currentTimeMillis() < deadline) {
             for (ChronikNode n : nodes) {
-                PartitionReplica r = n.replica(topic, 0);
+                PartitionReplica r = n.replicas().replica(topic, 0);
                 if (r != null && r.isLeader() && r.group().division().getInfo().isLeaderReady()) {
                     return r;
                 }

@@ -60,13 +60,13 @@ public class UnitsTest {
         assertEquals(3, s.topics.get("b").groups().get(0).intValue());
         assertEquals(2, s.groups.get(0).replicas().size());
         MetaCommand.Applied dup = new MetaCommand.CreateTopic("a", UUID.randomUUID(), 1, 1, Map.of(), 4).apply(s);
-        assertEquals(Reason.TOPIC_EXISTS, dup.result().error());
+        assertEquals(Reason.TOPIC_EXISTS, ((MetaCommand.Result.Failed) dup.result()).error());
         MetaCommand.Applied rf = new MetaCommand.CreateTopic("c", UUID.randomUUID(), 1, 3, Map.of(), 4).apply(s);
-        assertEquals(Reason.INVALID_REPLICATION_FACTOR, rf.result().error());
+        assertEquals(Reason.INVALID_REPLICATION_FACTOR, ((MetaCommand.Result.Failed) rf.result()).error());
         MetaCommand.Applied pids = new MetaCommand.AllocateProducerIds(1, 1000).apply(s);
-        assertEquals(0, pids.result().value());
+        assertEquals(0, pids.result().orThrow().value());
         s = pids.state();
-        assertEquals(1000, new MetaCommand.AllocateProducerIds(2, 1000).apply(s).result().value());
+        assertEquals(1000, new MetaCommand.AllocateProducerIds(2, 1000).apply(s).result().orThrow().value());
         s = apply(s, new MetaCommand.GroupLeader(1, 2, 5));
         assertEquals(new MetadataState.Leader(2, 5), s.leaders.get(1));
         s = apply(s, new MetaCommand.GroupLeader(1, 1, 4)); // stale term: ignored
@@ -90,11 +90,13 @@ public class UnitsTest {
         assertEquals(s.leaders, read.leaders);
         MetaCommand.Result r = MetaCommand.Result.fail(Reason.UNKNOWN_TOPIC, "gone");
         assertEquals(r, MetaCommand.Result.decode(new DataInputStream(new ByteArrayInputStream(r.encode()))));
+        MetaCommand.Result ok = MetaCommand.Result.ok(42);
+        assertEquals(ok, MetaCommand.Result.decode(new DataInputStream(new ByteArrayInputStream(ok.encode()))));
     }
 
     private static MetadataState apply(MetadataState s, MetaCommand c) throws Exception {
         MetaCommand.Applied a = MetaCommand.decode(c.encode()).apply(s);
-        assertEquals(null, a.result().error());
+        assertTrue(a.result() instanceof MetaCommand.Result.Ok);
         return a.state();
     }
 

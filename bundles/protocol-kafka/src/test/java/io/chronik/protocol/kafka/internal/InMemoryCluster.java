@@ -23,6 +23,7 @@ import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.MutableRecordBatch;
 import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.RecordBatch;
+import org.apache.kafka.common.record.TimestampType;
 
 import io.chronik.api.consensus.BrokerInfo;
 import io.chronik.api.consensus.ClusterMetadata;
@@ -288,7 +289,31 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
     private record StoredBatch(long baseOffset, long lastOffset, ByteBuffer bytes) {
     }
 
-    private record ProducerState(short epoch, int lastSeq, int lastBaseSeq, long lastBaseOffset) {
+    /** An appended batch of a producer: its sequence range and base offset. */
+    private record ProducerBatch(int baseSeq, int lastSeq, long baseOffset) {
+    }
+
+    /** A producer's epoch and its last (up to) five batches, newest last, as Kafka and the Ratis provider keep. */
+    private record ProducerState(short epoch, List<ProducerBatch> recent) {
+        static final int KEPT = 5;
+
+        ProducerBatch find(int baseSeq, int lastSeq) {
+            for (ProducerBatch b : recent) {
+                if (b.baseSeq() == baseSeq && b.lastSeq() == lastSeq) {
+                    return b;
+                }
+            }
+            return null;
+        }
+
+        ProducerState with(short newEpoch, ProducerBatch batch) {
+            List<ProducerBatch> kept = new ArrayList<>(newEpoch == epoch ? recent : List.of());
+            kept.add(batch);
+            while (kept.size() > KEPT) {
+                kept.remove(0);
+            }
+            return new ProducerState(newEpoch, List.copyOf(kept));
+        }
     }
 
     private record AppendResultImpl(long baseOffset, long logAppendTime, long logStartOffset)
@@ -377,6 +402,16 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
             return f;
         }
 
+        /** The topic's configs over the defaults. */
+        private Map<String, String> configs() {
+            Topic t = topics.get(topic);
+            Map<String, String> merged = new HashMap<>(DEFAULTS);
+            if (t != null) {
+                merged.putAll(t.configs());
+            }
+            return merged;
+        }
+
         private AppendResult commitAppend(ByteBuffer bytes) throws ConsensusException {
             List<CompletableFuture<Void>> wake;
             AppendResult result;
@@ -384,6 +419,10 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
                 if (!leader) {
                     throw new ConsensusException(Reason.NOT_LEADER, "not the leader");
                 }
+                Map<String, String> configs = configs();
+                int maxMessageBytes = Integer.parseInt(configs.get("max.message.bytes"));
+                boolean logAppendTime = "LogAppendTime".equals(configs.get("message.timestamp.type"));
+                long now = System.currentTimeMillis();
                 MemoryRecords records = MemoryRecords.readableRecords(bytes);
                 List<MutableRecordBatch> list = new ArrayList<>();
                 int total = 0;
@@ -393,6 +432,10 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
                     }
                     if (!b.isValid()) {
                         throw new ConsensusException(Reason.CORRUPT_RECORD, "CRC mismatch");
+                    }
+                    if (b.sizeInBytes() > maxMessageBytes) {
+                        throw new ConsensusException(Reason.RECORD_TOO_LARGE, "batch of " + b.sizeInBytes()
+                                + " bytes exceeds max.message.bytes " + maxMessageBytes);
                     }
                     list.add(b);
                     total += b.sizeInBytes();
@@ -404,12 +447,14 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
                 if (first.hasProducerId()) {
                     ProducerState s = producers.get(first.producerId());
                     if (s != null && s.epoch() == first.producerEpoch()) {
-                        if (first.baseSequence() == s.lastBaseSeq()) {
-                            return new AppendResultImpl(s.lastBaseOffset(), -1, logStartOffset); // duplicate
+                        ProducerBatch dup = s.find(first.baseSequence(), first.lastSequence());
+                        if (dup != null) {
+                            return new AppendResultImpl(dup.baseOffset(), -1, logStartOffset); // a retry
                         }
-                        if (first.baseSequence() != s.lastSeq() + 1) {
+                        int lastSeq = s.recent().get(s.recent().size() - 1).lastSeq();
+                        if (first.baseSequence() != lastSeq + 1) {
                             throw new ConsensusException(Reason.OUT_OF_ORDER_SEQUENCE,
-                                    "expected " + (s.lastSeq() + 1) + ", got " + first.baseSequence());
+                                    "expected " + (lastSeq + 1) + ", got " + first.baseSequence());
                         }
                     } else if (s != null && first.producerEpoch() < s.epoch()) {
                         throw new ConsensusException(Reason.INVALID_PRODUCER_EPOCH, "old epoch");
@@ -422,6 +467,9 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
                 for (MutableRecordBatch b : list) {
                     b.setLastOffset(next + (b.lastOffset() - b.baseOffset()));
                     b.setPartitionLeaderEpoch(epoch);
+                    if (logAppendTime) {
+                        b.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, now);
+                    }
                     long last = b.lastOffset();
                     ByteBuffer stored = ByteBuffer.allocate(b.sizeInBytes());
                     b.writeTo(stored);
@@ -431,11 +479,14 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
                 }
                 if (first.hasProducerId()) {
                     MutableRecordBatch last = list.get(list.size() - 1);
-                    producers.put(first.producerId(), new ProducerState(first.producerEpoch(), last.lastSequence(),
-                            first.baseSequence(), base));
+                    ProducerState s = producers.get(first.producerId());
+                    ProducerBatch appended = new ProducerBatch(first.baseSequence(), last.lastSequence(), base);
+                    producers.put(first.producerId(), s == null
+                            ? new ProducerState(first.producerEpoch(), List.of(appended))
+                            : s.with(first.producerEpoch(), appended));
                 }
                 highWatermark = next;
-                result = new AppendResultImpl(base, -1, logStartOffset);
+                result = new AppendResultImpl(base, logAppendTime ? now : -1, logStartOffset);
                 wake = new ArrayList<>();
                 for (Iterator<CompletableFuture<Void>> it = waiters.iterator(); it.hasNext(); ) {
                     wake.add(it.next());
@@ -501,10 +552,10 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
         @Override
         public synchronized TimestampOffset offsetForTimestamp(long timestamp) throws ConsensusException {
             if (timestamp == -1L) {
-                return new TimestampOffsetImpl(-1, highWatermark, epoch);
+                return new TimestampOffsetImpl(-1, highWatermark, -1);
             }
             if (timestamp == -2L) {
-                return new TimestampOffsetImpl(-1, logStartOffset, epoch);
+                return new TimestampOffsetImpl(-1, logStartOffset, -1);
             }
             TimestampOffsetImpl best = null;
             for (StoredBatch b : batches) {
@@ -532,11 +583,16 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
         }
 
         @Override
-        public CompletionStage<Long> deleteRecordsBefore(long offset) {
+        public CompletionStage<Long> deleteRecordsBefore(long before) {
+            if (!leader) {
+                return CompletableFuture.failedFuture(new ConsensusException(Reason.NOT_LEADER, "not the leader"));
+            }
             return async(() -> {
                 synchronized (this) {
-                    if (offset > highWatermark) {
-                        throw new ConsensusException(Reason.OFFSET_OUT_OF_RANGE, "beyond the high watermark");
+                    long offset = before == -1 ? highWatermark : before; // -1: the high watermark, as in Kafka
+                    if (offset < 0 || offset > highWatermark) {
+                        throw new ConsensusException(Reason.OFFSET_OUT_OF_RANGE, "offset " + before
+                                + " is outside [0, " + highWatermark + "]");
                     }
                     if (offset > logStartOffset) {
                         logStartOffset = offset;

@@ -1,0 +1,149 @@
+package io.chronik.raft.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.chronik.api.consensus.ConsensusException;
+import io.chronik.api.consensus.PartitionLog;
+import io.chronik.api.consensus.PartitionLogs;
+import io.chronik.log.LogConfig;
+import io.chronik.log.SegmentLog;
+
+/**
+ * The partition replicas hosted on this node, as the {@link PartitionLogs} service: opened when the metadata places
+ * a partition here (or, on start, from a data group's partitions file), deleted with their topic, closed with the
+ * node. Thread-safe; {@link #log} and {@link #appendAll} never block.
+ */
+final class LocalReplicas implements PartitionLogs {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalReplicas.class);
+
+    private final NodeSettings settings;
+    /** By {@link PartitionReplica#key}; opening and removing synchronize on the map. */
+    private final Map<String, PartitionReplica> replicas = new ConcurrentHashMap<>();
+
+    LocalReplicas(NodeSettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public Optional<PartitionLog> log(String topic, int partition) {
+        PartitionReplica r = replicas.get(PartitionReplica.key(topic, partition));
+        return r == null || r.isClosed() ? Optional.empty() : Optional.of(r);
+    }
+
+    /**
+     * Queues every append in its group's appender before any group sends, so that the partitions of one produce
+     * request that share a data group travel in one Raft entry (one log write, one apply) instead of one each.
+     */
+    @Override
+    public List<CompletionStage<PartitionLog.AppendResult>> appendAll(List<PartitionLog> logs, List<ByteBuffer> batches) {
+        if (logs.size() != batches.size()) {
+            throw new IllegalArgumentException(logs.size() + " logs but " + batches.size() + " batches");
+        }
+        List<CompletionStage<PartitionLog.AppendResult>> results = new ArrayList<>(logs.size());
+        Map<GroupAppender, List<Integer>> byGroup = new LinkedHashMap<>();
+        for (int i = 0; i < logs.size(); i++) {
+            results.add(null);
+            if (logs.get(i) instanceof PartitionReplica r) {
+                byGroup.computeIfAbsent(r.group().appender(), a -> new ArrayList<>()).add(i);
+            } else {
+                try {
+                    results.set(i, logs.get(i).append(batches.get(i)));
+                } catch (RuntimeException e) {
+                    results.set(i, CompletableFuture.failedFuture(e));
+                }
+            }
+        }
+        byGroup.forEach((appender, indexes) -> appender.enqueueTogether(() -> {
+            for (int i : indexes) {
+                results.set(i, ((PartitionReplica) logs.get(i)).enqueueAppend(batches.get(i)));
+            }
+        }));
+        return results;
+    }
+
+    /** The replica of a partition, open or closed, or null. */
+    PartitionReplica replica(String topic, int partition) {
+        return replicas.get(PartitionReplica.key(topic, partition));
+    }
+
+    /**
+     * Opens (or returns) the replica of a partition in {@code group} (blocking: opening a log recovers it from disk).
+     *
+     * @param configs the topic's configs; null when opened from a group's partitions file (the defaults apply until
+     *                the metadata catches up)
+     */
+    PartitionReplica open(UUID topicId, String topic, int partition, DataGroup group, Map<String, String> configs)
+            throws IOException {
+        String key = PartitionReplica.key(topic, partition);
+        synchronized (replicas) {
+            PartitionReplica r = replicas.get(key);
+            if (r != null) {
+                if (r.topicId().equals(topicId) && r.group() == group && group.replica(topic, partition) == null) {
+                    group.add(r);
+                }
+                return r;
+            }
+            Path dir = settings.logsDir().resolve(key);
+            LogConfig config;
+            try {
+                config = configs == null ? LogConfig.defaultConfig() : LogConfig.of(configs);
+            } catch (ConsensusException e) {
+                throw new IOException("invalid config of " + key + ": " + e.getMessage(), e);
+            }
+            SegmentLog log = SegmentLog.open(dir, config);
+            r = new PartitionReplica(topic, partition, topicId, group, log, dir);
+            replicas.put(key, r);
+            group.add(r);
+            if (configs != null) {
+                group.persistMembers();
+            }
+            LOG.info("opened {} in data group {} (log end {}, checkpoint at index {})", key, group.groupNo(),
+                    log.logEndOffset(), r.checkpointIndex);
+            return r;
+        }
+    }
+
+    /** Removes a replica from this node and its group and deletes its files (its topic was deleted). */
+    void delete(PartitionReplica r) {
+        synchronized (replicas) {
+            replicas.remove(r.key(), r);
+            r.group().remove(r);
+            r.group().persistMembers();
+        }
+        r.delete();
+        LOG.info("deleted the replica of {} (topic id {})", r.key(), r.topicId());
+    }
+
+    /** Applies each log's retention now (the node's periodic task; tests). */
+    void applyRetention() {
+        long now = System.currentTimeMillis();
+        for (PartitionReplica r : replicas.values()) {
+            try {
+                r.applyRetention(now);
+            } catch (RuntimeException e) {
+                LOG.warn("retention of {} failed", r.key(), e);
+            }
+        }
+    }
+
+    /** Closes every replica (the node stops); waiting readers are woken. */
+    void closeAll() {
+        for (PartitionReplica r : replicas.values()) {
+            r.close();
+        }
+    }
+}

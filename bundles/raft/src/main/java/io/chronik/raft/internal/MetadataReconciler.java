@@ -1,0 +1,208 @@
+package io.chronik.raft.internal;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
+import org.apache.ratis.server.RaftServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.chronik.api.consensus.ConsensusException;
+import io.chronik.log.LogConfig;
+
+/**
+ * Brings this node in line with the applied metadata: opens the replicas the metadata places here, reconfigures
+ * them, deletes those of deleted topics, and adds the divisions of new data groups to the server. Also tells the
+ * metadata listeners of every change, and records in the metadata the data groups this node comes to lead.
+ *
+ * <p>Called on the metadata group's apply thread (and on Ratis' threads for leader changes); adding a division
+ * runs on the node's group thread, never on the apply thread, and listeners are called on the node's notifier
+ * thread.
+ */
+final class MetadataReconciler implements MetadataStateMachine.Listener, DataStateMachine.LeaderListener {
+    private static final Logger LOG = LoggerFactory.getLogger(MetadataReconciler.class);
+
+    private final LocalServer server;
+    private final LocalReplicas replicas;
+    private final DataGroups groups;
+    private final ClusterMetadataImpl metadata;
+    private final MetadataWriter writer;
+    /** Adds divisions to the server, in metadata order, off the apply thread. */
+    private final ExecutorService groupOps;
+    /** Calls metadata listeners, in order, off Ratis' threads. */
+    private final ExecutorService notifier;
+    /** Completes once the server is started (divisions are added only then). */
+    private final CompletableFuture<RaftServer> started;
+    private final ClientId adminClientId = ClientId.randomId();
+    private final AtomicLong adminCallIds = new AtomicLong();
+
+    MetadataReconciler(LocalServer server, LocalReplicas replicas, DataGroups groups, ClusterMetadataImpl metadata,
+            MetadataWriter writer, ExecutorService groupOps, ExecutorService notifier,
+            CompletableFuture<RaftServer> started) {
+        this.server = server;
+        this.replicas = replicas;
+        this.groups = groups;
+        this.metadata = metadata;
+        this.writer = writer;
+        this.groupOps = groupOps;
+        this.notifier = notifier;
+        this.started = started;
+    }
+
+    @Override
+    public void loaded(MetadataState state) {
+        reconcile(null, state);
+    }
+
+    @Override
+    public void applied(MetadataState before, MetadataState after, MetaCommand command, long index) {
+        reconcile(before, after);
+        notifier.execute(metadata::fireChanged);
+    }
+
+    @Override
+    public void leaderChanged(RaftPeerId leader) {
+        leadershipChanged();
+    }
+
+    /** A data group's leader changed: a new local leader records itself in the metadata (best effort). */
+    @Override
+    public void leaderChanged(DataGroup group, RaftPeerId newLeader) {
+        leadershipChanged();
+        if (server.isStopping() || !server.peerId().equals(newLeader) || group.groupNo() < 0) {
+            return;
+        }
+        try {
+            server.scheduler().execute(() -> writer.reportLeader(group));
+        } catch (RuntimeException e) {
+            LOG.debug("node stopping: leader of data group {} not recorded", group.groupNo());
+        }
+    }
+
+    private void leadershipChanged() {
+        if (!server.isStopping()) {
+            try {
+                notifier.execute(metadata::fireChanged);
+            } catch (RuntimeException e) {
+                LOG.debug("listener notification skipped: {}", e.toString());
+            }
+        }
+    }
+
+    /** Brings the local replicas and divisions in line with the metadata: create, reconfigure, delete. */
+    private void reconcile(MetadataState before, MetadataState after) {
+        int self = server.settings().nodeId();
+        if (before != null) {
+            for (MetadataState.Topic t : before.topics.values()) {
+                MetadataState.Topic now = after.topics.get(t.name());
+                if (now == null || !now.id().equals(t.id())) {
+                    for (int p = 0; p < t.groups().size(); p++) {
+                        PartitionReplica r = replicas.replica(t.name(), p);
+                        if (r != null && r.topicId().equals(t.id())) {
+                            replicas.delete(r);
+                        }
+                    }
+                }
+            }
+        }
+        for (MetadataState.Topic t : after.topics.values()) {
+            MetadataState.Topic old = before == null ? null : before.topics.get(t.name());
+            boolean configChanged = old == null || !old.id().equals(t.id()) || !old.configs().equals(t.configs());
+            for (int p = 0; p < t.groups().size(); p++) {
+                int groupNo = t.groups().get(p);
+                MetadataState.Group g = after.groups.get(groupNo);
+                if (g == null || !g.replicas().contains(self)) {
+                    continue;
+                }
+                PartitionReplica r = replicas.replica(t.name(), p);
+                if (r != null && !r.topicId().equals(t.id())) {
+                    if (!after.deletedTopics.contains(r.topicId())) {
+                        continue; // our metadata is behind the data group's: it will catch up
+                    }
+                    replicas.delete(r);
+                    r = null;
+                }
+                DataGroup dg = groups.getOrCreate(Ids.dataGroup(groupNo), groupNo);
+                if (r == null) {
+                    try {
+                        replicas.open(t.id(), t.name(), p, dg, t.configs());
+                    } catch (IOException e) {
+                        LOG.error("opening the log of {}-{} failed", t.name(), p, e);
+                        continue;
+                    }
+                } else if (configChanged) {
+                    try {
+                        r.updateConfig(LogConfig.of(t.configs()));
+                    } catch (ConsensusException | RuntimeException e) {
+                        LOG.error("invalid config of topic {}: {}", t.name(), e.toString());
+                    }
+                }
+                if (dg.division() == null) {
+                    addDivision(dg, g, after);
+                }
+            }
+        }
+    }
+
+    private void addDivision(DataGroup dg, MetadataState.Group g, MetadataState state) {
+        NodeSettings settings = server.settings();
+        List<RaftPeer> peers = new ArrayList<>();
+        for (Integer id : g.replicas()) {
+            MetadataState.Broker b = state.brokers.get(id);
+            HostPort addr = b != null ? new HostPort(b.raftHost(), b.raftPort()) : settings.peers().get(id);
+            if (addr == null) {
+                LOG.error("no Raft address known for node {} (data group {})", id, g.no());
+                return;
+            }
+            peers.add(RaftPeer.newBuilder().setId(Ids.peerId(id)).setAddress(addr.toString()).build());
+        }
+        RaftGroup group = RaftGroup.valueOf(dg.groupId(), peers);
+        try {
+            groupOps.execute(() -> {
+                try {
+                    RaftServer s = started.get(settings.requestTimeoutMs(), TimeUnit.MILLISECONDS);
+                    if (server.isStopping() || dg.division() != null) {
+                        return;
+                    }
+                    RaftClientReply reply = s.groupManagementAsync(GroupManagementRequest.newAdd(adminClientId,
+                            server.peerId(), adminCallIds.incrementAndGet(), group))
+                            .get(settings.requestTimeoutMs(), TimeUnit.MILLISECONDS);
+                    if (!reply.isSuccess() && !alreadyExists(reply.getException())) {
+                        LOG.error("adding data group {} failed", g.no(), reply.getException());
+                    } else {
+                        LOG.info("data group {} ({}) added with replicas {}", g.no(), dg.groupId(), g.replicas());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                    if (!server.isStopping() && !alreadyExists(e)) {
+                        LOG.error("adding data group {} failed", g.no(), e);
+                    }
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.debug("node stopping, data group {} not added", g.no());
+        }
+    }
+
+    private static boolean alreadyExists(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof AlreadyExistsException) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
