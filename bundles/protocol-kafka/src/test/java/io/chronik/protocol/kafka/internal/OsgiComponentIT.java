@@ -38,7 +38,7 @@ import io.chronik.testing.EmbeddedFelix;
  * SCR activates the component once it is configured and both services are present, it serves Kafka requests, and
  * it closes the listener when a mandatory service goes away.
  */
-public class OsgiComponentTest {
+public class OsgiComponentIT {
     private EmbeddedFelix felix;
     private InMemoryCluster cluster;
 
