@@ -224,6 +224,18 @@ public final class EmbeddedFelix implements AutoCloseable {
         }
 
         /**
+         * Adds the packages of {@code types} to the system bundle's exports, each at the version its bundle exports it
+         * (read from the manifest of the jar or bnd-built classes directory the type comes from): how a test stands in
+         * for a provider bundle with objects of its own class path, without repeating the package's version.
+         */
+        public Builder systemPackagesOf(Class<?>... types) {
+            for (Class<?> type : types) {
+                systemPackages.add(type.getPackageName() + ";version=" + ExportedVersion.of(type));
+            }
+            return this;
+        }
+
+        /**
          * Exports SLF4J's API packages at {@code version} from the system bundle, as the distribution's launcher does;
          * the test class path must hold slf4j-api (and a binding, to see the logs).
          */

@@ -45,7 +45,7 @@ public class OsgiComponentIT {
     @Before
     public void startFramework() throws Exception {
         felix = EmbeddedFelix.builder()
-                .systemPackages("io.chronik.api.consensus;version=1.2.0")
+                .systemPackagesOf(ClusterMetadata.class) // the cluster below stands in for the provider bundle
                 .slf4j("2.0.17")
                 .start();
         cluster = new InMemoryCluster(1);
