@@ -4,20 +4,15 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.ServiceLoader;
 
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.Constants;
-import org.osgi.framework.launch.Framework;
-import org.osgi.framework.launch.FrameworkFactory;
+
+import io.chronik.testing.EmbeddedFelix;
 
 /**
  * Installs the packaged bundle into a plain Felix framework whose system bundle exports only the JDK and SLF4J
@@ -25,36 +20,25 @@ import org.osgi.framework.launch.FrameworkFactory;
  * class loader.
  */
 public class OsgiResolveIT {
-    private Framework framework;
-    private Path storage;
+    private EmbeddedFelix felix;
 
     @Before
     public void startFramework() throws Exception {
-        storage = Files.createTempDirectory("felix");
-        Map<String, String> config = new HashMap<>();
-        config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
-        config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
-        config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "org.slf4j;version=" + System.getProperty("slf4j.version", "2.0.17")
-                + ",org.slf4j.spi;version=" + System.getProperty("slf4j.version", "2.0.17")
-                + ",org.slf4j.helpers;version=" + System.getProperty("slf4j.version", "2.0.17"));
-        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).iterator().next();
-        framework = factory.newFramework(config);
-        framework.start();
+        felix = EmbeddedFelix.builder().slf4j(System.getProperty("slf4j.version", "2.0.17")).start();
     }
 
     @After
     public void stopFramework() throws Exception {
-        if (framework != null) {
-            framework.stop();
-            framework.waitForStop(10_000);
+        if (felix != null) {
+            felix.close();
         }
     }
 
     @Test
     public void resolvesAndStartsInPlainFelix() throws Exception {
-        File jar = new File(System.getProperty("bundle.file"));
-        assertTrue("bundle jar " + jar, jar.isFile());
-        Bundle bundle = framework.getBundleContext().installBundle(jar.toURI().toString());
+        Path jar = Path.of(System.getProperty("bundle.file"));
+        assertTrue("bundle jar " + jar, Files.isRegularFile(jar));
+        Bundle bundle = felix.install(jar);
         bundle.start();
         assertEquals(Bundle.ACTIVE, bundle.getState());
         assertEquals("io.chronik.ratis", bundle.getSymbolicName());

@@ -53,7 +53,7 @@ import org.junit.BeforeClass;
 import org.junit.Test;
 
 /** The real Kafka 4.1.1 Java clients against the server over the in-memory cluster. */
-public class ClientRoundTripTest {
+public class ClientRoundTripIT {
     private static InMemoryCluster cluster;
     private static KafkaServer server;
     private static String bootstrap;

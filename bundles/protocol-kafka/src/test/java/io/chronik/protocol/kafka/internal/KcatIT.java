@@ -15,7 +15,7 @@ import org.junit.BeforeClass;
 import org.junit.Test;
 
 /** librdkafka (through kcat, when installed) against the server over the in-memory cluster. */
-public class KcatTest {
+public class KcatIT {
     private static InMemoryCluster cluster;
     private static KafkaServer server;
 

@@ -36,7 +36,7 @@ import io.chronik.protocol.kafka.internal.group.GroupSettings;
  * The group coordinator with the real Java consumer, in-process over the in-memory consensus fixture: membership,
  * assignment, commits, and reloading the groups from {@code __consumer_offsets} when a new coordinator takes over.
  */
-public class ConsumerGroupTest {
+public class ConsumerGroupIT {
     private InMemoryCluster cluster;
     private KafkaServer server;
 

@@ -7,18 +7,13 @@ import static org.junit.Assert.fail;
 
 import java.io.File;
 import java.io.IOException;
-import java.lang.reflect.Method;
 import java.net.ConnectException;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URL;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Dictionary;
-import java.util.HashMap;
-import java.util.Hashtable;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.common.message.ApiVersionsRequestData;
@@ -31,14 +26,11 @@ import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
-import org.osgi.framework.launch.Framework;
-import org.osgi.framework.launch.FrameworkFactory;
 
 import io.chronik.api.consensus.ClusterMetadata;
 import io.chronik.api.consensus.PartitionLogs;
+import io.chronik.testing.EmbeddedFelix;
 
 /**
  * The built bundle (target/classes, with bnd's manifest and the embedded kafka-clients and Netty) in a plain Felix
@@ -46,44 +38,27 @@ import io.chronik.api.consensus.PartitionLogs;
  * SCR activates the component once it is configured and both services are present, it serves Kafka requests, and
  * it closes the listener when a mandatory service goes away.
  */
-public class OsgiComponentTest {
-    private Framework framework;
-    private Path storage;
+public class OsgiComponentIT {
+    private EmbeddedFelix felix;
     private InMemoryCluster cluster;
 
     @Before
     public void startFramework() throws Exception {
-        storage = Files.createTempDirectory("felix");
-        Map<String, String> props = new HashMap<>();
-        props.put("org.osgi.framework.storage", storage.toString());
-        props.put("org.osgi.framework.storage.clean", "onFirstInit");
-        String slf4j = "2.0.17";
-        props.put("org.osgi.framework.system.packages.extra", String.join(",",
-                "io.chronik.api.consensus;version=1.2.0",
-                "org.slf4j;version=" + slf4j, "org.slf4j.spi;version=" + slf4j,
-                "org.slf4j.event;version=" + slf4j, "org.slf4j.helpers;version=" + slf4j));
-        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).iterator().next();
-        framework = factory.newFramework(props);
-        framework.start();
+        felix = EmbeddedFelix.builder()
+                .systemPackagesOf(ClusterMetadata.class) // the cluster below stands in for the provider bundle
+                .slf4j("2.0.17")
+                .start();
         cluster = new InMemoryCluster(1);
     }
 
     @After
     public void stopFramework() throws Exception {
-        if (framework != null) {
-            framework.stop();
-            framework.waitForStop(10_000);
+        if (felix != null) {
+            felix.close();
         }
         if (cluster != null) {
             cluster.close();
         }
-    }
-
-    private static String jarOf(String resource) {
-        URL url = OsgiComponentTest.class.getClassLoader().getResource(resource);
-        assertNotNull(resource, url);
-        String s = url.toString(); // jar:file:/...jar!/resource
-        return s.substring(4, s.indexOf("!/"));
     }
 
     private static int freePort() throws IOException {
@@ -94,20 +69,19 @@ public class OsgiComponentTest {
 
     @Test
     public void resolvesActivatesServesAndDeactivates() throws Exception {
-        BundleContext ctx = framework.getBundleContext();
-        Bundle[] bundles = {
-            ctx.installBundle(jarOf("org/osgi/util/function/Function.class")),
-            ctx.installBundle(jarOf("org/osgi/util/promise/Promise.class")),
-            ctx.installBundle(jarOf("org/osgi/service/component/ComponentContext.class")),
-            ctx.installBundle(jarOf("org/apache/felix/cm/impl/ConfigurationAdminImpl.class")),
-            ctx.installBundle(jarOf("org/apache/felix/scr/impl/Activator.class")),
-        };
-        for (Bundle b : bundles) {
-            b.start();
+        List<Path> runtime = new ArrayList<>();
+        for (String resource : List.of(
+                "org/osgi/util/function/Function.class",
+                "org/osgi/util/promise/Promise.class",
+                "org/osgi/service/component/ComponentContext.class",
+                "org/apache/felix/cm/impl/ConfigurationAdminImpl.class",
+                "org/apache/felix/scr/impl/Activator.class")) {
+            runtime.add(EmbeddedFelix.classPathJar(resource));
         }
+        felix.installAndStart(runtime);
         File classes = new File("target/classes").getAbsoluteFile();
         assertTrue(new File(classes, "META-INF/MANIFEST.MF").isFile());
-        Bundle protocol = ctx.installBundle("reference:file:" + classes.getPath());
+        Bundle protocol = felix.install("reference:file:" + classes.getPath());
         protocol.start(); // throws if any mandatory import does not resolve
         assertEquals("io.chronik.protocol.kafka", protocol.getSymbolicName());
         assertEquals(Bundle.ACTIVE, protocol.getState());
@@ -115,9 +89,9 @@ public class OsgiComponentTest {
         int port = freePort();
         cluster.setPort(port);
         cluster.createTopic("osgi", 1, 1, Map.of()).toCompletableFuture().get(5, TimeUnit.SECONDS);
-        ServiceRegistration<?> reg = ctx.registerService(
+        ServiceRegistration<?> reg = felix.context().registerService(
                 new String[] {ClusterMetadata.class.getName(), PartitionLogs.class.getName()}, cluster, null);
-        configure(ctx, Map.of("kafka.addr", "127.0.0.1:" + port, "node.id", "1"));
+        felix.configure("io.chronik.protocol.kafka", Map.of("kafka.addr", "127.0.0.1:" + port, "node.id", "1"));
 
         RawClient client = connect(port);
         try {
@@ -160,26 +134,5 @@ public class OsgiComponentTest {
                 Thread.sleep(50);
             }
         }
-    }
-
-    /** ConfigurationAdmin through its bundle's own class (the test does not share the cm package with it). */
-    private static void configure(BundleContext ctx, Map<String, String> values) throws Exception {
-        ServiceReference<?> ref = null;
-        for (Bundle b : ctx.getBundles()) {
-            for (ServiceReference<?> r : b.getRegisteredServices() == null ? new ServiceReference<?>[0] : b.getRegisteredServices()) {
-                if (java.util.Arrays.asList((String[]) r.getProperty("objectClass")).contains("org.osgi.service.cm.ConfigurationAdmin")) {
-                    ref = r;
-                }
-            }
-        }
-        assertNotNull("ConfigurationAdmin is registered", ref);
-        Object ca = ctx.getService(ref);
-        Class<?> caType = ref.getBundle().loadClass("org.osgi.service.cm.ConfigurationAdmin");
-        Object config = caType.getMethod("getConfiguration", String.class, String.class)
-                .invoke(ca, "io.chronik.protocol.kafka", "?");
-        Class<?> configType = ref.getBundle().loadClass("org.osgi.service.cm.Configuration");
-        Dictionary<String, Object> dict = new Hashtable<>(values);
-        Method update = configType.getMethod("update", Dictionary.class);
-        update.invoke(config, dict);
     }
 }

@@ -33,7 +33,7 @@ import io.chronik.api.consensus.TopicInfo;
 import io.chronik.log.AppendInfo;
 
 /** The real provider classes on one node, with the gRPC transport on a loopback port. */
-public class SingleNodeTest {
+public class SingleNodeIT {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 

@@ -44,7 +44,7 @@ import org.junit.Test;
 import io.chronik.api.consensus.TopicInfo;
 
 /** Framing, pipelining, version negotiation and bad input at the protocol level, on plain sockets. */
-public class RawProtocolTest {
+public class RawProtocolIT {
     private static InMemoryCluster cluster;
     private static KafkaServer server;
     private static TopicInfo topic;

@@ -37,7 +37,7 @@ import io.chronik.protocol.kafka.internal.group.GroupSettings;
  * rely on (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS, FENCED_INSTANCE_ID), static members and
  * multi-group OffsetFetch.
  */
-public class GroupProtocolTest {
+public class GroupProtocolIT {
     private InMemoryCluster cluster;
     private KafkaServer server;
     private RawClient client;

@@ -27,7 +27,7 @@ import io.chronik.api.metrics.MetricSink;
 import io.chronik.api.metrics.MetricSource;
 
 /** The component outside OSGi, with stand-ins for the framework objects SCR would pass. */
-public class PrometheusMetricsTest {
+public class PrometheusMetricsIT {
 
     @Test
     public void activationServesTheBundlesVersionAndBoundSources() throws Exception {

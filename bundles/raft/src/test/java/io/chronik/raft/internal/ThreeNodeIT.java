@@ -24,7 +24,7 @@ import io.chronik.api.consensus.TopicInfo;
 import io.chronik.transport.grpc.internal.GrpcRaftTransport;
 
 /** Three nodes in one JVM on loopback gRPC: replicated metadata, a replicated partition, follower reads. */
-public class ThreeNodeTest {
+public class ThreeNodeIT {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 

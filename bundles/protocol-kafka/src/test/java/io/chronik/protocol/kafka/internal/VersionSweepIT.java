@@ -55,7 +55,7 @@ import io.chronik.protocol.kafka.internal.group.GroupSettings;
  * Every implemented API at every advertised version with a request that exercises its response fields: the
  * response must arrive and parse (a field set beyond what a version can carry would fail the encoding).
  */
-public class VersionSweepTest {
+public class VersionSweepIT {
     private static final ApiKeys[] APIS = {
         ApiKeys.PRODUCE, ApiKeys.FETCH, ApiKeys.LIST_OFFSETS, ApiKeys.METADATA, ApiKeys.FIND_COORDINATOR,
         ApiKeys.API_VERSIONS, ApiKeys.CREATE_TOPICS, ApiKeys.DELETE_TOPICS, ApiKeys.DELETE_RECORDS,

@@ -35,7 +35,7 @@ import io.chronik.api.metrics.MetricSink;
 import io.chronik.api.metrics.MetricSource;
 import io.prometheus.client.CollectorRegistry;
 
-public class MetricsEndpointTest {
+public class MetricsEndpointIT {
     private static final String VERSION = "9.8.7-test";
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
