@@ -12,7 +12,7 @@ import io.chronik.api.consensus.PartitionLogs;
 import io.chronik.testing.PartitionLogsContract;
 
 /** The {@link PartitionLogs} contract, run against the Ratis provider: one single-node {@link ChronikNode}. */
-public class RatisPartitionLogsTest extends PartitionLogsContract {
+public class RatisPartitionLogsIT extends PartitionLogsContract {
 
     @ClassRule
     public static final TemporaryFolder TMP = new TemporaryFolder();
