@@ -22,6 +22,7 @@ import io.chronik.api.consensus.PartitionInfo;
 import io.chronik.api.consensus.PartitionLog;
 import io.chronik.api.consensus.PartitionLogs;
 import io.chronik.api.consensus.TopicInfo;
+import io.chronik.protocol.kafka.internal.codec.KafkaErrors;
 import io.chronik.protocol.kafka.internal.group.GroupRecords.Key;
 
 /**
@@ -133,7 +134,7 @@ final class CoordinatedPartitions {
                 if (failure == null) {
                     LOG.info("created {} with {} partitions, replication factor {}", OFFSETS_TOPIC,
                             settings.offsetsTopicPartitions(), rf);
-                } else if (!(GroupCoordinator.unwrap(failure) instanceof ConsensusException ce
+                } else if (!(KafkaErrors.unwrap(failure) instanceof ConsensusException ce
                         && ce.reason() == ConsensusException.Reason.TOPIC_EXISTS)) {
                     LOG.warn("creating {} failed (will retry on the next FindCoordinator): {}", OFFSETS_TOPIC, failure.toString());
                 }
@@ -199,7 +200,7 @@ final class CoordinatedPartitions {
                     shard.close();
                     if (failure != null) {
                         LOG.warn("loading {}-{} failed (will retry): {}", OFFSETS_TOPIC, p,
-                                GroupCoordinator.unwrap(failure).toString());
+                                KafkaErrors.unwrap(failure).toString());
                     }
                     return;
                 }

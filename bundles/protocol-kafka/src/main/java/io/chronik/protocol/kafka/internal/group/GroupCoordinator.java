@@ -10,7 +10,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +36,7 @@ import io.chronik.api.consensus.ClusterMetadata;
 import io.chronik.api.consensus.ConsensusException;
 import io.chronik.api.consensus.PartitionLogs;
 import io.chronik.api.consensus.TopicInfo;
+import io.chronik.protocol.kafka.internal.codec.KafkaErrors;
 import io.chronik.protocol.kafka.internal.group.GroupRecords.Key;
 
 /**
@@ -591,7 +591,7 @@ public final class GroupCoordinator implements AutoCloseable {
             LOG.info("group {} is empty at generation {}", g.groupId, g.generationId);
             persist(g, g.toRecord()).whenComplete((v, failure) -> {
                 if (failure != null) {
-                    LOG.warn("storing empty group {} failed: {}", g.groupId, unwrap(failure).toString());
+                    LOG.warn("storing empty group {} failed: {}", g.groupId, KafkaErrors.unwrap(failure).toString());
                 }
             });
             return;
@@ -719,7 +719,7 @@ public final class GroupCoordinator implements AutoCloseable {
                         }
                         if (failure != null) {
                             Errors e = appendError(failure, false);
-                            LOG.warn("storing the assignment of group {} failed: {}", g.groupId, unwrap(failure).toString());
+                            LOG.warn("storing the assignment of group {} failed: {}", g.groupId, KafkaErrors.unwrap(failure).toString());
                             for (GroupMember member : g.members.values()) {
                                 if (member.awaitingSync != null) {
                                     member.awaitingSync.complete(syncError(e));
@@ -1211,7 +1211,7 @@ public final class GroupCoordinator implements AutoCloseable {
                         removeGroup(g, "expired after " + settings.offsetsRetentionMs() + " ms without members")
                                 .whenComplete((v, failure) -> {
                                     if (failure != null) {
-                                        LOG.warn("expiring group {} failed: {}", g.groupId, unwrap(failure).toString());
+                                        LOG.warn("expiring group {} failed: {}", g.groupId, KafkaErrors.unwrap(failure).toString());
                                     }
                                 });
                     }
@@ -1234,7 +1234,7 @@ public final class GroupCoordinator implements AutoCloseable {
 
     /** Kafka's mapping of a failed write to the group's errors. */
     static Errors appendError(Throwable failure, boolean offsets) {
-        Throwable t = unwrap(failure);
+        Throwable t = KafkaErrors.unwrap(failure);
         if (t instanceof ConsensusException ce) {
             switch (ce.reason()) {
                 case NOT_LEADER:
@@ -1247,13 +1247,6 @@ public final class GroupCoordinator implements AutoCloseable {
             }
         }
         return Errors.COORDINATOR_NOT_AVAILABLE;
-    }
-
-    static Throwable unwrap(Throwable t) {
-        while (t instanceof CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
     }
 
     @Override
