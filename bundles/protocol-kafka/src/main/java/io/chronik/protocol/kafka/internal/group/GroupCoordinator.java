@@ -13,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import org.apache.kafka.common.TopicPartition;
@@ -37,6 +36,7 @@ import io.chronik.api.consensus.ConsensusException;
 import io.chronik.api.consensus.PartitionLogs;
 import io.chronik.api.consensus.TopicInfo;
 import io.chronik.protocol.kafka.internal.codec.KafkaErrors;
+import io.chronik.protocol.kafka.internal.topics.TopicIndex;
 import io.chronik.protocol.kafka.internal.group.GroupRecords.Key;
 
 /**
@@ -83,21 +83,22 @@ public final class GroupCoordinator implements AutoCloseable {
     private final Supplier<ClusterMetadata> metadata;
     private final ScheduledThreadPoolExecutor timers;
     private final CoordinatedPartitions partitions;
-    /** The topics (id → name) seen by the last sweep, and in which metadata service; used by the sweep thread only. */
-    private Map<UUID, String> knownTopics = Map.of();
-    private ClusterMetadata knownTopicsSource;
-    private final AtomicBoolean topicsChanged = new AtomicBoolean();
-    private final io.chronik.api.consensus.MetadataListener topicsListener = md -> topicsChanged.set(true);
+    private final TopicIndex topicIndex;
+    /** The topics seen by the last sweep; used by the sweep thread only. */
+    private TopicIndex.Snapshot knownTopics;
 
-    public GroupCoordinator(GroupSettings settings, Supplier<ClusterMetadata> metadata, Supplier<PartitionLogs> logs) {
-        this(settings, metadata, logs, 10_000);
+    /** @param topicIndex the bundle's topic-id index, which tells which topics were deleted (not closed here) */
+    public GroupCoordinator(GroupSettings settings, Supplier<ClusterMetadata> metadata, Supplier<PartitionLogs> logs,
+            TopicIndex topicIndex) {
+        this(settings, metadata, logs, topicIndex, 10_000);
     }
 
     /** @param rewriteThreshold superseded records a partition may hold before it is compacted */
     GroupCoordinator(GroupSettings settings, Supplier<ClusterMetadata> metadata, Supplier<PartitionLogs> logs,
-            int rewriteThreshold) {
+            TopicIndex topicIndex, int rewriteThreshold) {
         this.settings = settings;
         this.metadata = metadata;
+        this.topicIndex = topicIndex;
         this.partitions = new CoordinatedPartitions(settings, metadata, logs, rewriteThreshold,
                 new CoordinatedPartitions.Listener() {
                     @Override
@@ -151,35 +152,15 @@ public final class GroupCoordinator implements AutoCloseable {
      * and created again counts too): a lagging or replaced metadata service never causes offsets to be dropped.
      */
     private void forgetDeletedTopics(ClusterMetadata md) {
-        if (knownTopicsSource == md && !topicsChanged.getAndSet(false)) {
-            return;
-        }
-        if (knownTopicsSource != md) {
-            if (knownTopicsSource != null) {
-                try {
-                    knownTopicsSource.removeListener(topicsListener);
-                } catch (RuntimeException e) {
-                    // the old service may be gone
-                }
-            }
-            md.addListener(topicsListener);
-        }
-        Map<UUID, String> now = new HashMap<>();
-        for (TopicInfo t : md.topics()) {
-            if (t.id() != null) {
-                now.put(t.id(), t.name());
-            }
-        }
-        Map<UUID, String> before = knownTopics;
-        ClusterMetadata source = knownTopicsSource;
+        TopicIndex.Snapshot before = knownTopics;
+        TopicIndex.Snapshot now = topicIndex.snapshot(md);
         knownTopics = now;
-        knownTopicsSource = md;
-        if (source != md) {
+        if (before == now || before == null || before.source() != md) {
             return;
         }
         Set<String> deleted = new java.util.HashSet<>();
-        for (Map.Entry<UUID, String> e : before.entrySet()) {
-            if (!now.containsKey(e.getKey())) {
+        for (Map.Entry<UUID, String> e : before.names().entrySet()) {
+            if (!now.names().containsKey(e.getKey())) {
                 deleted.add(e.getValue());
             }
         }
@@ -1252,14 +1233,6 @@ public final class GroupCoordinator implements AutoCloseable {
     @Override
     public void close() {
         timers.shutdownNow();
-        ClusterMetadata listened = knownTopicsSource;
-        if (listened != null) {
-            try {
-                listened.removeListener(topicsListener);
-            } catch (RuntimeException e) {
-                // the service may already be gone
-            }
-        }
         partitions.close();
     }
 }
