@@ -10,7 +10,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -203,15 +202,11 @@ public final class GroupCoordinator implements AutoCloseable {
     private void dropGroups(CoordinatorShard shard) {
         for (ClassicGroup g : shard.groups.values()) {
             synchronized (g) {
-                g.cancelPhaseTimer();
-                for (GroupMember m : g.members.values()) {
+                for (GroupMember m : g.members()) {
                     m.cancelSessionTimer();
                     answerWaiting(m, Errors.NOT_COORDINATOR);
                 }
-                for (ScheduledFuture<?> f : g.pendingMembers.values()) {
-                    f.cancel(false);
-                }
-                g.transition(GroupState.DEAD);
+                g.markDead();
             }
         }
     }
@@ -229,7 +224,7 @@ public final class GroupCoordinator implements AutoCloseable {
                         g.offsets.put(new TopicPartition(k.topic(), k.partition()),
                                 new ClassicGroup.Committed(v.offset(), v.leaderEpoch(), v.metadata(), v.commitTimestamp()));
                     } else {
-                        restoreGroup(g, GroupRecords.readGroupValue(java.nio.ByteBuffer.wrap(e.getValue())));
+                        g.restore(GroupRecords.readGroupValue(java.nio.ByteBuffer.wrap(e.getValue())));
                         withRecord.add(g.groupId);
                     }
                 } catch (RuntimeException ex) {
@@ -242,10 +237,9 @@ public final class GroupCoordinator implements AutoCloseable {
             synchronized (g) {
                 if (!withRecord.contains(g.groupId)) {
                     // offsets committed from outside any generation: the group has been empty since the last commit
-                    g.stateTimestamp = g.offsets.values().stream().mapToLong(ClassicGroup.Committed::commitTimestamp).max()
-                            .orElse(g.stateTimestamp);
+                    g.restoreStateTimestampFromOffsets();
                 }
-                for (GroupMember m : g.members.values()) {
+                for (GroupMember m : g.members()) {
                     scheduleSession(g, m);
                     members++;
                 }
@@ -257,28 +251,6 @@ public final class GroupCoordinator implements AutoCloseable {
             LOG.info("coordinating {} groups ({} members) of {}-{} at leader epoch {}", shard.groups.size(), members,
                     OFFSETS_TOPIC, shard.partition, shard.epoch);
         }
-    }
-
-    private static void restoreGroup(ClassicGroup g, GroupRecords.GroupValue v) {
-        g.protocolType = v.protocolType().isEmpty() ? null : v.protocolType();
-        g.generationId = v.generation();
-        g.protocolName = v.protocol();
-        g.leaderId = v.leader();
-        g.members.clear();
-        g.staticMembers.clear();
-        for (GroupRecords.MemberValue mv : v.members()) {
-            List<GroupMember.Protocol> protocols = v.protocol() == null ? List.of()
-                    : List.of(new GroupMember.Protocol(v.protocol(), mv.subscription()));
-            GroupMember m = new GroupMember(mv.memberId(), mv.instanceId(), mv.clientId(), mv.clientHost(),
-                    mv.rebalanceTimeoutMs(), mv.sessionTimeoutMs(), protocols);
-            m.assignment = mv.assignment();
-            g.members.put(m.memberId, m);
-            if (m.instanceId != null) {
-                g.staticMembers.put(m.instanceId, m.memberId);
-            }
-        }
-        g.state = g.members.isEmpty() ? GroupState.EMPTY : GroupState.STABLE;
-        g.stateTimestamp = v.stateTimestamp();
     }
 
     // ---------------------------------------------------------------- membership
@@ -332,21 +304,21 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     private void unknownMemberJoin(ClassicGroup g, JoinRequest join, CompletableFuture<JoinGroupResponseData> response) {
-        if (g.members.size() + g.pendingMembers.size() >= settings.maxGroupSize()) {
+        if (g.isFull(settings.maxGroupSize())) {
             response.complete(joinError("", Errors.GROUP_MAX_SIZE_REACHED));
             return;
         }
         String newId = join.clientId + "-" + UUID.randomUUID();
         if (join.instanceId != null) {
-            String oldId = g.staticMembers.get(join.instanceId);
-            if (oldId != null && g.members.containsKey(oldId)) {
-                replaceStaticMember(g, g.members.get(oldId), newId, join, response);
+            String oldId = g.staticMemberId(join.instanceId);
+            if (oldId != null && g.hasMember(oldId)) {
+                replaceStaticMember(g, g.member(oldId), newId, join, response);
             } else {
                 addMemberAndRebalance(g, newId, join, response);
             }
         } else if (join.requireKnownMemberId) {
             // KIP-394: the member must come back with this id; until then it is pending (and expires like a member)
-            g.pendingMembers.put(newId, timers.schedule(() -> expirePending(g, newId), join.sessionTimeoutMs,
+            g.addPendingMember(newId, timers.schedule(() -> expirePending(g, newId), join.sessionTimeoutMs,
                     TimeUnit.MILLISECONDS));
             response.complete(joinError(newId, Errors.MEMBER_ID_REQUIRED));
         } else {
@@ -355,23 +327,21 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     private void knownMemberJoin(ClassicGroup g, JoinRequest join, CompletableFuture<JoinGroupResponseData> response) {
-        ScheduledFuture<?> pending = g.pendingMembers.remove(join.memberId);
-        if (pending != null) {
-            pending.cancel(false);
+        if (g.removePendingMember(join.memberId)) {
             addMemberAndRebalance(g, join.memberId, join, response);
             return;
         }
-        Errors fenced = checkInstance(g, join.memberId, join.instanceId);
+        Errors fenced = g.checkInstance(join.memberId, join.instanceId);
         if (fenced != Errors.NONE) {
             response.complete(joinError(join.memberId, fenced));
             return;
         }
-        GroupMember m = g.members.get(join.memberId);
+        GroupMember m = g.member(join.memberId);
         if (m == null) {
             response.complete(joinError(join.memberId, Errors.UNKNOWN_MEMBER_ID));
             return;
         }
-        switch (g.state) {
+        switch (g.state()) {
             case PREPARING_REBALANCE:
                 updateMemberAndRebalance(g, m, join, response);
                 break;
@@ -395,35 +365,13 @@ public final class GroupCoordinator implements AutoCloseable {
         }
     }
 
-    /** FENCED_INSTANCE_ID if {@code instanceId} belongs to another member id, UNKNOWN_MEMBER_ID if to none. */
-    private static Errors checkInstance(ClassicGroup g, String memberId, String instanceId) {
-        if (instanceId == null) {
-            return Errors.NONE;
-        }
-        String current = g.staticMembers.get(instanceId);
-        if (current == null) {
-            return Errors.UNKNOWN_MEMBER_ID;
-        }
-        return current.equals(memberId) ? Errors.NONE : Errors.FENCED_INSTANCE_ID;
-    }
-
     private void addMemberAndRebalance(ClassicGroup g, String memberId, JoinRequest join,
             CompletableFuture<JoinGroupResponseData> response) {
         GroupMember m = new GroupMember(memberId, join.instanceId, join.clientId, join.clientHost, join.rebalanceTimeoutMs,
                 join.sessionTimeoutMs, join.protocols);
         m.isNew = true;
         m.awaitingJoin = response;
-        if (g.members.isEmpty()) {
-            g.protocolType = join.protocolType;
-        }
-        g.members.put(memberId, m);
-        if (m.instanceId != null) {
-            g.staticMembers.put(m.instanceId, memberId);
-        }
-        if (g.leaderId == null || !g.members.containsKey(g.leaderId)) {
-            g.leaderId = memberId;
-        }
-        g.newMemberAdded = true;
+        g.add(m, join.protocolType);
         scheduleSession(g, m);
         maybePrepareRebalance(g, "member " + memberId + " joined");
     }
@@ -451,27 +399,19 @@ public final class GroupCoordinator implements AutoCloseable {
         GroupMember m = new GroupMember(newId, join.instanceId, join.clientId, join.clientHost, join.rebalanceTimeoutMs,
                 join.sessionTimeoutMs, old.protocols);
         m.assignment = old.assignment;
-        g.members.remove(old.memberId);
-        g.members.put(newId, m);
-        g.staticMembers.put(join.instanceId, newId);
-        if (g.isLeader(old.memberId)) {
-            g.leaderId = newId;
-        }
-        if (g.pendingSync.remove(old.memberId)) {
-            g.pendingSync.add(newId);
-        }
+        g.replaceStaticMember(old, m);
         LOG.info("static member {} of group {} rejoined as {} (was {})", join.instanceId, g.groupId, newId, old.memberId);
         boolean unchanged = old.sameProtocols(join.protocols);
         if (g.is(GroupState.STABLE) && unchanged && (!g.isLeader(newId) || join.supportsSkipAssignment)) {
             // same subscription: no rebalance; the member gets the current generation and keeps its assignment
-            long phase = g.phase;
+            long phase = g.phase();
             scheduleSession(g, m);
             persist(g, g.toRecord()).whenComplete((v, failure) -> {
                 synchronized (g) {
                     if (failure != null) {
                         response.complete(joinError(newId, appendError(failure, false)));
                     } else {
-                        boolean leader = g.isLeader(newId) && g.phase == phase;
+                        boolean leader = g.isLeader(newId) && g.isPhase(phase);
                         response.complete(joinResponse(g, m, leader, leader));
                     }
                 }
@@ -485,54 +425,45 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     private void maybePrepareRebalance(ClassicGroup g, String reason) {
-        switch (g.state) {
-            case STABLE, COMPLETING_REBALANCE, EMPTY -> prepareRebalance(g, reason);
-            case PREPARING_REBALANCE -> tryCompleteJoin(g);
-            default -> {
-            }
+        if (g.canRebalance()) {
+            prepareRebalance(g, reason);
+        } else if (g.is(GroupState.PREPARING_REBALANCE)) {
+            tryCompleteJoin(g);
         }
     }
 
     private void prepareRebalance(ClassicGroup g, String reason) {
         if (g.is(GroupState.COMPLETING_REBALANCE)) {
-            for (GroupMember m : g.members.values()) {
-                m.assignment = EMPTY;
+            for (GroupMember m : g.members()) {
                 if (m.awaitingSync != null) {
                     m.awaitingSync.complete(syncError(Errors.REBALANCE_IN_PROGRESS));
                     m.awaitingSync = null;
                 }
             }
         }
-        g.pendingSync.clear();
-        boolean initial = g.is(GroupState.EMPTY);
-        g.cancelPhaseTimer();
-        long phase = ++g.phase;
-        LOG.info("preparing to rebalance group {} in state {} with old generation {} ({})", g.groupId, g.state.kafkaName,
-                g.generationId, reason);
-        g.transition(GroupState.PREPARING_REBALANCE);
-        g.initialJoin = initial;
-        if (initial) {
-            g.newMemberAdded = false;
+        LOG.info("preparing to rebalance group {} in state {} with old generation {} ({})", g.groupId, g.state().kafkaName,
+                g.generationId(), reason);
+        long phase = g.prepareRebalance();
+        if (g.isInitialJoin()) {
             int delay = settings.initialRebalanceDelayMs();
             int remaining = Math.max(g.rebalanceTimeoutMs() - delay, 0);
-            g.phaseTimer = timers.schedule(() -> initialJoinExpired(g, phase, delay, remaining), delay, TimeUnit.MILLISECONDS);
+            g.setPhaseTimer(timers.schedule(() -> initialJoinExpired(g, phase, delay, remaining), delay, TimeUnit.MILLISECONDS));
         } else {
-            g.phaseTimer = timers.schedule(() -> joinExpired(g, phase), g.rebalanceTimeoutMs(), TimeUnit.MILLISECONDS);
+            g.setPhaseTimer(timers.schedule(() -> joinExpired(g, phase), g.rebalanceTimeoutMs(), TimeUnit.MILLISECONDS));
             tryCompleteJoin(g);
         }
     }
 
     private void initialJoinExpired(ClassicGroup g, long phase, int delay, int remaining) {
         synchronized (g) {
-            if (g.phase != phase || !g.is(GroupState.PREPARING_REBALANCE)) {
+            if (!g.isPhase(phase) || !g.is(GroupState.PREPARING_REBALANCE)) {
                 return;
             }
-            if (g.newMemberAdded && remaining > 0) {
+            if (remaining > 0 && g.takeNewMemberAdded()) {
                 // members keep arriving: wait a little longer, up to the rebalance timeout
-                g.newMemberAdded = false;
                 int next = Math.min(delay, remaining);
                 int left = Math.max(remaining - delay, 0);
-                g.phaseTimer = timers.schedule(() -> initialJoinExpired(g, phase, next, left), next, TimeUnit.MILLISECONDS);
+                g.setPhaseTimer(timers.schedule(() -> initialJoinExpired(g, phase, next, left), next, TimeUnit.MILLISECONDS));
                 return;
             }
             completeJoin(g);
@@ -541,35 +472,29 @@ public final class GroupCoordinator implements AutoCloseable {
 
     private void joinExpired(ClassicGroup g, long phase) {
         synchronized (g) {
-            if (g.phase == phase && g.is(GroupState.PREPARING_REBALANCE)) {
+            if (g.isPhase(phase) && g.is(GroupState.PREPARING_REBALANCE)) {
                 completeJoin(g);
             }
         }
     }
 
     private void tryCompleteJoin(ClassicGroup g) {
-        if (g.is(GroupState.PREPARING_REBALANCE) && !g.initialJoin && g.allMembersJoined()) {
+        if (g.is(GroupState.PREPARING_REBALANCE) && !g.isInitialJoin() && g.allMembersJoined()) {
             completeJoin(g);
         }
     }
 
     /** The rebalance ends: members that did not rejoin are dropped and the others get the next generation. */
     private void completeJoin(ClassicGroup g) {
-        g.cancelPhaseTimer();
-        for (GroupMember m : new ArrayList<>(g.members.values())) {
+        for (GroupMember m : new ArrayList<>(g.members())) {
             if (m.awaitingJoin == null && m.instanceId == null) {
                 LOG.info("member {} of group {} did not rejoin in time; removing it", m.memberId, g.groupId);
                 removeMember(g, m);
             }
         }
-        g.generationId++;
-        long phase = ++g.phase;
-        g.initialJoin = false;
-        if (g.members.isEmpty()) {
-            g.protocolName = null;
-            g.leaderId = null;
-            g.transition(GroupState.EMPTY);
-            LOG.info("group {} is empty at generation {}", g.groupId, g.generationId);
+        long phase = g.initNextGeneration();
+        if (g.is(GroupState.EMPTY)) {
+            LOG.info("group {} is empty at generation {}", g.groupId, g.generationId());
             persist(g, g.toRecord()).whenComplete((v, failure) -> {
                 if (failure != null) {
                     LOG.warn("storing empty group {} failed: {}", g.groupId, KafkaErrors.unwrap(failure).toString());
@@ -577,21 +502,9 @@ public final class GroupCoordinator implements AutoCloseable {
             });
             return;
         }
-        g.protocolName = g.selectProtocol();
-        GroupMember leader = g.members.get(g.leaderId);
-        if (leader == null || leader.awaitingJoin == null) {
-            for (GroupMember m : g.members.values()) {
-                if (m.awaitingJoin != null) {
-                    g.leaderId = m.memberId;
-                    break;
-                }
-            }
-        }
-        g.transition(GroupState.COMPLETING_REBALANCE);
-        LOG.info("group {} has generation {} with {} members, protocol {}, leader {}", g.groupId, g.generationId,
-                g.members.size(), g.protocolName, g.leaderId);
-        for (GroupMember m : g.members.values()) {
-            g.pendingSync.add(m.memberId);
+        LOG.info("group {} has generation {} with {} members, protocol {}, leader {}", g.groupId, g.generationId(),
+                g.members().size(), g.protocolName(), g.leaderId());
+        for (GroupMember m : g.members()) {
             if (m.awaitingJoin != null) {
                 m.awaitingJoin.complete(joinResponse(g, m, g.isLeader(m.memberId), false));
                 m.awaitingJoin = null;
@@ -599,17 +512,17 @@ public final class GroupCoordinator implements AutoCloseable {
             m.isNew = false;
             scheduleSession(g, m);
         }
-        g.phaseTimer = timers.schedule(() -> syncExpired(g, phase), g.rebalanceTimeoutMs(), TimeUnit.MILLISECONDS);
+        g.setPhaseTimer(timers.schedule(() -> syncExpired(g, phase), g.rebalanceTimeoutMs(), TimeUnit.MILLISECONDS));
     }
 
     /** The members that did not send SyncGroup within the rebalance timeout are removed, and the group rebalances. */
     private void syncExpired(ClassicGroup g, long phase) {
         synchronized (g) {
-            if (g.phase != phase || !g.is(GroupState.COMPLETING_REBALANCE)) {
+            if (!g.isPhase(phase) || !g.is(GroupState.COMPLETING_REBALANCE)) {
                 return;
             }
-            for (String id : new ArrayList<>(g.pendingSync)) {
-                GroupMember m = g.members.get(id);
+            for (String id : g.membersNotSynced()) {
+                GroupMember m = g.member(id);
                 if (m != null) {
                     LOG.info("member {} of group {} did not sync in time; removing it", id, g.groupId);
                     removeMember(g, m);
@@ -620,12 +533,12 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     private JoinGroupResponseData joinResponse(ClassicGroup g, GroupMember m, boolean withMembers, boolean skipAssignment) {
-        JoinGroupResponseData r = new JoinGroupResponseData().setErrorCode(Errors.NONE.code()).setGenerationId(g.generationId)
-                .setProtocolType(g.protocolType).setProtocolName(g.protocolName).setLeader(g.leaderId)
+        JoinGroupResponseData r = new JoinGroupResponseData().setErrorCode(Errors.NONE.code()).setGenerationId(g.generationId())
+                .setProtocolType(g.protocolType()).setProtocolName(g.protocolName()).setLeader(g.leaderId())
                 .setMemberId(m.memberId).setSkipAssignment(skipAssignment);
         if (withMembers) {
-            for (GroupMember other : g.members.values()) {
-                byte[] metadata = other.metadata(g.protocolName);
+            for (GroupMember other : g.members()) {
+                byte[] metadata = other.metadata(g.protocolName());
                 r.members().add(new JoinGroupResponseData.JoinGroupResponseMember().setMemberId(other.memberId)
                         .setGroupInstanceId(other.instanceId).setMetadata(metadata == null ? EMPTY : metadata));
             }
@@ -654,19 +567,19 @@ public final class GroupCoordinator implements AutoCloseable {
         }
         CompletableFuture<SyncGroupResponseData> response = new CompletableFuture<>();
         synchronized (g) {
-            Errors error = validateMember(g, req.memberId(), req.groupInstanceId());
-            GroupMember m = g.members.get(req.memberId());
-            if (error == Errors.NONE && req.generationId() != g.generationId) {
+            Errors error = g.validateMember(req.memberId(), req.groupInstanceId());
+            GroupMember m = g.member(req.memberId());
+            if (error == Errors.NONE && req.generationId() != g.generationId()) {
                 error = Errors.ILLEGAL_GENERATION;
             }
-            if (error == Errors.NONE && ((req.protocolType() != null && !req.protocolType().equals(g.protocolType))
-                    || (req.protocolName() != null && !req.protocolName().equals(g.protocolName)))) {
+            if (error == Errors.NONE && ((req.protocolType() != null && !req.protocolType().equals(g.protocolType()))
+                    || (req.protocolName() != null && !req.protocolName().equals(g.protocolName())))) {
                 error = Errors.INCONSISTENT_GROUP_PROTOCOL;
             }
             if (error != Errors.NONE) {
                 return CompletableFuture.completedFuture(syncError(error));
             }
-            switch (g.state) {
+            switch (g.state()) {
                 case PREPARING_REBALANCE:
                     return CompletableFuture.completedFuture(syncError(Errors.REBALANCE_IN_PROGRESS));
                 case STABLE:
@@ -681,27 +594,27 @@ public final class GroupCoordinator implements AutoCloseable {
                 m.awaitingSync.complete(syncError(Errors.REBALANCE_IN_PROGRESS));
             }
             m.awaitingSync = response;
-            g.pendingSync.remove(m.memberId);
+            g.synced(m.memberId);
             scheduleSession(g, m);
             if (g.isLeader(m.memberId)) {
                 Map<String, byte[]> assignments = new HashMap<>();
                 for (SyncGroupRequestData.SyncGroupRequestAssignment a : req.assignments()) {
                     assignments.put(a.memberId(), a.assignment() == null ? EMPTY : a.assignment());
                 }
-                for (String id : g.members.keySet()) {
-                    assignments.putIfAbsent(id, EMPTY);
+                for (GroupMember member : g.members()) {
+                    assignments.putIfAbsent(member.memberId, EMPTY);
                 }
-                long phase = g.phase;
+                long phase = g.phase();
                 GroupRecords.GroupValue record = g.toRecord(assignments);
                 persist(g, record).whenComplete((v, failure) -> {
                     synchronized (g) {
-                        if (g.phase != phase || !g.is(GroupState.COMPLETING_REBALANCE)) {
+                        if (!g.isPhase(phase) || !g.is(GroupState.COMPLETING_REBALANCE)) {
                             return; // a new rebalance began meanwhile and answered those waiting
                         }
                         if (failure != null) {
                             Errors e = appendError(failure, false);
                             LOG.warn("storing the assignment of group {} failed: {}", g.groupId, KafkaErrors.unwrap(failure).toString());
-                            for (GroupMember member : g.members.values()) {
+                            for (GroupMember member : g.members()) {
                                 if (member.awaitingSync != null) {
                                     member.awaitingSync.complete(syncError(e));
                                     member.awaitingSync = null;
@@ -710,18 +623,14 @@ public final class GroupCoordinator implements AutoCloseable {
                             prepareRebalance(g, "storing the assignment failed");
                             return;
                         }
-                        g.cancelPhaseTimer();
-                        g.phase++;
-                        for (GroupMember member : g.members.values()) {
-                            member.assignment = assignments.getOrDefault(member.memberId, EMPTY);
+                        g.completeSync(assignments);
+                        for (GroupMember member : g.members()) {
                             if (member.awaitingSync != null) {
                                 member.awaitingSync.complete(syncResponse(g, member.assignment));
                                 member.awaitingSync = null;
                             }
                         }
-                        g.pendingSync.clear();
-                        g.transition(GroupState.STABLE);
-                        LOG.info("group {} is stable at generation {}", g.groupId, g.generationId);
+                        LOG.info("group {} is stable at generation {}", g.groupId, g.generationId());
                     }
                 });
             }
@@ -730,20 +639,8 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     private static SyncGroupResponseData syncResponse(ClassicGroup g, byte[] assignment) {
-        return new SyncGroupResponseData().setErrorCode(Errors.NONE.code()).setProtocolType(g.protocolType)
-                .setProtocolName(g.protocolName).setAssignment(assignment);
-    }
-
-    /** UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID or COORDINATOR_NOT_AVAILABLE (dead group), else NONE. */
-    private static Errors validateMember(ClassicGroup g, String memberId, String instanceId) {
-        if (g.is(GroupState.DEAD)) {
-            return Errors.COORDINATOR_NOT_AVAILABLE;
-        }
-        Errors fenced = checkInstance(g, memberId, instanceId);
-        if (fenced != Errors.NONE) {
-            return fenced;
-        }
-        return g.members.containsKey(memberId) ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
+        return new SyncGroupResponseData().setErrorCode(Errors.NONE.code()).setProtocolType(g.protocolType())
+                .setProtocolName(g.protocolName()).setAssignment(assignment);
     }
 
     /** Heartbeat: keeps the member's session; tells it when a rebalance is under way. */
@@ -757,17 +654,17 @@ public final class GroupCoordinator implements AutoCloseable {
             return Errors.UNKNOWN_MEMBER_ID;
         }
         synchronized (g) {
-            Errors error = validateMember(g, req.memberId(), req.groupInstanceId());
+            Errors error = g.validateMember(req.memberId(), req.groupInstanceId());
             if (error != Errors.NONE) {
                 return error;
             }
             if (g.is(GroupState.EMPTY)) {
                 return Errors.UNKNOWN_MEMBER_ID;
             }
-            if (req.generationId() != g.generationId) {
+            if (req.generationId() != g.generationId()) {
                 return Errors.ILLEGAL_GENERATION;
             }
-            scheduleSession(g, g.members.get(req.memberId()));
+            scheduleSession(g, g.member(req.memberId()));
             return g.is(GroupState.PREPARING_REBALANCE) ? Errors.REBALANCE_IN_PROGRESS : Errors.NONE;
         }
     }
@@ -794,21 +691,20 @@ public final class GroupCoordinator implements AutoCloseable {
                 String memberId = id.memberId() == null ? "" : id.memberId();
                 Errors error;
                 if (id.groupInstanceId() != null) {
-                    String current = g.staticMembers.get(id.groupInstanceId());
-                    if (current == null || !g.members.containsKey(current)) {
+                    String current = g.staticMemberId(id.groupInstanceId());
+                    if (current == null || !g.hasMember(current)) {
                         error = Errors.UNKNOWN_MEMBER_ID;
                     } else if (!memberId.isEmpty() && !memberId.equals(current)) {
                         error = Errors.FENCED_INSTANCE_ID;
                     } else {
-                        removeMemberAndUpdateGroup(g, g.members.get(current), "static member " + id.groupInstanceId() + " left");
+                        removeMemberAndUpdateGroup(g, g.member(current), "static member " + id.groupInstanceId() + " left");
                         error = Errors.NONE;
                     }
-                } else if (g.pendingMembers.containsKey(memberId)) {
-                    g.pendingMembers.remove(memberId).cancel(false);
+                } else if (g.removePendingMember(memberId)) {
                     tryCompleteJoin(g);
                     error = Errors.NONE;
-                } else if (g.members.containsKey(memberId)) {
-                    removeMemberAndUpdateGroup(g, g.members.get(memberId), "member " + memberId + " left"
+                } else if (g.hasMember(memberId)) {
+                    removeMemberAndUpdateGroup(g, g.member(memberId), "member " + memberId + " left"
                             + (id.reason() == null ? "" : ": " + id.reason()));
                     error = Errors.NONE;
                 } else {
@@ -826,15 +722,8 @@ public final class GroupCoordinator implements AutoCloseable {
 
     private void removeMember(ClassicGroup g, GroupMember m) {
         m.cancelSessionTimer();
-        g.members.remove(m.memberId);
-        if (m.instanceId != null) {
-            g.staticMembers.remove(m.instanceId, m.memberId);
-        }
-        g.pendingSync.remove(m.memberId);
+        g.remove(m);
         answerWaiting(m, Errors.UNKNOWN_MEMBER_ID);
-        if (g.isLeader(m.memberId)) {
-            g.leaderId = g.members.isEmpty() ? null : g.members.keySet().iterator().next();
-        }
     }
 
     /** Answers the member's waiting JoinGroup and SyncGroup, if any, with {@code error}. */
@@ -851,11 +740,10 @@ public final class GroupCoordinator implements AutoCloseable {
 
     private void removeMemberAndUpdateGroup(ClassicGroup g, GroupMember m, String reason) {
         removeMember(g, m);
-        switch (g.state) {
-            case STABLE, COMPLETING_REBALANCE -> prepareRebalance(g, reason);
-            case PREPARING_REBALANCE -> tryCompleteJoin(g);
-            default -> {
-            }
+        if (g.is(GroupState.STABLE) || g.is(GroupState.COMPLETING_REBALANCE)) {
+            prepareRebalance(g, reason);
+        } else if (g.is(GroupState.PREPARING_REBALANCE)) {
+            tryCompleteJoin(g);
         }
     }
 
@@ -867,7 +755,7 @@ public final class GroupCoordinator implements AutoCloseable {
 
     private void expireSession(ClassicGroup g, GroupMember m, long seq) {
         synchronized (g) {
-            if (m.sessionSeq != seq || g.members.get(m.memberId) != m || g.is(GroupState.DEAD)) {
+            if (m.sessionSeq != seq || g.member(m.memberId) != m || g.is(GroupState.DEAD)) {
                 return;
             }
             if (m.awaitingJoin != null || m.awaitingSync != null) {
@@ -882,7 +770,7 @@ public final class GroupCoordinator implements AutoCloseable {
 
     private void expirePending(ClassicGroup g, String memberId) {
         synchronized (g) {
-            if (g.pendingMembers.remove(memberId) != null) {
+            if (g.removePendingMember(memberId)) {
                 tryCompleteJoin(g);
                 removeIfUnused(g);
             }
@@ -894,9 +782,8 @@ public final class GroupCoordinator implements AutoCloseable {
      * refused or failed), so that it is not listed.
      */
     private static void removeIfUnused(ClassicGroup g) {
-        if (g.is(GroupState.EMPTY) && g.generationId == 0 && g.members.isEmpty() && g.pendingMembers.isEmpty()
-                && g.offsets.isEmpty() && g.pendingCommits == 0) {
-            g.transition(GroupState.DEAD);
+        if (g.isUnused()) {
+            g.markDead();
             g.shard.groups.remove(g.groupId, g);
         }
     }
@@ -928,19 +815,19 @@ public final class GroupCoordinator implements AutoCloseable {
             Errors error;
             if (group.is(GroupState.DEAD)) {
                 error = Errors.COORDINATOR_NOT_AVAILABLE;
-            } else if (checkInstance(group, member, instanceId) == Errors.FENCED_INSTANCE_ID) {
+            } else if (group.checkInstance(member, instanceId) == Errors.FENCED_INSTANCE_ID) {
                 error = Errors.FENCED_INSTANCE_ID;
             } else if (generation < 0 && group.is(GroupState.EMPTY)) {
                 error = Errors.NONE;
             } else if (group.is(GroupState.COMPLETING_REBALANCE)) {
                 error = Errors.REBALANCE_IN_PROGRESS;
-            } else if (!group.members.containsKey(member)) {
+            } else if (!group.hasMember(member)) {
                 error = Errors.UNKNOWN_MEMBER_ID;
-            } else if (generation != group.generationId) {
+            } else if (generation != group.generationId()) {
                 error = Errors.ILLEGAL_GENERATION;
             } else {
                 error = Errors.NONE;
-                scheduleSession(group, group.members.get(member));
+                scheduleSession(group, group.member(member));
             }
             if (error != Errors.NONE) {
                 return CompletableFuture.completedFuture(all(commits, error));
@@ -1054,7 +941,7 @@ public final class GroupCoordinator implements AutoCloseable {
                 return CompletableFuture.completedFuture(new AbstractMap.SimpleImmutableEntry<>(Errors.GROUP_ID_NOT_FOUND, Map.of()));
             }
             boolean empty = g.is(GroupState.EMPTY);
-            if (!empty && !ClassicGroup.CONSUMER_PROTOCOL_TYPE.equals(g.protocolType)) {
+            if (!empty && !ClassicGroup.CONSUMER_PROTOCOL_TYPE.equals(g.protocolType())) {
                 return CompletableFuture.completedFuture(new AbstractMap.SimpleImmutableEntry<>(Errors.NON_EMPTY_GROUP, Map.of()));
             }
             Set<String> subscribed = empty ? Set.of() : g.subscribedTopics();
@@ -1102,11 +989,11 @@ public final class GroupCoordinator implements AutoCloseable {
                         continue;
                     }
                     if (states != null && !states.isEmpty()
-                            && states.stream().noneMatch(s -> s.equalsIgnoreCase(g.state.kafkaName))) {
+                            && states.stream().noneMatch(s -> s.equalsIgnoreCase(g.state().kafkaName))) {
                         continue;
                     }
-                    out.add(new ListedGroup().setGroupId(g.groupId).setProtocolType(g.protocolType == null ? "" : g.protocolType)
-                            .setGroupState(g.state.kafkaName).setGroupType("classic"));
+                    out.add(new ListedGroup().setGroupId(g.groupId).setProtocolType(g.protocolType() == null ? "" : g.protocolType())
+                            .setGroupState(g.state().kafkaName).setGroupType("classic"));
                 }
             }
         }
@@ -1131,10 +1018,10 @@ public final class GroupCoordinator implements AutoCloseable {
                 return d.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setErrorMessage("group " + groupId + " not found");
             }
             boolean stable = g.is(GroupState.STABLE);
-            d.setGroupState(g.state.kafkaName).setProtocolType(g.protocolType == null ? "" : g.protocolType)
-                    .setProtocolData(stable && g.protocolName != null ? g.protocolName : "");
-            for (GroupMember m : g.members.values()) {
-                byte[] metadata = stable ? m.metadata(g.protocolName) : null;
+            d.setGroupState(g.state().kafkaName).setProtocolType(g.protocolType() == null ? "" : g.protocolType())
+                    .setProtocolData(stable && g.protocolName() != null ? g.protocolName() : "");
+            for (GroupMember m : g.members()) {
+                byte[] metadata = stable ? m.metadata(g.protocolName()) : null;
                 d.members().add(new DescribedGroupMember().setMemberId(m.memberId).setGroupInstanceId(m.instanceId)
                         .setClientId(m.clientId).setClientHost(m.clientHost)
                         .setMemberMetadata(metadata == null ? EMPTY : metadata)
@@ -1158,7 +1045,7 @@ public final class GroupCoordinator implements AutoCloseable {
             if (g.is(GroupState.DEAD)) {
                 return CompletableFuture.completedFuture(Errors.GROUP_ID_NOT_FOUND);
             }
-            if (!g.is(GroupState.EMPTY) || !g.pendingMembers.isEmpty()) {
+            if (!g.is(GroupState.EMPTY) || g.hasPendingMembers()) {
                 return CompletableFuture.completedFuture(Errors.NON_EMPTY_GROUP);
             }
             return removeGroup(g, "deleted").thenApply(v -> Errors.NONE).exceptionally(t -> appendError(t, false));
@@ -1172,8 +1059,7 @@ public final class GroupCoordinator implements AutoCloseable {
             tombstones.add(offsetTombstone(g.groupId, tp));
         }
         tombstones.add(new AbstractMap.SimpleImmutableEntry<>(new GroupRecords.GroupKey(g.groupId), null));
-        g.transition(GroupState.DEAD);
-        g.cancelPhaseTimer();
+        g.markDead();
         g.shard.groups.remove(g.groupId, g);
         LOG.info("group {} {} ({} committed offsets)", g.groupId, why, g.offsets.size());
         return g.shard.append(tombstones);
@@ -1188,7 +1074,7 @@ public final class GroupCoordinator implements AutoCloseable {
             }
             for (ClassicGroup g : shard.groups.values()) {
                 synchronized (g) {
-                    if (g.is(GroupState.EMPTY) && g.pendingMembers.isEmpty() && now - g.stateTimestamp > settings.offsetsRetentionMs()) {
+                    if (g.isExpired(now, settings.offsetsRetentionMs())) {
                         removeGroup(g, "expired after " + settings.offsetsRetentionMs() + " ms without members")
                                 .whenComplete((v, failure) -> {
                                     if (failure != null) {
