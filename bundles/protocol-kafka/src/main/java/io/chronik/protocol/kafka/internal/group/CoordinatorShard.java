@@ -13,6 +13,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.RecordBatch;
@@ -21,6 +23,7 @@ import org.slf4j.LoggerFactory;
 
 import io.chronik.api.consensus.ConsensusException;
 import io.chronik.api.consensus.PartitionLog;
+import io.chronik.protocol.kafka.internal.codec.KafkaErrors;
 import io.chronik.protocol.kafka.internal.group.GroupRecords.Key;
 
 /**
@@ -71,6 +74,63 @@ final class CoordinatorShard {
     /** Whether this shard still matches the node's leadership of its partition. */
     boolean current() {
         return !closed && log.isLeader() && log.leaderEpoch() == epoch;
+    }
+
+    /** The group {@code groupId} of this shard, or null. */
+    ClassicGroup group(String groupId) {
+        return groups.get(groupId);
+    }
+
+    /** The group {@code groupId} of this shard, created (Empty) if it does not exist. */
+    ClassicGroup getOrCreateGroup(String groupId) {
+        return groups.computeIfAbsent(groupId, id -> new ClassicGroup(id, this));
+    }
+
+    /** Appends the group's record {@code record}; completes as {@link #append} does. */
+    CompletableFuture<Void> storeGroup(ClassicGroup g, GroupRecords.GroupValue record) {
+        return append(List.of(new AbstractMap.SimpleImmutableEntry<>(new GroupRecords.GroupKey(g.groupId),
+                GroupRecords.groupValue(record))));
+    }
+
+    /**
+     * Deletes the group: appends tombstones for it and all its offsets, marks it Dead and forgets it. Called holding
+     * the group's monitor; completes as {@link #append} does.
+     */
+    CompletableFuture<Void> deleteGroup(ClassicGroup g, String why) {
+        List<Map.Entry<Key, byte[]>> tombstones = new ArrayList<>();
+        for (TopicPartition tp : g.offsets.keySet()) {
+            tombstones.add(GroupRecords.offsetTombstone(g.groupId, tp));
+        }
+        tombstones.add(new AbstractMap.SimpleImmutableEntry<>(new GroupRecords.GroupKey(g.groupId), null));
+        g.markDead();
+        groups.remove(g.groupId, g);
+        LOG.info("group {} {} ({} committed offsets)", g.groupId, why, g.offsets.size());
+        return append(tombstones);
+    }
+
+    /** Forgets a group that never had a generation, members or offsets (see {@link ClassicGroup#isUnused}). */
+    void removeIfUnused(ClassicGroup g) {
+        if (g.isUnused()) {
+            g.markDead();
+            groups.remove(g.groupId, g);
+        }
+    }
+
+    /** Kafka's mapping of a failed {@link #append} to the group errors (of an offset commit if {@code offsets}). */
+    static Errors appendError(Throwable failure, boolean offsets) {
+        Throwable t = KafkaErrors.unwrap(failure);
+        if (t instanceof ConsensusException ce) {
+            switch (ce.reason()) {
+                case NOT_LEADER:
+                    return Errors.NOT_COORDINATOR;
+                case RECORD_TOO_LARGE:
+                case CORRUPT_RECORD:
+                    return offsets ? Errors.INVALID_COMMIT_OFFSET_SIZE : Errors.UNKNOWN_SERVER_ERROR;
+                default:
+                    return Errors.COORDINATOR_NOT_AVAILABLE;
+            }
+        }
+        return Errors.COORDINATOR_NOT_AVAILABLE;
     }
 
     /**

@@ -6,7 +6,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -31,9 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.chronik.api.consensus.ClusterMetadata;
-import io.chronik.api.consensus.ConsensusException;
 import io.chronik.api.consensus.PartitionLogs;
-import io.chronik.api.consensus.TopicInfo;
 import io.chronik.protocol.kafka.internal.codec.KafkaErrors;
 import io.chronik.protocol.kafka.internal.topics.TopicIndex;
 import io.chronik.protocol.kafka.internal.group.GroupRecords.Key;
@@ -82,9 +79,7 @@ public final class GroupCoordinator implements AutoCloseable {
     private final Supplier<ClusterMetadata> metadata;
     private final ScheduledThreadPoolExecutor timers;
     private final CoordinatedPartitions partitions;
-    private final TopicIndex topicIndex;
-    /** The topics seen by the last sweep; used by the sweep thread only. */
-    private TopicIndex.Snapshot knownTopics;
+    private final OffsetsManager offsets;
 
     /** @param topicIndex the bundle's topic-id index, which tells which topics were deleted (not closed here) */
     public GroupCoordinator(GroupSettings settings, Supplier<ClusterMetadata> metadata, Supplier<PartitionLogs> logs,
@@ -97,7 +92,6 @@ public final class GroupCoordinator implements AutoCloseable {
             TopicIndex topicIndex, int rewriteThreshold) {
         this.settings = settings;
         this.metadata = metadata;
-        this.topicIndex = topicIndex;
         this.partitions = new CoordinatedPartitions(settings, metadata, logs, rewriteThreshold,
                 new CoordinatedPartitions.Listener() {
                     @Override
@@ -112,8 +106,9 @@ public final class GroupCoordinator implements AutoCloseable {
                 });
         this.timers = new ScheduledThreadPoolExecutor(1, ThreadUtils.createThreadFactory("chronik-group-timers", true));
         this.timers.setRemoveOnCancelPolicy(true);
+        this.offsets = new OffsetsManager(settings, metadata, partitions, topicIndex, this::scheduleSession);
         timers.scheduleWithFixedDelay(this::sweep, SWEEP_MS, SWEEP_MS, TimeUnit.MILLISECONDS);
-        timers.scheduleWithFixedDelay(this::expireOffsets, settings.retentionCheckIntervalMs(),
+        timers.scheduleWithFixedDelay(offsets::expireGroups, settings.retentionCheckIntervalMs(),
                 settings.retentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
     }
 
@@ -138,63 +133,10 @@ public final class GroupCoordinator implements AutoCloseable {
             partitions.sweep();
             ClusterMetadata md = metadata.get();
             if (md != null) {
-                forgetDeletedTopics(md);
+                offsets.forgetDeletedTopics(md);
             }
         } catch (RuntimeException e) {
             LOG.warn("group coordinator sweep failed", e);
-        }
-    }
-
-    /**
-     * Removes the committed offsets of topics that were deleted since the last sweep, as Kafka does. Only topics this
-     * node has seen in the same metadata service and no longer sees count as deleted (by topic id, so a topic deleted
-     * and created again counts too): a lagging or replaced metadata service never causes offsets to be dropped.
-     */
-    private void forgetDeletedTopics(ClusterMetadata md) {
-        TopicIndex.Snapshot before = knownTopics;
-        TopicIndex.Snapshot now = topicIndex.snapshot(md);
-        knownTopics = now;
-        if (before == now || before == null || before.source() != md) {
-            return;
-        }
-        Set<String> deleted = new java.util.HashSet<>();
-        for (Map.Entry<UUID, String> e : before.names().entrySet()) {
-            if (!now.names().containsKey(e.getKey())) {
-                deleted.add(e.getValue());
-            }
-        }
-        if (deleted.isEmpty()) {
-            return;
-        }
-        for (CoordinatorShard shard : partitions.active()) {
-            if (!shard.current()) {
-                continue;
-            }
-            for (ClassicGroup g : shard.groups.values()) {
-                synchronized (g) {
-                    List<TopicPartition> gone = new ArrayList<>();
-                    for (TopicPartition tp : g.offsets.keySet()) {
-                        if (deleted.contains(tp.topic())) {
-                            gone.add(tp);
-                        }
-                    }
-                    if (gone.isEmpty()) {
-                        continue;
-                    }
-                    List<Map.Entry<Key, byte[]>> tombstones = new ArrayList<>();
-                    for (TopicPartition tp : gone) {
-                        tombstones.add(offsetTombstone(g.groupId, tp));
-                    }
-                    LOG.info("removing {} committed offsets of deleted topics {} from group {}", gone.size(), deleted, g.groupId);
-                    g.shard.append(tombstones).whenComplete((v, failure) -> {
-                        synchronized (g) {
-                            if (failure == null) {
-                                gone.forEach(g.offsets::remove);
-                            }
-                        }
-                    });
-                }
-            }
         }
     }
 
@@ -293,7 +235,7 @@ public final class GroupCoordinator implements AutoCloseable {
             } else {
                 knownMemberJoin(g, join, response);
             }
-            removeIfUnused(g);
+            g.shard.removeIfUnused(g);
         }
         return response;
     }
@@ -406,10 +348,10 @@ public final class GroupCoordinator implements AutoCloseable {
             // same subscription: no rebalance; the member gets the current generation and keeps its assignment
             long phase = g.phase();
             scheduleSession(g, m);
-            persist(g, g.toRecord()).whenComplete((v, failure) -> {
+            g.shard.storeGroup(g, g.toRecord()).whenComplete((v, failure) -> {
                 synchronized (g) {
                     if (failure != null) {
-                        response.complete(joinError(newId, appendError(failure, false)));
+                        response.complete(joinError(newId, CoordinatorShard.appendError(failure, false)));
                     } else {
                         boolean leader = g.isLeader(newId) && g.isPhase(phase);
                         response.complete(joinResponse(g, m, leader, leader));
@@ -495,7 +437,7 @@ public final class GroupCoordinator implements AutoCloseable {
         long phase = g.initNextGeneration();
         if (g.is(GroupState.EMPTY)) {
             LOG.info("group {} is empty at generation {}", g.groupId, g.generationId());
-            persist(g, g.toRecord()).whenComplete((v, failure) -> {
+            g.shard.storeGroup(g, g.toRecord()).whenComplete((v, failure) -> {
                 if (failure != null) {
                     LOG.warn("storing empty group {} failed: {}", g.groupId, KafkaErrors.unwrap(failure).toString());
                 }
@@ -606,13 +548,13 @@ public final class GroupCoordinator implements AutoCloseable {
                 }
                 long phase = g.phase();
                 GroupRecords.GroupValue record = g.toRecord(assignments);
-                persist(g, record).whenComplete((v, failure) -> {
+                g.shard.storeGroup(g, record).whenComplete((v, failure) -> {
                     synchronized (g) {
                         if (!g.isPhase(phase) || !g.is(GroupState.COMPLETING_REBALANCE)) {
                             return; // a new rebalance began meanwhile and answered those waiting
                         }
                         if (failure != null) {
-                            Errors e = appendError(failure, false);
+                            Errors e = CoordinatorShard.appendError(failure, false);
                             LOG.warn("storing the assignment of group {} failed: {}", g.groupId, KafkaErrors.unwrap(failure).toString());
                             for (GroupMember member : g.members()) {
                                 if (member.awaitingSync != null) {
@@ -772,19 +714,8 @@ public final class GroupCoordinator implements AutoCloseable {
         synchronized (g) {
             if (g.removePendingMember(memberId)) {
                 tryCompleteJoin(g);
-                removeIfUnused(g);
+                g.shard.removeIfUnused(g);
             }
-        }
-    }
-
-    /**
-     * Drops an empty group that never had a generation, members or offsets (a failed first join, a commit that was
-     * refused or failed), so that it is not listed.
-     */
-    private static void removeIfUnused(ClassicGroup g) {
-        if (g.isUnused()) {
-            g.markDead();
-            g.shard.groups.remove(g.groupId, g);
         }
     }
 
@@ -799,95 +730,9 @@ public final class GroupCoordinator implements AutoCloseable {
             String instanceId, List<OffsetToCommit> commits) {
         CoordinatedPartitions.Lookup l = lookup(groupId);
         if (l.error() != Errors.NONE) {
-            return CompletableFuture.completedFuture(all(commits, l.error()));
+            return CompletableFuture.completedFuture(OffsetsManager.all(commits, l.error()));
         }
-        CoordinatorShard shard = l.shard();
-        ClassicGroup g = shard.groups.get(groupId);
-        if (g == null) {
-            if (generation >= 0) {
-                return CompletableFuture.completedFuture(all(commits, Errors.ILLEGAL_GENERATION));
-            }
-            g = shard.groups.computeIfAbsent(groupId, id -> new ClassicGroup(id, shard));
-        }
-        String member = memberId == null ? "" : memberId;
-        ClassicGroup group = g;
-        synchronized (group) {
-            Errors error;
-            if (group.is(GroupState.DEAD)) {
-                error = Errors.COORDINATOR_NOT_AVAILABLE;
-            } else if (group.checkInstance(member, instanceId) == Errors.FENCED_INSTANCE_ID) {
-                error = Errors.FENCED_INSTANCE_ID;
-            } else if (generation < 0 && group.is(GroupState.EMPTY)) {
-                error = Errors.NONE;
-            } else if (group.is(GroupState.COMPLETING_REBALANCE)) {
-                error = Errors.REBALANCE_IN_PROGRESS;
-            } else if (!group.hasMember(member)) {
-                error = Errors.UNKNOWN_MEMBER_ID;
-            } else if (generation != group.generationId()) {
-                error = Errors.ILLEGAL_GENERATION;
-            } else {
-                error = Errors.NONE;
-                scheduleSession(group, group.member(member));
-            }
-            if (error != Errors.NONE) {
-                return CompletableFuture.completedFuture(all(commits, error));
-            }
-            Map<TopicPartition, Errors> result = new HashMap<>();
-            List<Map.Entry<Key, byte[]>> records = new ArrayList<>();
-            Map<TopicPartition, ClassicGroup.Committed> committed = new HashMap<>();
-            ClusterMetadata md = metadata.get();
-            long now = System.currentTimeMillis();
-            for (OffsetToCommit c : commits) {
-                String meta = c.metadata() == null ? "" : c.metadata();
-                if (meta.length() > settings.offsetMetadataMaxBytes()) {
-                    result.put(c.partition(), Errors.OFFSET_METADATA_TOO_LARGE);
-                } else if (!partitionExists(md, c.partition())) {
-                    result.put(c.partition(), Errors.UNKNOWN_TOPIC_OR_PARTITION);
-                } else {
-                    ClassicGroup.Committed value = new ClassicGroup.Committed(c.offset(), c.leaderEpoch(), meta, now);
-                    committed.put(c.partition(), value);
-                    records.add(new AbstractMap.SimpleImmutableEntry<>(
-                            new GroupRecords.OffsetKey(groupId, c.partition().topic(), c.partition().partition()),
-                            GroupRecords.offsetValue(new GroupRecords.OffsetValue(value.offset(), value.leaderEpoch(),
-                                    value.metadata(), value.commitTimestamp()))));
-                }
-            }
-            if (records.isEmpty()) {
-                removeIfUnused(group);
-                return CompletableFuture.completedFuture(result);
-            }
-            group.pendingCommits++;
-            return shard.append(records).handle((v, failure) -> {
-                synchronized (group) {
-                    group.pendingCommits--;
-                    if (failure == null) {
-                        group.offsets.putAll(committed);
-                    }
-                    removeIfUnused(group);
-                    Errors e = failure == null ? Errors.NONE : appendError(failure, true);
-                    for (TopicPartition tp : committed.keySet()) {
-                        result.put(tp, e);
-                    }
-                    return result;
-                }
-            });
-        }
-    }
-
-    private static boolean partitionExists(ClusterMetadata md, TopicPartition tp) {
-        if (md == null) {
-            return true; // cannot tell; the commit does not depend on it
-        }
-        Optional<TopicInfo> t = md.topic(tp.topic());
-        return t.isPresent() && tp.partition() >= 0 && tp.partition() < t.get().partitions().size();
-    }
-
-    private static Map<TopicPartition, Errors> all(List<OffsetToCommit> commits, Errors error) {
-        Map<TopicPartition, Errors> m = new HashMap<>();
-        for (OffsetToCommit c : commits) {
-            m.put(c.partition(), error);
-        }
-        return m;
+        return offsets.commitOffsets(l.shard(), groupId, generation, memberId, instanceId, commits);
     }
 
     /** OffsetFetch: the committed offsets of {@code partitions} ({@code null}: all the group has). */
@@ -896,33 +741,7 @@ public final class GroupCoordinator implements AutoCloseable {
         if (l.error() != Errors.NONE) {
             return new FetchedOffsets(l.error(), Map.of());
         }
-        Map<TopicPartition, FetchedOffset> out = new java.util.LinkedHashMap<>();
-        ClassicGroup g = l.shard().groups.get(groupId);
-        if (g == null) {
-            if (partitions != null) {
-                for (TopicPartition tp : partitions) {
-                    out.put(tp, null);
-                }
-            }
-            return new FetchedOffsets(Errors.NONE, out);
-        }
-        synchronized (g) {
-            if (partitions == null) {
-                for (Map.Entry<TopicPartition, ClassicGroup.Committed> e : g.offsets.entrySet()) {
-                    out.put(e.getKey(), fetched(e.getValue()));
-                }
-            } else {
-                for (TopicPartition tp : partitions) {
-                    ClassicGroup.Committed c = g.offsets.get(tp);
-                    out.put(tp, c == null ? null : fetched(c));
-                }
-            }
-        }
-        return new FetchedOffsets(Errors.NONE, out);
-    }
-
-    private static FetchedOffset fetched(ClassicGroup.Committed c) {
-        return new FetchedOffset(c.offset(), c.leaderEpoch(), c.metadata());
+        return offsets.fetchOffsets(l.shard(), groupId, partitions);
     }
 
     /** OffsetDelete: removes a group's offsets of topics its members do not subscribe to. */
@@ -932,46 +751,7 @@ public final class GroupCoordinator implements AutoCloseable {
         if (l.error() != Errors.NONE) {
             return CompletableFuture.completedFuture(new AbstractMap.SimpleImmutableEntry<>(l.error(), Map.of()));
         }
-        ClassicGroup g = l.shard().groups.get(groupId);
-        if (g == null) {
-            return CompletableFuture.completedFuture(new AbstractMap.SimpleImmutableEntry<>(Errors.GROUP_ID_NOT_FOUND, Map.of()));
-        }
-        synchronized (g) {
-            if (g.is(GroupState.DEAD)) {
-                return CompletableFuture.completedFuture(new AbstractMap.SimpleImmutableEntry<>(Errors.GROUP_ID_NOT_FOUND, Map.of()));
-            }
-            boolean empty = g.is(GroupState.EMPTY);
-            if (!empty && !ClassicGroup.CONSUMER_PROTOCOL_TYPE.equals(g.protocolType())) {
-                return CompletableFuture.completedFuture(new AbstractMap.SimpleImmutableEntry<>(Errors.NON_EMPTY_GROUP, Map.of()));
-            }
-            Set<String> subscribed = empty ? Set.of() : g.subscribedTopics();
-            Map<TopicPartition, Errors> result = new HashMap<>();
-            List<Map.Entry<Key, byte[]>> tombstones = new ArrayList<>();
-            List<TopicPartition> deleted = new ArrayList<>();
-            for (TopicPartition tp : partitions) {
-                if (subscribed == null || subscribed.contains(tp.topic())) {
-                    result.put(tp, Errors.GROUP_SUBSCRIBED_TO_TOPIC);
-                } else {
-                    result.put(tp, Errors.NONE);
-                    if (g.offsets.containsKey(tp)) {
-                        deleted.add(tp);
-                        tombstones.add(offsetTombstone(groupId, tp));
-                    }
-                }
-            }
-            if (tombstones.isEmpty()) {
-                return CompletableFuture.completedFuture(new AbstractMap.SimpleImmutableEntry<>(Errors.NONE, result));
-            }
-            return g.shard.append(tombstones).handle((v, failure) -> {
-                synchronized (g) {
-                    if (failure == null) {
-                        deleted.forEach(g.offsets::remove);
-                        return new AbstractMap.SimpleImmutableEntry<>(Errors.NONE, result);
-                    }
-                    return new AbstractMap.SimpleImmutableEntry<>(appendError(failure, false), Map.of());
-                }
-            });
-        }
+        return offsets.deleteOffsets(l.shard(), groupId, partitions);
     }
 
     // ---------------------------------------------------------------- administration
@@ -1048,72 +828,9 @@ public final class GroupCoordinator implements AutoCloseable {
             if (!g.is(GroupState.EMPTY) || g.hasPendingMembers()) {
                 return CompletableFuture.completedFuture(Errors.NON_EMPTY_GROUP);
             }
-            return removeGroup(g, "deleted").thenApply(v -> Errors.NONE).exceptionally(t -> appendError(t, false));
+            return g.shard.deleteGroup(g, "deleted").thenApply(v -> Errors.NONE)
+                    .exceptionally(t -> CoordinatorShard.appendError(t, false));
         }
-    }
-
-    /** Writes tombstones for the group and all its offsets and forgets it. Called holding the group's monitor. */
-    private CompletableFuture<Void> removeGroup(ClassicGroup g, String why) {
-        List<Map.Entry<Key, byte[]>> tombstones = new ArrayList<>();
-        for (TopicPartition tp : g.offsets.keySet()) {
-            tombstones.add(offsetTombstone(g.groupId, tp));
-        }
-        tombstones.add(new AbstractMap.SimpleImmutableEntry<>(new GroupRecords.GroupKey(g.groupId), null));
-        g.markDead();
-        g.shard.groups.remove(g.groupId, g);
-        LOG.info("group {} {} ({} committed offsets)", g.groupId, why, g.offsets.size());
-        return g.shard.append(tombstones);
-    }
-
-    /** Removes groups that have had no members for the offsets retention time. */
-    private void expireOffsets() {
-        long now = System.currentTimeMillis();
-        for (CoordinatorShard shard : partitions.active()) {
-            if (!shard.current()) {
-                continue;
-            }
-            for (ClassicGroup g : shard.groups.values()) {
-                synchronized (g) {
-                    if (g.isExpired(now, settings.offsetsRetentionMs())) {
-                        removeGroup(g, "expired after " + settings.offsetsRetentionMs() + " ms without members")
-                                .whenComplete((v, failure) -> {
-                                    if (failure != null) {
-                                        LOG.warn("expiring group {} failed: {}", g.groupId, KafkaErrors.unwrap(failure).toString());
-                                    }
-                                });
-                    }
-                }
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- helpers
-
-    private CompletableFuture<Void> persist(ClassicGroup g, GroupRecords.GroupValue record) {
-        return g.shard.append(List.of(new AbstractMap.SimpleImmutableEntry<>(new GroupRecords.GroupKey(g.groupId),
-                GroupRecords.groupValue(record))));
-    }
-
-    /** The record that deletes the committed offset of {@code group} for {@code tp}. */
-    private static Map.Entry<Key, byte[]> offsetTombstone(String group, TopicPartition tp) {
-        return new AbstractMap.SimpleImmutableEntry<>(new GroupRecords.OffsetKey(group, tp.topic(), tp.partition()), null);
-    }
-
-    /** Kafka's mapping of a failed write to the group's errors. */
-    static Errors appendError(Throwable failure, boolean offsets) {
-        Throwable t = KafkaErrors.unwrap(failure);
-        if (t instanceof ConsensusException ce) {
-            switch (ce.reason()) {
-                case NOT_LEADER:
-                    return Errors.NOT_COORDINATOR;
-                case RECORD_TOO_LARGE:
-                case CORRUPT_RECORD:
-                    return offsets ? Errors.INVALID_COMMIT_OFFSET_SIZE : Errors.UNKNOWN_SERVER_ERROR;
-                default:
-                    return Errors.COORDINATOR_NOT_AVAILABLE;
-            }
-        }
-        return Errors.COORDINATOR_NOT_AVAILABLE;
     }
 
     @Override
