@@ -4,9 +4,11 @@ import java.nio.ByteBuffer;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -28,7 +30,8 @@ import io.chronik.protocol.kafka.internal.group.GroupRecords.Key;
 
 /**
  * The groups of one {@code __consumer_offsets} partition, kept by this node while it leads that partition (at one
- * leader epoch): loaded by replaying the partition, changed by appending records to it.
+ * leader epoch): rebuilt by replaying the partition when it is loaded, changed by appending records to it (a group's
+ * record, offset commits, and the tombstones that delete them).
  *
  * <p>The shard also keeps what a replay of its log would produce ({@link #logState}, every live key with its latest
  * value, including appends not yet committed). When the log holds many superseded records it rewrites the live ones
@@ -135,12 +138,14 @@ final class CoordinatorShard {
 
     /**
      * Replays the partition on {@code executor} once this node has applied everything committed before its leadership
-     * began; completes with the live records (key → latest value), in log order.
+     * began, and rebuilds its {@link #groups} from the live records. Completes (on {@code executor}) when they are
+     * built; no request reaches them before the caller publishes the shard.
      */
-    CompletableFuture<Map<Key, byte[]>> load(Executor executor) {
-        return log.readBarrier().toCompletableFuture().thenApplyAsync(v -> replay(), executor);
+    CompletableFuture<Void> load(Executor executor) {
+        return log.readBarrier().toCompletableFuture().thenAcceptAsync(v -> buildGroups(replay()), executor);
     }
 
+    /** The live records of the partition (key → latest value), in log order. */
     private Map<Key, byte[]> replay() {
         long offset = log.logStartOffset();
         long end = log.highWatermark();
@@ -178,6 +183,37 @@ final class CoordinatorShard {
         }
         LOG.debug("replayed __consumer_offsets-{} at leader epoch {}: {} records, {} live", partition, epoch, records, state.size());
         return state;
+    }
+
+    /** Rebuilds the groups from the live records: each group's record, and the offsets it has committed. */
+    private void buildGroups(Map<Key, byte[]> state) {
+        Set<String> withRecord = new HashSet<>();
+        for (Map.Entry<Key, byte[]> e : state.entrySet()) {
+            Key key = e.getKey();
+            ClassicGroup g = getOrCreateGroup(key.group());
+            synchronized (g) {
+                try {
+                    if (key instanceof GroupRecords.OffsetKey k) {
+                        GroupRecords.OffsetValue v = GroupRecords.readOffsetValue(ByteBuffer.wrap(e.getValue()));
+                        g.offsets.put(new TopicPartition(k.topic(), k.partition()),
+                                new ClassicGroup.Committed(v.offset(), v.leaderEpoch(), v.metadata(), v.commitTimestamp()));
+                    } else {
+                        g.restore(GroupRecords.readGroupValue(ByteBuffer.wrap(e.getValue())));
+                        withRecord.add(g.groupId);
+                    }
+                } catch (RuntimeException ex) {
+                    LOG.warn("skipping unreadable value of {} in __consumer_offsets-{}: {}", key, partition, ex.toString());
+                }
+            }
+        }
+        for (ClassicGroup g : groups.values()) {
+            synchronized (g) {
+                if (!withRecord.contains(g.groupId)) {
+                    // offsets committed from outside any generation: the group has been empty since the last commit
+                    g.restoreStateTimestampFromOffsets();
+                }
+            }
+        }
     }
 
     private void apply(Map<Key, byte[]> state, Record r) {

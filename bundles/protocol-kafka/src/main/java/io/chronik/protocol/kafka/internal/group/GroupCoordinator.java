@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +28,6 @@ import org.slf4j.LoggerFactory;
 import io.chronik.api.consensus.ClusterMetadata;
 import io.chronik.api.consensus.PartitionLogs;
 import io.chronik.protocol.kafka.internal.topics.TopicIndex;
-import io.chronik.protocol.kafka.internal.group.GroupRecords.Key;
 
 /**
  * The classic group coordinator: Kafka's group membership protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) with
@@ -95,8 +93,8 @@ public final class GroupCoordinator implements AutoCloseable {
         this.partitions = new CoordinatedPartitions(settings, metadata, logs, rewriteThreshold,
                 new CoordinatedPartitions.Listener() {
                     @Override
-                    public void loaded(CoordinatorShard shard, Map<Key, byte[]> records) {
-                        buildGroups(shard, records);
+                    public void loaded(CoordinatorShard shard) {
+                        GroupCoordinator.this.loaded(shard);
                     }
 
                     @Override
@@ -140,35 +138,8 @@ public final class GroupCoordinator implements AutoCloseable {
         }
     }
 
-    /** Rebuilds the groups of a freshly loaded shard from its live records. */
-    private void buildGroups(CoordinatorShard shard, Map<Key, byte[]> state) {
-        Set<String> withRecord = new java.util.HashSet<>();
-        for (Map.Entry<Key, byte[]> e : state.entrySet()) {
-            Key key = e.getKey();
-            ClassicGroup g = shard.groups.computeIfAbsent(key.group(), id -> new ClassicGroup(id, shard));
-            synchronized (g) {
-                try {
-                    if (key instanceof GroupRecords.OffsetKey k) {
-                        GroupRecords.OffsetValue v = GroupRecords.readOffsetValue(java.nio.ByteBuffer.wrap(e.getValue()));
-                        g.offsets.put(new TopicPartition(k.topic(), k.partition()),
-                                new ClassicGroup.Committed(v.offset(), v.leaderEpoch(), v.metadata(), v.commitTimestamp()));
-                    } else {
-                        g.restore(GroupRecords.readGroupValue(java.nio.ByteBuffer.wrap(e.getValue())));
-                        withRecord.add(g.groupId);
-                    }
-                } catch (RuntimeException ex) {
-                    LOG.warn("skipping unreadable value of {} in {}-{}: {}", key, OFFSETS_TOPIC, shard.partition, ex.toString());
-                }
-            }
-        }
-        for (ClassicGroup g : shard.groups.values()) {
-            synchronized (g) {
-                if (!withRecord.contains(g.groupId)) {
-                    // offsets committed from outside any generation: the group has been empty since the last commit
-                    g.restoreStateTimestampFromOffsets();
-                }
-            }
-        }
+    /** A shard was loaded (its groups rebuilt from its log): its members' sessions start. */
+    private void loaded(CoordinatorShard shard) {
         int members = rebalancer.loaded(shard);
         if (shard.groups.isEmpty()) {
             LOG.debug("coordinating {}-{} at leader epoch {} (no groups yet)", OFFSETS_TOPIC, shard.partition, shard.epoch);
