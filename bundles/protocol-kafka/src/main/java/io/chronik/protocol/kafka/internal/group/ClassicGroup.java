@@ -1,6 +1,5 @@
 package io.chronik.protocol.kafka.internal.group;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -14,8 +13,6 @@ import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.message.ConsumerProtocolSubscription;
-import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
@@ -128,10 +125,6 @@ final class ClassicGroup {
         return Collections.unmodifiableCollection(members.values());
     }
 
-    boolean hasMembers() {
-        return !members.isEmpty();
-    }
-
     /** Whether members and pending members together have reached {@code maxSize}. */
     boolean isFull(int maxSize) {
         return members.size() + pendingMembers.size() >= maxSize;
@@ -224,10 +217,6 @@ final class ClassicGroup {
         return true;
     }
 
-    boolean isPendingMember(String memberId) {
-        return pendingMembers.containsKey(memberId);
-    }
-
     boolean hasPendingMembers() {
         return !pendingMembers.isEmpty();
     }
@@ -253,7 +242,7 @@ final class ClassicGroup {
     }
 
     /** The protocols every member supports, in the first member's order of preference. */
-    Set<String> candidateProtocols() {
+    private Set<String> candidateProtocols() {
         Set<String> candidates = null;
         for (GroupMember m : members.values()) {
             Set<String> names = new LinkedHashSet<>();
@@ -270,7 +259,7 @@ final class ClassicGroup {
     }
 
     /** Each member votes for its most preferred candidate; the protocol with most votes wins. */
-    String selectProtocol() {
+    private String selectProtocol() {
         Set<String> candidates = candidateProtocols();
         Map<String, Integer> votes = new LinkedHashMap<>();
         for (String c : candidates) {
@@ -323,18 +312,11 @@ final class ClassicGroup {
         }
         Set<String> topics = new HashSet<>();
         for (GroupMember m : members.values()) {
-            byte[] metadata = m.metadata(protocolName);
-            if (metadata == null) {
+            List<String> subscribed = m.consumerSubscription(protocolName);
+            if (subscribed == null) {
                 return null;
             }
-            try {
-                // the consumer protocol's subscription: a version, then the message at that version
-                ByteBuffer b = ByteBuffer.wrap(metadata);
-                short version = (short) Math.min(b.getShort(), ConsumerProtocolSubscription.HIGHEST_SUPPORTED_VERSION);
-                topics.addAll(new ConsumerProtocolSubscription(new ByteBufferAccessor(b), version).topics());
-            } catch (RuntimeException e) {
-                return null;
-            }
+            topics.addAll(subscribed);
         }
         return topics;
     }
@@ -348,10 +330,7 @@ final class ClassicGroup {
     GroupRecords.GroupValue toRecord(Map<String, byte[]> assignments) {
         List<GroupRecords.MemberValue> list = new ArrayList<>();
         for (GroupMember m : members.values()) {
-            byte[] subscription = protocolName == null ? null : m.metadata(protocolName);
-            byte[] assignment = assignments == null ? m.assignment : assignments.getOrDefault(m.memberId, new byte[0]);
-            list.add(new GroupRecords.MemberValue(m.memberId, m.instanceId, m.clientId, m.clientHost, m.rebalanceTimeoutMs,
-                    m.sessionTimeoutMs, subscription == null ? new byte[0] : subscription, assignment));
+            list.add(m.toRecord(protocolName, assignments == null ? m.assignment : assignments.getOrDefault(m.memberId, EMPTY)));
         }
         return new GroupRecords.GroupValue(protocolType == null ? "" : protocolType, generationId, protocolName, leaderId,
                 stateTimestamp, list);
@@ -492,11 +471,7 @@ final class ClassicGroup {
         members.clear();
         staticMembers.clear();
         for (GroupRecords.MemberValue mv : v.members()) {
-            List<GroupMember.Protocol> protocols = v.protocol() == null ? List.of()
-                    : List.of(new GroupMember.Protocol(v.protocol(), mv.subscription()));
-            GroupMember m = new GroupMember(mv.memberId(), mv.instanceId(), mv.clientId(), mv.clientHost(),
-                    mv.rebalanceTimeoutMs(), mv.sessionTimeoutMs(), protocols);
-            m.assignment = mv.assignment();
+            GroupMember m = GroupMember.fromRecord(mv, v.protocol());
             members.put(m.memberId, m);
             if (m.instanceId != null) {
                 staticMembers.put(m.instanceId, m.memberId);

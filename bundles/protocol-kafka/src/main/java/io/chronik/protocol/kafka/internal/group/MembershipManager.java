@@ -165,11 +165,7 @@ final class MembershipManager {
 
     private void updateMemberAndRebalance(ClassicGroup g, GroupMember m, JoinRequest join,
             CompletableFuture<JoinGroupResponseData> response) {
-        m.protocols = join.protocols;
-        m.rebalanceTimeoutMs = join.rebalanceTimeoutMs;
-        m.sessionTimeoutMs = join.sessionTimeoutMs;
-        m.clientId = join.clientId;
-        m.clientHost = join.clientHost;
+        m.update(join.protocols, join.rebalanceTimeoutMs, join.sessionTimeoutMs, join.clientId, join.clientHost);
         if (m.awaitingJoin != null) {
             m.awaitingJoin.complete(GroupResponses.joinError(m.memberId, Errors.REBALANCE_IN_PROGRESS));
         }
