@@ -40,7 +40,8 @@ import io.chronik.protocol.kafka.internal.topics.TopicIndex;
  * and offset commits are records appended to that partition, so they are replicated by the partition's Raft group
  * (not by the metadata group) and survive the loss of the coordinator: the next leader replays the partition and
  * takes over. {@link CoordinatedPartitions} follows which partitions this node leads and loads them;
- * {@link CoordinatorShard} reads and writes one partition.
+ * {@link CoordinatorShard} replays one partition (rebuilding its groups) and writes to it; each {@link ClassicGroup}
+ * carries its own state rules, and the {@link Rebalancer} times rebalances and sessions.
  *
  * <p><b>Threads.</b> Requests arrive on Netty event loops and never block; each group is guarded by its own
  * monitor; timers (session and rebalance timeouts, the leadership sweep, offset expiry) run on one scheduler thread

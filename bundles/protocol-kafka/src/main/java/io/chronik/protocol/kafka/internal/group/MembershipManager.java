@@ -40,12 +40,13 @@ final class MembershipManager {
     private static final byte[] EMPTY = new byte[0];
 
     private final GroupSettings settings;
-    private final CoordinatedPartitions partitions;
+    private final CoordinatedPartitions coordinated;
     private final Rebalancer rebalancer;
 
-    MembershipManager(GroupSettings settings, CoordinatedPartitions partitions, Rebalancer rebalancer) {
+    /** @param coordinated the partitions this node coordinates, whose loaded groups ListGroups lists */
+    MembershipManager(GroupSettings settings, CoordinatedPartitions coordinated, Rebalancer rebalancer) {
         this.settings = settings;
-        this.partitions = partitions;
+        this.coordinated = coordinated;
         this.rebalancer = rebalancer;
     }
 
@@ -357,7 +358,7 @@ final class MembershipManager {
         if (types != null && !types.isEmpty() && types.stream().noneMatch(t -> t.equalsIgnoreCase("classic"))) {
             return new Listing(Errors.NONE, out);
         }
-        for (CoordinatorShard shard : partitions.active()) {
+        for (CoordinatorShard shard : coordinated.active()) {
             for (ClassicGroup g : shard.groups.values()) {
                 synchronized (g) {
                     if (g.is(GroupState.DEAD)) {
@@ -372,7 +373,7 @@ final class MembershipManager {
                 }
             }
         }
-        return new Listing(partitions.allLocalGroupsLoaded() ? Errors.NONE : Errors.COORDINATOR_LOAD_IN_PROGRESS, out);
+        return new Listing(coordinated.allLocalGroupsLoaded() ? Errors.NONE : Errors.COORDINATOR_LOAD_IN_PROGRESS, out);
     }
 
     /** DescribeGroups for one group; a group that does not exist is reported Dead (and GROUP_ID_NOT_FOUND when asked). */

@@ -44,7 +44,7 @@ final class OffsetsManager {
 
     private final GroupSettings settings;
     private final Supplier<ClusterMetadata> metadata;
-    private final CoordinatedPartitions partitions;
+    private final CoordinatedPartitions coordinated;
     private final TopicIndex topicIndex;
     private final BiConsumer<ClassicGroup, GroupMember> keepSession;
     /** The topics seen by the last sweep; used by the timer thread only. */
@@ -55,11 +55,11 @@ final class OffsetsManager {
      * @param keepSession restarts a member's session timer (a commit by a member counts as a heartbeat); called
      *            holding the group's monitor
      */
-    OffsetsManager(GroupSettings settings, Supplier<ClusterMetadata> metadata, CoordinatedPartitions partitions,
+    OffsetsManager(GroupSettings settings, Supplier<ClusterMetadata> metadata, CoordinatedPartitions coordinated,
             TopicIndex topicIndex, BiConsumer<ClassicGroup, GroupMember> keepSession) {
         this.settings = settings;
         this.metadata = metadata;
-        this.partitions = partitions;
+        this.coordinated = coordinated;
         this.topicIndex = topicIndex;
         this.keepSession = keepSession;
     }
@@ -239,7 +239,7 @@ final class OffsetsManager {
     /** Removes groups that have had no members for the offsets retention time. */
     void expireGroups() {
         long now = System.currentTimeMillis();
-        for (CoordinatorShard shard : partitions.active()) {
+        for (CoordinatorShard shard : coordinated.active()) {
             if (!shard.current()) {
                 continue;
             }
@@ -279,7 +279,7 @@ final class OffsetsManager {
         if (deleted.isEmpty()) {
             return;
         }
-        for (CoordinatorShard shard : partitions.active()) {
+        for (CoordinatorShard shard : coordinated.active()) {
             if (!shard.current()) {
                 continue;
             }
