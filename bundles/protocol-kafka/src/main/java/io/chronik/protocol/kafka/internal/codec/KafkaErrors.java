@@ -26,6 +26,11 @@ public final class KafkaErrors {
     private KafkaErrors() {
     }
 
+    /**
+     * The failure inside the {@link CompletionException}s and {@link ExecutionException}s that futures wrap around it:
+     * the one place in this bundle that unwraps them. Returns {@code t} itself if it is not such a wrapper (or has no
+     * cause); {@code null} stays {@code null}.
+     */
     public static Throwable unwrap(Throwable t) {
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
             t = t.getCause();

@@ -22,12 +22,13 @@ import io.chronik.api.consensus.PartitionInfo;
 import io.chronik.api.consensus.PartitionLog;
 import io.chronik.api.consensus.PartitionLogs;
 import io.chronik.api.consensus.TopicInfo;
-import io.chronik.protocol.kafka.internal.group.GroupRecords.Key;
+import io.chronik.protocol.kafka.internal.codec.KafkaErrors;
 
 /**
  * Which partitions of {@code __consumer_offsets} this node coordinates: creating the topic, placing a group on its
  * partition, answering FindCoordinator, and loading a partition's groups when this node comes to lead it (and
- * dropping them when it stops leading it). What a loaded partition's groups are is the {@link Listener}'s business.
+ * dropping them when it stops leading it). The {@link CoordinatorShard} rebuilds a loaded partition's groups; what
+ * happens to them next is the {@link Listener}'s business.
  */
 final class CoordinatedPartitions {
     static final String OFFSETS_TOPIC = "__consumer_offsets";
@@ -35,8 +36,8 @@ final class CoordinatedPartitions {
 
     /** Told when a partition's groups are loaded here and when they are dropped. */
     interface Listener {
-        /** Builds the groups of {@code shard} from its live records; called before any request can reach them. */
-        void loaded(CoordinatorShard shard, Map<Key, byte[]> records);
+        /** The groups of {@code shard} are rebuilt from its log; called before any request can reach them. */
+        void loaded(CoordinatorShard shard);
 
         /** The shard is no longer coordinated here: its groups' waiting members must be answered. */
         void unloaded(CoordinatorShard shard);
@@ -133,7 +134,7 @@ final class CoordinatedPartitions {
                 if (failure == null) {
                     LOG.info("created {} with {} partitions, replication factor {}", OFFSETS_TOPIC,
                             settings.offsetsTopicPartitions(), rf);
-                } else if (!(GroupCoordinator.unwrap(failure) instanceof ConsensusException ce
+                } else if (!(KafkaErrors.unwrap(failure) instanceof ConsensusException ce
                         && ce.reason() == ConsensusException.Reason.TOPIC_EXISTS)) {
                     LOG.warn("creating {} failed (will retry on the next FindCoordinator): {}", OFFSETS_TOPIC, failure.toString());
                 }
@@ -192,18 +193,18 @@ final class CoordinatedPartitions {
             shard = new CoordinatorShard(p, log, epoch, rewriteThreshold);
             loading.put(p, shard);
         }
-        shard.load(loader).whenComplete((state, failure) -> {
+        shard.load(loader).whenComplete((v, failure) -> {
             synchronized (loadLock) {
                 loading.remove(p, shard);
                 if (failure != null || !shard.current() || closed) {
                     shard.close();
                     if (failure != null) {
                         LOG.warn("loading {}-{} failed (will retry): {}", OFFSETS_TOPIC, p,
-                                GroupCoordinator.unwrap(failure).toString());
+                                KafkaErrors.unwrap(failure).toString());
                     }
                     return;
                 }
-                listener.loaded(shard, state);
+                listener.loaded(shard);
                 shards.put(p, shard);
             }
         });

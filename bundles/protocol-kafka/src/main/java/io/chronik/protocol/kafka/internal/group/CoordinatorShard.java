@@ -4,15 +4,19 @@ import java.nio.ByteBuffer;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.RecordBatch;
@@ -21,11 +25,13 @@ import org.slf4j.LoggerFactory;
 
 import io.chronik.api.consensus.ConsensusException;
 import io.chronik.api.consensus.PartitionLog;
+import io.chronik.protocol.kafka.internal.codec.KafkaErrors;
 import io.chronik.protocol.kafka.internal.group.GroupRecords.Key;
 
 /**
  * The groups of one {@code __consumer_offsets} partition, kept by this node while it leads that partition (at one
- * leader epoch): loaded by replaying the partition, changed by appending records to it.
+ * leader epoch): rebuilt by replaying the partition when it is loaded, changed by appending records to it (a group's
+ * record, offset commits, and the tombstones that delete them).
  *
  * <p>The shard also keeps what a replay of its log would produce ({@link #logState}, every live key with its latest
  * value, including appends not yet committed). When the log holds many superseded records it rewrites the live ones
@@ -73,14 +79,73 @@ final class CoordinatorShard {
         return !closed && log.isLeader() && log.leaderEpoch() == epoch;
     }
 
-    /**
-     * Replays the partition on {@code executor} once this node has applied everything committed before its leadership
-     * began; completes with the live records (key → latest value), in log order.
-     */
-    CompletableFuture<Map<Key, byte[]>> load(Executor executor) {
-        return log.readBarrier().toCompletableFuture().thenApplyAsync(v -> replay(), executor);
+    /** The group {@code groupId} of this shard, or null. */
+    ClassicGroup group(String groupId) {
+        return groups.get(groupId);
     }
 
+    /** The group {@code groupId} of this shard, created (Empty) if it does not exist. */
+    ClassicGroup getOrCreateGroup(String groupId) {
+        return groups.computeIfAbsent(groupId, id -> new ClassicGroup(id, this));
+    }
+
+    /** Appends the group's record {@code record}; completes as {@link #append} does. */
+    CompletableFuture<Void> storeGroup(ClassicGroup g, GroupRecords.GroupValue record) {
+        return append(List.of(new AbstractMap.SimpleImmutableEntry<>(new GroupRecords.GroupKey(g.groupId),
+                GroupRecords.groupValue(record))));
+    }
+
+    /**
+     * Deletes the group: appends tombstones for it and all its offsets, marks it Dead and forgets it. Called holding
+     * the group's monitor; completes as {@link #append} does.
+     */
+    CompletableFuture<Void> deleteGroup(ClassicGroup g, String why) {
+        List<Map.Entry<Key, byte[]>> tombstones = new ArrayList<>();
+        for (TopicPartition tp : g.offsets.keySet()) {
+            tombstones.add(GroupRecords.offsetTombstone(g.groupId, tp));
+        }
+        tombstones.add(new AbstractMap.SimpleImmutableEntry<>(new GroupRecords.GroupKey(g.groupId), null));
+        g.markDead();
+        groups.remove(g.groupId, g);
+        LOG.info("group {} {} ({} committed offsets)", g.groupId, why, g.offsets.size());
+        return append(tombstones);
+    }
+
+    /** Forgets a group that never had a generation, members or offsets (see {@link ClassicGroup#isUnused}). */
+    void removeIfUnused(ClassicGroup g) {
+        if (g.isUnused()) {
+            g.markDead();
+            groups.remove(g.groupId, g);
+        }
+    }
+
+    /** Kafka's mapping of a failed {@link #append} to the group errors (of an offset commit if {@code offsets}). */
+    static Errors appendError(Throwable failure, boolean offsets) {
+        Throwable t = KafkaErrors.unwrap(failure);
+        if (t instanceof ConsensusException ce) {
+            switch (ce.reason()) {
+                case NOT_LEADER:
+                    return Errors.NOT_COORDINATOR;
+                case RECORD_TOO_LARGE:
+                case CORRUPT_RECORD:
+                    return offsets ? Errors.INVALID_COMMIT_OFFSET_SIZE : Errors.UNKNOWN_SERVER_ERROR;
+                default:
+                    return Errors.COORDINATOR_NOT_AVAILABLE;
+            }
+        }
+        return Errors.COORDINATOR_NOT_AVAILABLE;
+    }
+
+    /**
+     * Replays the partition on {@code executor} once this node has applied everything committed before its leadership
+     * began, and rebuilds its {@link #groups} from the live records. Completes (on {@code executor}) when they are
+     * built; no request reaches them before the caller publishes the shard.
+     */
+    CompletableFuture<Void> load(Executor executor) {
+        return log.readBarrier().toCompletableFuture().thenAcceptAsync(v -> buildGroups(replay()), executor);
+    }
+
+    /** The live records of the partition (key → latest value), in log order. */
     private Map<Key, byte[]> replay() {
         long offset = log.logStartOffset();
         long end = log.highWatermark();
@@ -118,6 +183,37 @@ final class CoordinatorShard {
         }
         LOG.debug("replayed __consumer_offsets-{} at leader epoch {}: {} records, {} live", partition, epoch, records, state.size());
         return state;
+    }
+
+    /** Rebuilds the groups from the live records: each group's record, and the offsets it has committed. */
+    private void buildGroups(Map<Key, byte[]> state) {
+        Set<String> withRecord = new HashSet<>();
+        for (Map.Entry<Key, byte[]> e : state.entrySet()) {
+            Key key = e.getKey();
+            ClassicGroup g = getOrCreateGroup(key.group());
+            synchronized (g) {
+                try {
+                    if (key instanceof GroupRecords.OffsetKey k) {
+                        GroupRecords.OffsetValue v = GroupRecords.readOffsetValue(ByteBuffer.wrap(e.getValue()));
+                        g.offsets.put(new TopicPartition(k.topic(), k.partition()),
+                                new ClassicGroup.Committed(v.offset(), v.leaderEpoch(), v.metadata(), v.commitTimestamp()));
+                    } else {
+                        g.restore(GroupRecords.readGroupValue(ByteBuffer.wrap(e.getValue())));
+                        withRecord.add(g.groupId);
+                    }
+                } catch (RuntimeException ex) {
+                    LOG.warn("skipping unreadable value of {} in __consumer_offsets-{}: {}", key, partition, ex.toString());
+                }
+            }
+        }
+        for (ClassicGroup g : groups.values()) {
+            synchronized (g) {
+                if (!withRecord.contains(g.groupId)) {
+                    // offsets committed from outside any generation: the group has been empty since the last commit
+                    g.restoreStateTimestampFromOffsets();
+                }
+            }
+        }
     }
 
     private void apply(Map<Key, byte[]> state, Record r) {

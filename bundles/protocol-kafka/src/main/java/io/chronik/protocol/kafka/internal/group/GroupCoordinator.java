@@ -3,23 +3,15 @@ package io.chronik.protocol.kafka.internal.group;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
-import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroupMember;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
@@ -34,30 +26,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.chronik.api.consensus.ClusterMetadata;
-import io.chronik.api.consensus.ConsensusException;
 import io.chronik.api.consensus.PartitionLogs;
-import io.chronik.api.consensus.TopicInfo;
-import io.chronik.protocol.kafka.internal.group.GroupRecords.Key;
+import io.chronik.protocol.kafka.internal.topics.TopicIndex;
 
 /**
  * The classic group coordinator: Kafka's group membership protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) with
- * its group state machine, and committed offsets.
+ * its group state machine, and committed offsets. This class is the façade the request handlers call: it finds the
+ * shard that coordinates a group here (or answers why none does), hands the request to the {@link MembershipManager}
+ * or the {@link OffsetsManager}, runs the timers and closes everything.
  *
  * <p><b>Placement and durability.</b> A group belongs to partition {@code abs(hash(groupId)) % n} of the internal
  * topic {@code __consumer_offsets}; the node leading that partition is the group's only coordinator. Group metadata
  * and offset commits are records appended to that partition, so they are replicated by the partition's Raft group
  * (not by the metadata group) and survive the loss of the coordinator: the next leader replays the partition and
  * takes over. {@link CoordinatedPartitions} follows which partitions this node leads and loads them;
- * {@link CoordinatorShard} reads and writes one partition.
+ * {@link CoordinatorShard} replays one partition (rebuilding its groups) and writes to it; each {@link ClassicGroup}
+ * carries its own state rules, and the {@link Rebalancer} times rebalances and sessions.
  *
  * <p><b>Threads.</b> Requests arrive on Netty event loops and never block; each group is guarded by its own
- * monitor; timers (session and rebalance timeouts) run on one scheduler thread and loads on another.
+ * monitor; timers (session and rebalance timeouts, the leadership sweep, offset expiry) run on one scheduler thread
+ * and loads on another. The returned futures complete on those threads or on the consensus provider's.
  */
 public final class GroupCoordinator implements AutoCloseable {
     public static final String OFFSETS_TOPIC = CoordinatedPartitions.OFFSETS_TOPIC;
     private static final Logger LOG = LoggerFactory.getLogger(GroupCoordinator.class);
     private static final long SWEEP_MS = 500;
-    private static final byte[] EMPTY = new byte[0];
 
     /** Where a group's coordinator is, for FindCoordinator. */
     public record Coordinator(Errors error, String message, int nodeId, String host, int port) {
@@ -83,45 +76,46 @@ public final class GroupCoordinator implements AutoCloseable {
     private final Supplier<ClusterMetadata> metadata;
     private final ScheduledThreadPoolExecutor timers;
     private final CoordinatedPartitions partitions;
-    /** The topics (id → name) seen by the last sweep, and in which metadata service; used by the sweep thread only. */
-    private Map<UUID, String> knownTopics = Map.of();
-    private ClusterMetadata knownTopicsSource;
-    private final AtomicBoolean topicsChanged = new AtomicBoolean();
-    private final io.chronik.api.consensus.MetadataListener topicsListener = md -> topicsChanged.set(true);
+    private final Rebalancer rebalancer;
+    private final MembershipManager membership;
+    private final OffsetsManager offsets;
 
-    public GroupCoordinator(GroupSettings settings, Supplier<ClusterMetadata> metadata, Supplier<PartitionLogs> logs) {
-        this(settings, metadata, logs, 10_000);
+    /** @param topicIndex the bundle's topic-id index, which tells which topics were deleted (not closed here) */
+    public GroupCoordinator(GroupSettings settings, Supplier<ClusterMetadata> metadata, Supplier<PartitionLogs> logs,
+            TopicIndex topicIndex) {
+        this(settings, metadata, logs, topicIndex, 10_000);
     }
 
     /** @param rewriteThreshold superseded records a partition may hold before it is compacted */
     GroupCoordinator(GroupSettings settings, Supplier<ClusterMetadata> metadata, Supplier<PartitionLogs> logs,
-            int rewriteThreshold) {
+            TopicIndex topicIndex, int rewriteThreshold) {
         this.settings = settings;
         this.metadata = metadata;
         this.partitions = new CoordinatedPartitions(settings, metadata, logs, rewriteThreshold,
                 new CoordinatedPartitions.Listener() {
                     @Override
-                    public void loaded(CoordinatorShard shard, Map<Key, byte[]> records) {
-                        buildGroups(shard, records);
+                    public void loaded(CoordinatorShard shard) {
+                        GroupCoordinator.this.loaded(shard);
                     }
 
                     @Override
                     public void unloaded(CoordinatorShard shard) {
-                        dropGroups(shard);
+                        rebalancer.unloaded(shard);
                     }
                 });
         this.timers = new ScheduledThreadPoolExecutor(1, ThreadUtils.createThreadFactory("chronik-group-timers", true));
         this.timers.setRemoveOnCancelPolicy(true);
+        this.rebalancer = new Rebalancer(settings, timers);
+        this.membership = new MembershipManager(settings, partitions, rebalancer);
+        this.offsets = new OffsetsManager(settings, metadata, partitions, topicIndex, rebalancer::scheduleSession);
         timers.scheduleWithFixedDelay(this::sweep, SWEEP_MS, SWEEP_MS, TimeUnit.MILLISECONDS);
-        timers.scheduleWithFixedDelay(this::expireOffsets, settings.retentionCheckIntervalMs(),
+        timers.scheduleWithFixedDelay(offsets::expireGroups, settings.retentionCheckIntervalMs(),
                 settings.retentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
     }
 
     public GroupSettings settings() {
         return settings;
     }
-
-    // ---------------------------------------------------------------- placement, loading
 
     /** FindCoordinator for a group: the leader of the group's offsets partition. Creates the offsets topic if needed. */
     public Coordinator findCoordinator(String groupId) {
@@ -138,138 +132,16 @@ public final class GroupCoordinator implements AutoCloseable {
             partitions.sweep();
             ClusterMetadata md = metadata.get();
             if (md != null) {
-                forgetDeletedTopics(md);
+                offsets.forgetDeletedTopics(md);
             }
         } catch (RuntimeException e) {
             LOG.warn("group coordinator sweep failed", e);
         }
     }
 
-    /**
-     * Removes the committed offsets of topics that were deleted since the last sweep, as Kafka does. Only topics this
-     * node has seen in the same metadata service and no longer sees count as deleted (by topic id, so a topic deleted
-     * and created again counts too): a lagging or replaced metadata service never causes offsets to be dropped.
-     */
-    private void forgetDeletedTopics(ClusterMetadata md) {
-        if (knownTopicsSource == md && !topicsChanged.getAndSet(false)) {
-            return;
-        }
-        if (knownTopicsSource != md) {
-            if (knownTopicsSource != null) {
-                try {
-                    knownTopicsSource.removeListener(topicsListener);
-                } catch (RuntimeException e) {
-                    // the old service may be gone
-                }
-            }
-            md.addListener(topicsListener);
-        }
-        Map<UUID, String> now = new HashMap<>();
-        for (TopicInfo t : md.topics()) {
-            if (t.id() != null) {
-                now.put(t.id(), t.name());
-            }
-        }
-        Map<UUID, String> before = knownTopics;
-        ClusterMetadata source = knownTopicsSource;
-        knownTopics = now;
-        knownTopicsSource = md;
-        if (source != md) {
-            return;
-        }
-        Set<String> deleted = new java.util.HashSet<>();
-        for (Map.Entry<UUID, String> e : before.entrySet()) {
-            if (!now.containsKey(e.getKey())) {
-                deleted.add(e.getValue());
-            }
-        }
-        if (deleted.isEmpty()) {
-            return;
-        }
-        for (CoordinatorShard shard : partitions.active()) {
-            if (!shard.current()) {
-                continue;
-            }
-            for (ClassicGroup g : shard.groups.values()) {
-                synchronized (g) {
-                    List<TopicPartition> gone = new ArrayList<>();
-                    for (TopicPartition tp : g.offsets.keySet()) {
-                        if (deleted.contains(tp.topic())) {
-                            gone.add(tp);
-                        }
-                    }
-                    if (gone.isEmpty()) {
-                        continue;
-                    }
-                    List<Map.Entry<Key, byte[]>> tombstones = new ArrayList<>();
-                    for (TopicPartition tp : gone) {
-                        tombstones.add(offsetTombstone(g.groupId, tp));
-                    }
-                    LOG.info("removing {} committed offsets of deleted topics {} from group {}", gone.size(), deleted, g.groupId);
-                    g.shard.append(tombstones).whenComplete((v, failure) -> {
-                        synchronized (g) {
-                            if (failure == null) {
-                                gone.forEach(g.offsets::remove);
-                            }
-                        }
-                    });
-                }
-            }
-        }
-    }
-
-    /** A shard is no longer coordinated here: its groups' waiting members are answered NOT_COORDINATOR. */
-    private void dropGroups(CoordinatorShard shard) {
-        for (ClassicGroup g : shard.groups.values()) {
-            synchronized (g) {
-                g.cancelPhaseTimer();
-                for (GroupMember m : g.members.values()) {
-                    m.cancelSessionTimer();
-                    answerWaiting(m, Errors.NOT_COORDINATOR);
-                }
-                for (ScheduledFuture<?> f : g.pendingMembers.values()) {
-                    f.cancel(false);
-                }
-                g.transition(GroupState.DEAD);
-            }
-        }
-    }
-
-    /** Rebuilds the groups of a freshly loaded shard from its live records. */
-    private void buildGroups(CoordinatorShard shard, Map<Key, byte[]> state) {
-        Set<String> withRecord = new java.util.HashSet<>();
-        for (Map.Entry<Key, byte[]> e : state.entrySet()) {
-            Key key = e.getKey();
-            ClassicGroup g = shard.groups.computeIfAbsent(key.group(), id -> new ClassicGroup(id, shard));
-            synchronized (g) {
-                try {
-                    if (key instanceof GroupRecords.OffsetKey k) {
-                        GroupRecords.OffsetValue v = GroupRecords.readOffsetValue(java.nio.ByteBuffer.wrap(e.getValue()));
-                        g.offsets.put(new TopicPartition(k.topic(), k.partition()),
-                                new ClassicGroup.Committed(v.offset(), v.leaderEpoch(), v.metadata(), v.commitTimestamp()));
-                    } else {
-                        restoreGroup(g, GroupRecords.readGroupValue(java.nio.ByteBuffer.wrap(e.getValue())));
-                        withRecord.add(g.groupId);
-                    }
-                } catch (RuntimeException ex) {
-                    LOG.warn("skipping unreadable value of {} in {}-{}: {}", key, OFFSETS_TOPIC, shard.partition, ex.toString());
-                }
-            }
-        }
-        int members = 0;
-        for (ClassicGroup g : shard.groups.values()) {
-            synchronized (g) {
-                if (!withRecord.contains(g.groupId)) {
-                    // offsets committed from outside any generation: the group has been empty since the last commit
-                    g.stateTimestamp = g.offsets.values().stream().mapToLong(ClassicGroup.Committed::commitTimestamp).max()
-                            .orElse(g.stateTimestamp);
-                }
-                for (GroupMember m : g.members.values()) {
-                    scheduleSession(g, m);
-                    members++;
-                }
-            }
-        }
+    /** A shard was loaded (its groups rebuilt from its log): its members' sessions start. */
+    private void loaded(CoordinatorShard shard) {
+        int members = rebalancer.loaded(shard);
         if (shard.groups.isEmpty()) {
             LOG.debug("coordinating {}-{} at leader epoch {} (no groups yet)", OFFSETS_TOPIC, shard.partition, shard.epoch);
         } else {
@@ -278,491 +150,31 @@ public final class GroupCoordinator implements AutoCloseable {
         }
     }
 
-    private static void restoreGroup(ClassicGroup g, GroupRecords.GroupValue v) {
-        g.protocolType = v.protocolType().isEmpty() ? null : v.protocolType();
-        g.generationId = v.generation();
-        g.protocolName = v.protocol();
-        g.leaderId = v.leader();
-        g.members.clear();
-        g.staticMembers.clear();
-        for (GroupRecords.MemberValue mv : v.members()) {
-            List<GroupMember.Protocol> protocols = v.protocol() == null ? List.of()
-                    : List.of(new GroupMember.Protocol(v.protocol(), mv.subscription()));
-            GroupMember m = new GroupMember(mv.memberId(), mv.instanceId(), mv.clientId(), mv.clientHost(),
-                    mv.rebalanceTimeoutMs(), mv.sessionTimeoutMs(), protocols);
-            m.assignment = mv.assignment();
-            g.members.put(m.memberId, m);
-            if (m.instanceId != null) {
-                g.staticMembers.put(m.instanceId, m.memberId);
-            }
-        }
-        g.state = g.members.isEmpty() ? GroupState.EMPTY : GroupState.STABLE;
-        g.stateTimestamp = v.stateTimestamp();
-    }
-
-    // ---------------------------------------------------------------- membership
-
     /**
      * JoinGroup. Completes when the member has joined a generation (or with an error); with KIP-394 (v4+) a member
      * without an id first gets MEMBER_ID_REQUIRED and a member id to join with.
      */
     public CompletableFuture<JoinGroupResponseData> joinGroup(JoinGroupRequestData req, short version, String clientId,
             String clientHost) {
-        String memberId = req.memberId() == null ? "" : req.memberId();
         CoordinatedPartitions.Lookup l = lookup(req.groupId());
         if (l.error() != Errors.NONE) {
-            return CompletableFuture.completedFuture(joinError(memberId, l.error()));
+            return CompletableFuture.completedFuture(joinError(req.memberId() == null ? "" : req.memberId(), l.error()));
         }
-        if (req.sessionTimeoutMs() < settings.minSessionTimeoutMs() || req.sessionTimeoutMs() > settings.maxSessionTimeoutMs()) {
-            return CompletableFuture.completedFuture(joinError(memberId, Errors.INVALID_SESSION_TIMEOUT));
-        }
-        List<GroupMember.Protocol> protocols = new ArrayList<>();
-        for (JoinGroupRequestData.JoinGroupRequestProtocol p : req.protocols()) {
-            protocols.add(new GroupMember.Protocol(p.name(), p.metadata() == null ? EMPTY : p.metadata()));
-        }
-        JoinRequest join = new JoinRequest(memberId, req.groupInstanceId(), clientId == null ? "" : clientId, clientHost,
-                version == 0 ? req.sessionTimeoutMs() : req.rebalanceTimeoutMs(), req.sessionTimeoutMs(), req.protocolType(),
-                protocols, version >= 4, version >= 9);
-        CompletableFuture<JoinGroupResponseData> response = new CompletableFuture<>();
-        CoordinatorShard shard = l.shard();
-        ClassicGroup g = memberId.isEmpty() ? shard.groups.computeIfAbsent(req.groupId(), id -> new ClassicGroup(id, shard))
-                : shard.groups.get(req.groupId());
-        if (g == null) {
-            return CompletableFuture.completedFuture(joinError(memberId, Errors.UNKNOWN_MEMBER_ID));
-        }
-        synchronized (g) {
-            if (g.is(GroupState.DEAD)) {
-                response.complete(joinError(memberId, Errors.COORDINATOR_NOT_AVAILABLE));
-            } else if (!g.supportsProtocols(join.protocolType, protocols)) {
-                response.complete(joinError(memberId, Errors.INCONSISTENT_GROUP_PROTOCOL));
-            } else if (memberId.isEmpty()) {
-                unknownMemberJoin(g, join, response);
-            } else {
-                knownMemberJoin(g, join, response);
-            }
-            removeIfUnused(g);
-        }
-        return response;
+        return membership.joinGroup(l.shard(), req, version, clientId, clientHost);
     }
 
-    private record JoinRequest(String memberId, String instanceId, String clientId, String clientHost, int rebalanceTimeoutMs,
-            int sessionTimeoutMs, String protocolType, List<GroupMember.Protocol> protocols, boolean requireKnownMemberId,
-            boolean supportsSkipAssignment) {
-    }
-
-    private void unknownMemberJoin(ClassicGroup g, JoinRequest join, CompletableFuture<JoinGroupResponseData> response) {
-        if (g.members.size() + g.pendingMembers.size() >= settings.maxGroupSize()) {
-            response.complete(joinError("", Errors.GROUP_MAX_SIZE_REACHED));
-            return;
-        }
-        String newId = join.clientId + "-" + UUID.randomUUID();
-        if (join.instanceId != null) {
-            String oldId = g.staticMembers.get(join.instanceId);
-            if (oldId != null && g.members.containsKey(oldId)) {
-                replaceStaticMember(g, g.members.get(oldId), newId, join, response);
-            } else {
-                addMemberAndRebalance(g, newId, join, response);
-            }
-        } else if (join.requireKnownMemberId) {
-            // KIP-394: the member must come back with this id; until then it is pending (and expires like a member)
-            g.pendingMembers.put(newId, timers.schedule(() -> expirePending(g, newId), join.sessionTimeoutMs,
-                    TimeUnit.MILLISECONDS));
-            response.complete(joinError(newId, Errors.MEMBER_ID_REQUIRED));
-        } else {
-            addMemberAndRebalance(g, newId, join, response);
-        }
-    }
-
-    private void knownMemberJoin(ClassicGroup g, JoinRequest join, CompletableFuture<JoinGroupResponseData> response) {
-        ScheduledFuture<?> pending = g.pendingMembers.remove(join.memberId);
-        if (pending != null) {
-            pending.cancel(false);
-            addMemberAndRebalance(g, join.memberId, join, response);
-            return;
-        }
-        Errors fenced = checkInstance(g, join.memberId, join.instanceId);
-        if (fenced != Errors.NONE) {
-            response.complete(joinError(join.memberId, fenced));
-            return;
-        }
-        GroupMember m = g.members.get(join.memberId);
-        if (m == null) {
-            response.complete(joinError(join.memberId, Errors.UNKNOWN_MEMBER_ID));
-            return;
-        }
-        switch (g.state) {
-            case PREPARING_REBALANCE:
-                updateMemberAndRebalance(g, m, join, response);
-                break;
-            case COMPLETING_REBALANCE:
-                if (m.sameProtocols(join.protocols)) {
-                    // the member did not get its JoinGroup response: send it again
-                    response.complete(joinResponse(g, m, g.isLeader(m.memberId), false));
-                } else {
-                    updateMemberAndRebalance(g, m, join, response);
-                }
-                break;
-            case STABLE:
-                if (g.isLeader(m.memberId) || !m.sameProtocols(join.protocols)) {
-                    updateMemberAndRebalance(g, m, join, response);
-                } else {
-                    response.complete(joinResponse(g, m, false, false));
-                }
-                break;
-            default:
-                response.complete(joinError(join.memberId, Errors.UNKNOWN_MEMBER_ID));
-        }
-    }
-
-    /** FENCED_INSTANCE_ID if {@code instanceId} belongs to another member id, UNKNOWN_MEMBER_ID if to none. */
-    private static Errors checkInstance(ClassicGroup g, String memberId, String instanceId) {
-        if (instanceId == null) {
-            return Errors.NONE;
-        }
-        String current = g.staticMembers.get(instanceId);
-        if (current == null) {
-            return Errors.UNKNOWN_MEMBER_ID;
-        }
-        return current.equals(memberId) ? Errors.NONE : Errors.FENCED_INSTANCE_ID;
-    }
-
-    private void addMemberAndRebalance(ClassicGroup g, String memberId, JoinRequest join,
-            CompletableFuture<JoinGroupResponseData> response) {
-        GroupMember m = new GroupMember(memberId, join.instanceId, join.clientId, join.clientHost, join.rebalanceTimeoutMs,
-                join.sessionTimeoutMs, join.protocols);
-        m.isNew = true;
-        m.awaitingJoin = response;
-        if (g.members.isEmpty()) {
-            g.protocolType = join.protocolType;
-        }
-        g.members.put(memberId, m);
-        if (m.instanceId != null) {
-            g.staticMembers.put(m.instanceId, memberId);
-        }
-        if (g.leaderId == null || !g.members.containsKey(g.leaderId)) {
-            g.leaderId = memberId;
-        }
-        g.newMemberAdded = true;
-        scheduleSession(g, m);
-        maybePrepareRebalance(g, "member " + memberId + " joined");
-    }
-
-    private void updateMemberAndRebalance(ClassicGroup g, GroupMember m, JoinRequest join,
-            CompletableFuture<JoinGroupResponseData> response) {
-        m.protocols = join.protocols;
-        m.rebalanceTimeoutMs = join.rebalanceTimeoutMs;
-        m.sessionTimeoutMs = join.sessionTimeoutMs;
-        m.clientId = join.clientId;
-        m.clientHost = join.clientHost;
-        if (m.awaitingJoin != null) {
-            m.awaitingJoin.complete(joinError(m.memberId, Errors.REBALANCE_IN_PROGRESS));
-        }
-        m.awaitingJoin = response;
-        scheduleSession(g, m);
-        maybePrepareRebalance(g, "member " + m.memberId + " rejoined");
-    }
-
-    /** A static member came back with a new process: it takes over the old member's place. */
-    private void replaceStaticMember(ClassicGroup g, GroupMember old, String newId, JoinRequest join,
-            CompletableFuture<JoinGroupResponseData> response) {
-        old.cancelSessionTimer();
-        answerWaiting(old, Errors.FENCED_INSTANCE_ID);
-        GroupMember m = new GroupMember(newId, join.instanceId, join.clientId, join.clientHost, join.rebalanceTimeoutMs,
-                join.sessionTimeoutMs, old.protocols);
-        m.assignment = old.assignment;
-        g.members.remove(old.memberId);
-        g.members.put(newId, m);
-        g.staticMembers.put(join.instanceId, newId);
-        if (g.isLeader(old.memberId)) {
-            g.leaderId = newId;
-        }
-        if (g.pendingSync.remove(old.memberId)) {
-            g.pendingSync.add(newId);
-        }
-        LOG.info("static member {} of group {} rejoined as {} (was {})", join.instanceId, g.groupId, newId, old.memberId);
-        boolean unchanged = old.sameProtocols(join.protocols);
-        if (g.is(GroupState.STABLE) && unchanged && (!g.isLeader(newId) || join.supportsSkipAssignment)) {
-            // same subscription: no rebalance; the member gets the current generation and keeps its assignment
-            long phase = g.phase;
-            scheduleSession(g, m);
-            persist(g, g.toRecord()).whenComplete((v, failure) -> {
-                synchronized (g) {
-                    if (failure != null) {
-                        response.complete(joinError(newId, appendError(failure, false)));
-                    } else {
-                        boolean leader = g.isLeader(newId) && g.phase == phase;
-                        response.complete(joinResponse(g, m, leader, leader));
-                    }
-                }
-            });
-        } else {
-            m.protocols = join.protocols;
-            m.awaitingJoin = response;
-            scheduleSession(g, m);
-            maybePrepareRebalance(g, "static member " + join.instanceId + " rejoined");
-        }
-    }
-
-    private void maybePrepareRebalance(ClassicGroup g, String reason) {
-        switch (g.state) {
-            case STABLE, COMPLETING_REBALANCE, EMPTY -> prepareRebalance(g, reason);
-            case PREPARING_REBALANCE -> tryCompleteJoin(g);
-            default -> {
-            }
-        }
-    }
-
-    private void prepareRebalance(ClassicGroup g, String reason) {
-        if (g.is(GroupState.COMPLETING_REBALANCE)) {
-            for (GroupMember m : g.members.values()) {
-                m.assignment = EMPTY;
-                if (m.awaitingSync != null) {
-                    m.awaitingSync.complete(syncError(Errors.REBALANCE_IN_PROGRESS));
-                    m.awaitingSync = null;
-                }
-            }
-        }
-        g.pendingSync.clear();
-        boolean initial = g.is(GroupState.EMPTY);
-        g.cancelPhaseTimer();
-        long phase = ++g.phase;
-        LOG.info("preparing to rebalance group {} in state {} with old generation {} ({})", g.groupId, g.state.kafkaName,
-                g.generationId, reason);
-        g.transition(GroupState.PREPARING_REBALANCE);
-        g.initialJoin = initial;
-        if (initial) {
-            g.newMemberAdded = false;
-            int delay = settings.initialRebalanceDelayMs();
-            int remaining = Math.max(g.rebalanceTimeoutMs() - delay, 0);
-            g.phaseTimer = timers.schedule(() -> initialJoinExpired(g, phase, delay, remaining), delay, TimeUnit.MILLISECONDS);
-        } else {
-            g.phaseTimer = timers.schedule(() -> joinExpired(g, phase), g.rebalanceTimeoutMs(), TimeUnit.MILLISECONDS);
-            tryCompleteJoin(g);
-        }
-    }
-
-    private void initialJoinExpired(ClassicGroup g, long phase, int delay, int remaining) {
-        synchronized (g) {
-            if (g.phase != phase || !g.is(GroupState.PREPARING_REBALANCE)) {
-                return;
-            }
-            if (g.newMemberAdded && remaining > 0) {
-                // members keep arriving: wait a little longer, up to the rebalance timeout
-                g.newMemberAdded = false;
-                int next = Math.min(delay, remaining);
-                int left = Math.max(remaining - delay, 0);
-                g.phaseTimer = timers.schedule(() -> initialJoinExpired(g, phase, next, left), next, TimeUnit.MILLISECONDS);
-                return;
-            }
-            completeJoin(g);
-        }
-    }
-
-    private void joinExpired(ClassicGroup g, long phase) {
-        synchronized (g) {
-            if (g.phase == phase && g.is(GroupState.PREPARING_REBALANCE)) {
-                completeJoin(g);
-            }
-        }
-    }
-
-    private void tryCompleteJoin(ClassicGroup g) {
-        if (g.is(GroupState.PREPARING_REBALANCE) && !g.initialJoin && g.allMembersJoined()) {
-            completeJoin(g);
-        }
-    }
-
-    /** The rebalance ends: members that did not rejoin are dropped and the others get the next generation. */
-    private void completeJoin(ClassicGroup g) {
-        g.cancelPhaseTimer();
-        for (GroupMember m : new ArrayList<>(g.members.values())) {
-            if (m.awaitingJoin == null && m.instanceId == null) {
-                LOG.info("member {} of group {} did not rejoin in time; removing it", m.memberId, g.groupId);
-                removeMember(g, m);
-            }
-        }
-        g.generationId++;
-        long phase = ++g.phase;
-        g.initialJoin = false;
-        if (g.members.isEmpty()) {
-            g.protocolName = null;
-            g.leaderId = null;
-            g.transition(GroupState.EMPTY);
-            LOG.info("group {} is empty at generation {}", g.groupId, g.generationId);
-            persist(g, g.toRecord()).whenComplete((v, failure) -> {
-                if (failure != null) {
-                    LOG.warn("storing empty group {} failed: {}", g.groupId, unwrap(failure).toString());
-                }
-            });
-            return;
-        }
-        g.protocolName = g.selectProtocol();
-        GroupMember leader = g.members.get(g.leaderId);
-        if (leader == null || leader.awaitingJoin == null) {
-            for (GroupMember m : g.members.values()) {
-                if (m.awaitingJoin != null) {
-                    g.leaderId = m.memberId;
-                    break;
-                }
-            }
-        }
-        g.transition(GroupState.COMPLETING_REBALANCE);
-        LOG.info("group {} has generation {} with {} members, protocol {}, leader {}", g.groupId, g.generationId,
-                g.members.size(), g.protocolName, g.leaderId);
-        for (GroupMember m : g.members.values()) {
-            g.pendingSync.add(m.memberId);
-            if (m.awaitingJoin != null) {
-                m.awaitingJoin.complete(joinResponse(g, m, g.isLeader(m.memberId), false));
-                m.awaitingJoin = null;
-            }
-            m.isNew = false;
-            scheduleSession(g, m);
-        }
-        g.phaseTimer = timers.schedule(() -> syncExpired(g, phase), g.rebalanceTimeoutMs(), TimeUnit.MILLISECONDS);
-    }
-
-    /** The members that did not send SyncGroup within the rebalance timeout are removed, and the group rebalances. */
-    private void syncExpired(ClassicGroup g, long phase) {
-        synchronized (g) {
-            if (g.phase != phase || !g.is(GroupState.COMPLETING_REBALANCE)) {
-                return;
-            }
-            for (String id : new ArrayList<>(g.pendingSync)) {
-                GroupMember m = g.members.get(id);
-                if (m != null) {
-                    LOG.info("member {} of group {} did not sync in time; removing it", id, g.groupId);
-                    removeMember(g, m);
-                }
-            }
-            prepareRebalance(g, "members did not sync in time");
-        }
-    }
-
-    private JoinGroupResponseData joinResponse(ClassicGroup g, GroupMember m, boolean withMembers, boolean skipAssignment) {
-        JoinGroupResponseData r = new JoinGroupResponseData().setErrorCode(Errors.NONE.code()).setGenerationId(g.generationId)
-                .setProtocolType(g.protocolType).setProtocolName(g.protocolName).setLeader(g.leaderId)
-                .setMemberId(m.memberId).setSkipAssignment(skipAssignment);
-        if (withMembers) {
-            for (GroupMember other : g.members.values()) {
-                byte[] metadata = other.metadata(g.protocolName);
-                r.members().add(new JoinGroupResponseData.JoinGroupResponseMember().setMemberId(other.memberId)
-                        .setGroupInstanceId(other.instanceId).setMetadata(metadata == null ? EMPTY : metadata));
-            }
-        }
-        return r;
-    }
-
+    /** The answer to a JoinGroup that failed with {@code error}. */
     public static JoinGroupResponseData joinError(String memberId, Errors error) {
-        return new JoinGroupResponseData().setErrorCode(error.code()).setGenerationId(-1).setMemberId(memberId)
-                .setLeader("").setProtocolName(null).setProtocolType(null);
-    }
-
-    static SyncGroupResponseData syncError(Errors error) {
-        return new SyncGroupResponseData().setErrorCode(error.code()).setAssignment(EMPTY);
+        return GroupResponses.joinError(memberId, error);
     }
 
     /** SyncGroup: followers wait for the leader's assignment; the leader's is stored, then handed to all. */
     public CompletableFuture<SyncGroupResponseData> syncGroup(SyncGroupRequestData req) {
         CoordinatedPartitions.Lookup l = lookup(req.groupId());
         if (l.error() != Errors.NONE) {
-            return CompletableFuture.completedFuture(syncError(l.error()));
+            return CompletableFuture.completedFuture(GroupResponses.syncError(l.error()));
         }
-        ClassicGroup g = l.shard().groups.get(req.groupId());
-        if (g == null) {
-            return CompletableFuture.completedFuture(syncError(Errors.UNKNOWN_MEMBER_ID));
-        }
-        CompletableFuture<SyncGroupResponseData> response = new CompletableFuture<>();
-        synchronized (g) {
-            Errors error = validateMember(g, req.memberId(), req.groupInstanceId());
-            GroupMember m = g.members.get(req.memberId());
-            if (error == Errors.NONE && req.generationId() != g.generationId) {
-                error = Errors.ILLEGAL_GENERATION;
-            }
-            if (error == Errors.NONE && ((req.protocolType() != null && !req.protocolType().equals(g.protocolType))
-                    || (req.protocolName() != null && !req.protocolName().equals(g.protocolName)))) {
-                error = Errors.INCONSISTENT_GROUP_PROTOCOL;
-            }
-            if (error != Errors.NONE) {
-                return CompletableFuture.completedFuture(syncError(error));
-            }
-            switch (g.state) {
-                case PREPARING_REBALANCE:
-                    return CompletableFuture.completedFuture(syncError(Errors.REBALANCE_IN_PROGRESS));
-                case STABLE:
-                    scheduleSession(g, m);
-                    return CompletableFuture.completedFuture(syncResponse(g, m.assignment));
-                case COMPLETING_REBALANCE:
-                    break;
-                default:
-                    return CompletableFuture.completedFuture(syncError(Errors.UNKNOWN_MEMBER_ID));
-            }
-            if (m.awaitingSync != null) {
-                m.awaitingSync.complete(syncError(Errors.REBALANCE_IN_PROGRESS));
-            }
-            m.awaitingSync = response;
-            g.pendingSync.remove(m.memberId);
-            scheduleSession(g, m);
-            if (g.isLeader(m.memberId)) {
-                Map<String, byte[]> assignments = new HashMap<>();
-                for (SyncGroupRequestData.SyncGroupRequestAssignment a : req.assignments()) {
-                    assignments.put(a.memberId(), a.assignment() == null ? EMPTY : a.assignment());
-                }
-                for (String id : g.members.keySet()) {
-                    assignments.putIfAbsent(id, EMPTY);
-                }
-                long phase = g.phase;
-                GroupRecords.GroupValue record = g.toRecord(assignments);
-                persist(g, record).whenComplete((v, failure) -> {
-                    synchronized (g) {
-                        if (g.phase != phase || !g.is(GroupState.COMPLETING_REBALANCE)) {
-                            return; // a new rebalance began meanwhile and answered those waiting
-                        }
-                        if (failure != null) {
-                            Errors e = appendError(failure, false);
-                            LOG.warn("storing the assignment of group {} failed: {}", g.groupId, unwrap(failure).toString());
-                            for (GroupMember member : g.members.values()) {
-                                if (member.awaitingSync != null) {
-                                    member.awaitingSync.complete(syncError(e));
-                                    member.awaitingSync = null;
-                                }
-                            }
-                            prepareRebalance(g, "storing the assignment failed");
-                            return;
-                        }
-                        g.cancelPhaseTimer();
-                        g.phase++;
-                        for (GroupMember member : g.members.values()) {
-                            member.assignment = assignments.getOrDefault(member.memberId, EMPTY);
-                            if (member.awaitingSync != null) {
-                                member.awaitingSync.complete(syncResponse(g, member.assignment));
-                                member.awaitingSync = null;
-                            }
-                        }
-                        g.pendingSync.clear();
-                        g.transition(GroupState.STABLE);
-                        LOG.info("group {} is stable at generation {}", g.groupId, g.generationId);
-                    }
-                });
-            }
-        }
-        return response;
-    }
-
-    private static SyncGroupResponseData syncResponse(ClassicGroup g, byte[] assignment) {
-        return new SyncGroupResponseData().setErrorCode(Errors.NONE.code()).setProtocolType(g.protocolType)
-                .setProtocolName(g.protocolName).setAssignment(assignment);
-    }
-
-    /** UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID or COORDINATOR_NOT_AVAILABLE (dead group), else NONE. */
-    private static Errors validateMember(ClassicGroup g, String memberId, String instanceId) {
-        if (g.is(GroupState.DEAD)) {
-            return Errors.COORDINATOR_NOT_AVAILABLE;
-        }
-        Errors fenced = checkInstance(g, memberId, instanceId);
-        if (fenced != Errors.NONE) {
-            return fenced;
-        }
-        return g.members.containsKey(memberId) ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
+        return membership.syncGroup(l.shard(), req);
     }
 
     /** Heartbeat: keeps the member's session; tells it when a rebalance is under way. */
@@ -771,156 +183,17 @@ public final class GroupCoordinator implements AutoCloseable {
         if (l.error() != Errors.NONE) {
             return l.error();
         }
-        ClassicGroup g = l.shard().groups.get(req.groupId());
-        if (g == null) {
-            return Errors.UNKNOWN_MEMBER_ID;
-        }
-        synchronized (g) {
-            Errors error = validateMember(g, req.memberId(), req.groupInstanceId());
-            if (error != Errors.NONE) {
-                return error;
-            }
-            if (g.is(GroupState.EMPTY)) {
-                return Errors.UNKNOWN_MEMBER_ID;
-            }
-            if (req.generationId() != g.generationId) {
-                return Errors.ILLEGAL_GENERATION;
-            }
-            scheduleSession(g, g.members.get(req.memberId()));
-            return g.is(GroupState.PREPARING_REBALANCE) ? Errors.REBALANCE_IN_PROGRESS : Errors.NONE;
-        }
+        return membership.heartbeat(l.shard(), req);
     }
 
     /** LeaveGroup: the top-level error, and one response per member asked about. */
     public Map.Entry<Errors, List<MemberResponse>> leaveGroup(String groupId, List<MemberIdentity> leaving) {
-        List<MemberResponse> responses = new ArrayList<>();
         CoordinatedPartitions.Lookup l = lookup(groupId);
         if (l.error() != Errors.NONE) {
-            return new AbstractMap.SimpleImmutableEntry<>(l.error(), responses);
+            return new AbstractMap.SimpleImmutableEntry<>(l.error(), new ArrayList<>());
         }
-        ClassicGroup g = l.shard().groups.get(groupId);
-        if (g == null) {
-            for (MemberIdentity id : leaving) {
-                responses.add(memberResponse(id, Errors.UNKNOWN_MEMBER_ID));
-            }
-            return new AbstractMap.SimpleImmutableEntry<>(Errors.NONE, responses);
-        }
-        synchronized (g) {
-            if (g.is(GroupState.DEAD)) {
-                return new AbstractMap.SimpleImmutableEntry<>(Errors.COORDINATOR_NOT_AVAILABLE, responses);
-            }
-            for (MemberIdentity id : leaving) {
-                String memberId = id.memberId() == null ? "" : id.memberId();
-                Errors error;
-                if (id.groupInstanceId() != null) {
-                    String current = g.staticMembers.get(id.groupInstanceId());
-                    if (current == null || !g.members.containsKey(current)) {
-                        error = Errors.UNKNOWN_MEMBER_ID;
-                    } else if (!memberId.isEmpty() && !memberId.equals(current)) {
-                        error = Errors.FENCED_INSTANCE_ID;
-                    } else {
-                        removeMemberAndUpdateGroup(g, g.members.get(current), "static member " + id.groupInstanceId() + " left");
-                        error = Errors.NONE;
-                    }
-                } else if (g.pendingMembers.containsKey(memberId)) {
-                    g.pendingMembers.remove(memberId).cancel(false);
-                    tryCompleteJoin(g);
-                    error = Errors.NONE;
-                } else if (g.members.containsKey(memberId)) {
-                    removeMemberAndUpdateGroup(g, g.members.get(memberId), "member " + memberId + " left"
-                            + (id.reason() == null ? "" : ": " + id.reason()));
-                    error = Errors.NONE;
-                } else {
-                    error = Errors.UNKNOWN_MEMBER_ID;
-                }
-                responses.add(memberResponse(id, error));
-            }
-        }
-        return new AbstractMap.SimpleImmutableEntry<>(Errors.NONE, responses);
+        return membership.leaveGroup(l.shard(), groupId, leaving);
     }
-
-    private static MemberResponse memberResponse(MemberIdentity id, Errors error) {
-        return new MemberResponse().setMemberId(id.memberId()).setGroupInstanceId(id.groupInstanceId()).setErrorCode(error.code());
-    }
-
-    private void removeMember(ClassicGroup g, GroupMember m) {
-        m.cancelSessionTimer();
-        g.members.remove(m.memberId);
-        if (m.instanceId != null) {
-            g.staticMembers.remove(m.instanceId, m.memberId);
-        }
-        g.pendingSync.remove(m.memberId);
-        answerWaiting(m, Errors.UNKNOWN_MEMBER_ID);
-        if (g.isLeader(m.memberId)) {
-            g.leaderId = g.members.isEmpty() ? null : g.members.keySet().iterator().next();
-        }
-    }
-
-    /** Answers the member's waiting JoinGroup and SyncGroup, if any, with {@code error}. */
-    private static void answerWaiting(GroupMember m, Errors error) {
-        if (m.awaitingJoin != null) {
-            m.awaitingJoin.complete(joinError(m.memberId, error));
-            m.awaitingJoin = null;
-        }
-        if (m.awaitingSync != null) {
-            m.awaitingSync.complete(syncError(error));
-            m.awaitingSync = null;
-        }
-    }
-
-    private void removeMemberAndUpdateGroup(ClassicGroup g, GroupMember m, String reason) {
-        removeMember(g, m);
-        switch (g.state) {
-            case STABLE, COMPLETING_REBALANCE -> prepareRebalance(g, reason);
-            case PREPARING_REBALANCE -> tryCompleteJoin(g);
-            default -> {
-            }
-        }
-    }
-
-    private void scheduleSession(ClassicGroup g, GroupMember m) {
-        m.cancelSessionTimer();
-        long seq = ++m.sessionSeq;
-        m.sessionTimer = timers.schedule(() -> expireSession(g, m, seq), m.sessionTimeoutMs, TimeUnit.MILLISECONDS);
-    }
-
-    private void expireSession(ClassicGroup g, GroupMember m, long seq) {
-        synchronized (g) {
-            if (m.sessionSeq != seq || g.members.get(m.memberId) != m || g.is(GroupState.DEAD)) {
-                return;
-            }
-            if (m.awaitingJoin != null || m.awaitingSync != null) {
-                scheduleSession(g, m); // waiting on the coordinator, not silent: the rebalance and sync timeouts bound it
-                return;
-            }
-            LOG.info("member {} of group {} has not sent a heartbeat for {} ms; removing it", m.memberId, g.groupId,
-                    m.sessionTimeoutMs);
-            removeMemberAndUpdateGroup(g, m, "session timeout of " + m.memberId);
-        }
-    }
-
-    private void expirePending(ClassicGroup g, String memberId) {
-        synchronized (g) {
-            if (g.pendingMembers.remove(memberId) != null) {
-                tryCompleteJoin(g);
-                removeIfUnused(g);
-            }
-        }
-    }
-
-    /**
-     * Drops an empty group that never had a generation, members or offsets (a failed first join, a commit that was
-     * refused or failed), so that it is not listed.
-     */
-    private static void removeIfUnused(ClassicGroup g) {
-        if (g.is(GroupState.EMPTY) && g.generationId == 0 && g.members.isEmpty() && g.pendingMembers.isEmpty()
-                && g.offsets.isEmpty() && g.pendingCommits == 0) {
-            g.transition(GroupState.DEAD);
-            g.shard.groups.remove(g.groupId, g);
-        }
-    }
-
-    // ---------------------------------------------------------------- offsets
 
     /**
      * OffsetCommit: per partition, the error (NONE once the commit is durable). {@code generation} -1 with an empty
@@ -931,95 +204,9 @@ public final class GroupCoordinator implements AutoCloseable {
             String instanceId, List<OffsetToCommit> commits) {
         CoordinatedPartitions.Lookup l = lookup(groupId);
         if (l.error() != Errors.NONE) {
-            return CompletableFuture.completedFuture(all(commits, l.error()));
+            return CompletableFuture.completedFuture(OffsetsManager.all(commits, l.error()));
         }
-        CoordinatorShard shard = l.shard();
-        ClassicGroup g = shard.groups.get(groupId);
-        if (g == null) {
-            if (generation >= 0) {
-                return CompletableFuture.completedFuture(all(commits, Errors.ILLEGAL_GENERATION));
-            }
-            g = shard.groups.computeIfAbsent(groupId, id -> new ClassicGroup(id, shard));
-        }
-        String member = memberId == null ? "" : memberId;
-        ClassicGroup group = g;
-        synchronized (group) {
-            Errors error;
-            if (group.is(GroupState.DEAD)) {
-                error = Errors.COORDINATOR_NOT_AVAILABLE;
-            } else if (checkInstance(group, member, instanceId) == Errors.FENCED_INSTANCE_ID) {
-                error = Errors.FENCED_INSTANCE_ID;
-            } else if (generation < 0 && group.is(GroupState.EMPTY)) {
-                error = Errors.NONE;
-            } else if (group.is(GroupState.COMPLETING_REBALANCE)) {
-                error = Errors.REBALANCE_IN_PROGRESS;
-            } else if (!group.members.containsKey(member)) {
-                error = Errors.UNKNOWN_MEMBER_ID;
-            } else if (generation != group.generationId) {
-                error = Errors.ILLEGAL_GENERATION;
-            } else {
-                error = Errors.NONE;
-                scheduleSession(group, group.members.get(member));
-            }
-            if (error != Errors.NONE) {
-                return CompletableFuture.completedFuture(all(commits, error));
-            }
-            Map<TopicPartition, Errors> result = new HashMap<>();
-            List<Map.Entry<Key, byte[]>> records = new ArrayList<>();
-            Map<TopicPartition, ClassicGroup.Committed> committed = new HashMap<>();
-            ClusterMetadata md = metadata.get();
-            long now = System.currentTimeMillis();
-            for (OffsetToCommit c : commits) {
-                String meta = c.metadata() == null ? "" : c.metadata();
-                if (meta.length() > settings.offsetMetadataMaxBytes()) {
-                    result.put(c.partition(), Errors.OFFSET_METADATA_TOO_LARGE);
-                } else if (!partitionExists(md, c.partition())) {
-                    result.put(c.partition(), Errors.UNKNOWN_TOPIC_OR_PARTITION);
-                } else {
-                    ClassicGroup.Committed value = new ClassicGroup.Committed(c.offset(), c.leaderEpoch(), meta, now);
-                    committed.put(c.partition(), value);
-                    records.add(new AbstractMap.SimpleImmutableEntry<>(
-                            new GroupRecords.OffsetKey(groupId, c.partition().topic(), c.partition().partition()),
-                            GroupRecords.offsetValue(new GroupRecords.OffsetValue(value.offset(), value.leaderEpoch(),
-                                    value.metadata(), value.commitTimestamp()))));
-                }
-            }
-            if (records.isEmpty()) {
-                removeIfUnused(group);
-                return CompletableFuture.completedFuture(result);
-            }
-            group.pendingCommits++;
-            return shard.append(records).handle((v, failure) -> {
-                synchronized (group) {
-                    group.pendingCommits--;
-                    if (failure == null) {
-                        group.offsets.putAll(committed);
-                    }
-                    removeIfUnused(group);
-                    Errors e = failure == null ? Errors.NONE : appendError(failure, true);
-                    for (TopicPartition tp : committed.keySet()) {
-                        result.put(tp, e);
-                    }
-                    return result;
-                }
-            });
-        }
-    }
-
-    private static boolean partitionExists(ClusterMetadata md, TopicPartition tp) {
-        if (md == null) {
-            return true; // cannot tell; the commit does not depend on it
-        }
-        Optional<TopicInfo> t = md.topic(tp.topic());
-        return t.isPresent() && tp.partition() >= 0 && tp.partition() < t.get().partitions().size();
-    }
-
-    private static Map<TopicPartition, Errors> all(List<OffsetToCommit> commits, Errors error) {
-        Map<TopicPartition, Errors> m = new HashMap<>();
-        for (OffsetToCommit c : commits) {
-            m.put(c.partition(), error);
-        }
-        return m;
+        return offsets.commitOffsets(l.shard(), groupId, generation, memberId, instanceId, commits);
     }
 
     /** OffsetFetch: the committed offsets of {@code partitions} ({@code null}: all the group has). */
@@ -1028,33 +215,7 @@ public final class GroupCoordinator implements AutoCloseable {
         if (l.error() != Errors.NONE) {
             return new FetchedOffsets(l.error(), Map.of());
         }
-        Map<TopicPartition, FetchedOffset> out = new java.util.LinkedHashMap<>();
-        ClassicGroup g = l.shard().groups.get(groupId);
-        if (g == null) {
-            if (partitions != null) {
-                for (TopicPartition tp : partitions) {
-                    out.put(tp, null);
-                }
-            }
-            return new FetchedOffsets(Errors.NONE, out);
-        }
-        synchronized (g) {
-            if (partitions == null) {
-                for (Map.Entry<TopicPartition, ClassicGroup.Committed> e : g.offsets.entrySet()) {
-                    out.put(e.getKey(), fetched(e.getValue()));
-                }
-            } else {
-                for (TopicPartition tp : partitions) {
-                    ClassicGroup.Committed c = g.offsets.get(tp);
-                    out.put(tp, c == null ? null : fetched(c));
-                }
-            }
-        }
-        return new FetchedOffsets(Errors.NONE, out);
-    }
-
-    private static FetchedOffset fetched(ClassicGroup.Committed c) {
-        return new FetchedOffset(c.offset(), c.leaderEpoch(), c.metadata());
+        return offsets.fetchOffsets(l.shard(), groupId, partitions);
     }
 
     /** OffsetDelete: removes a group's offsets of topics its members do not subscribe to. */
@@ -1064,103 +225,21 @@ public final class GroupCoordinator implements AutoCloseable {
         if (l.error() != Errors.NONE) {
             return CompletableFuture.completedFuture(new AbstractMap.SimpleImmutableEntry<>(l.error(), Map.of()));
         }
-        ClassicGroup g = l.shard().groups.get(groupId);
-        if (g == null) {
-            return CompletableFuture.completedFuture(new AbstractMap.SimpleImmutableEntry<>(Errors.GROUP_ID_NOT_FOUND, Map.of()));
-        }
-        synchronized (g) {
-            if (g.is(GroupState.DEAD)) {
-                return CompletableFuture.completedFuture(new AbstractMap.SimpleImmutableEntry<>(Errors.GROUP_ID_NOT_FOUND, Map.of()));
-            }
-            boolean empty = g.is(GroupState.EMPTY);
-            if (!empty && !ClassicGroup.CONSUMER_PROTOCOL_TYPE.equals(g.protocolType)) {
-                return CompletableFuture.completedFuture(new AbstractMap.SimpleImmutableEntry<>(Errors.NON_EMPTY_GROUP, Map.of()));
-            }
-            Set<String> subscribed = empty ? Set.of() : g.subscribedTopics();
-            Map<TopicPartition, Errors> result = new HashMap<>();
-            List<Map.Entry<Key, byte[]>> tombstones = new ArrayList<>();
-            List<TopicPartition> deleted = new ArrayList<>();
-            for (TopicPartition tp : partitions) {
-                if (subscribed == null || subscribed.contains(tp.topic())) {
-                    result.put(tp, Errors.GROUP_SUBSCRIBED_TO_TOPIC);
-                } else {
-                    result.put(tp, Errors.NONE);
-                    if (g.offsets.containsKey(tp)) {
-                        deleted.add(tp);
-                        tombstones.add(offsetTombstone(groupId, tp));
-                    }
-                }
-            }
-            if (tombstones.isEmpty()) {
-                return CompletableFuture.completedFuture(new AbstractMap.SimpleImmutableEntry<>(Errors.NONE, result));
-            }
-            return g.shard.append(tombstones).handle((v, failure) -> {
-                synchronized (g) {
-                    if (failure == null) {
-                        deleted.forEach(g.offsets::remove);
-                        return new AbstractMap.SimpleImmutableEntry<>(Errors.NONE, result);
-                    }
-                    return new AbstractMap.SimpleImmutableEntry<>(appendError(failure, false), Map.of());
-                }
-            });
-        }
+        return offsets.deleteOffsets(l.shard(), groupId, partitions);
     }
-
-    // ---------------------------------------------------------------- administration
 
     /** ListGroups over the groups this node coordinates; filters match Kafka's state and type names, ignoring case. */
     public Listing listGroups(List<String> states, List<String> types) {
-        List<ListedGroup> out = new ArrayList<>();
-        if (types != null && !types.isEmpty() && types.stream().noneMatch(t -> t.equalsIgnoreCase("classic"))) {
-            return new Listing(Errors.NONE, out);
-        }
-        for (CoordinatorShard shard : partitions.active()) {
-            for (ClassicGroup g : shard.groups.values()) {
-                synchronized (g) {
-                    if (g.is(GroupState.DEAD)) {
-                        continue;
-                    }
-                    if (states != null && !states.isEmpty()
-                            && states.stream().noneMatch(s -> s.equalsIgnoreCase(g.state.kafkaName))) {
-                        continue;
-                    }
-                    out.add(new ListedGroup().setGroupId(g.groupId).setProtocolType(g.protocolType == null ? "" : g.protocolType)
-                            .setGroupState(g.state.kafkaName).setGroupType("classic"));
-                }
-            }
-        }
-        return new Listing(partitions.allLocalGroupsLoaded() ? Errors.NONE : Errors.COORDINATOR_LOAD_IN_PROGRESS, out);
+        return membership.listGroups(states, types);
     }
 
     /** DescribeGroups for one group; a group that does not exist is reported Dead (and GROUP_ID_NOT_FOUND when asked). */
     public DescribedGroup describeGroup(String groupId, boolean notFoundError) {
-        DescribedGroup d = new DescribedGroup().setGroupId(groupId).setGroupState(GroupState.DEAD.kafkaName)
-                .setProtocolType("").setProtocolData("");
         CoordinatedPartitions.Lookup l = lookup(groupId);
         if (l.error() != Errors.NONE) {
-            return d.setErrorCode(l.error().code());
+            return GroupResponses.deadGroup(groupId).setErrorCode(l.error().code());
         }
-        ClassicGroup g = l.shard().groups.get(groupId);
-        if (g == null) {
-            return notFoundError ? d.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
-                    .setErrorMessage("group " + groupId + " not found") : d;
-        }
-        synchronized (g) {
-            if (g.is(GroupState.DEAD) && notFoundError) {
-                return d.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setErrorMessage("group " + groupId + " not found");
-            }
-            boolean stable = g.is(GroupState.STABLE);
-            d.setGroupState(g.state.kafkaName).setProtocolType(g.protocolType == null ? "" : g.protocolType)
-                    .setProtocolData(stable && g.protocolName != null ? g.protocolName : "");
-            for (GroupMember m : g.members.values()) {
-                byte[] metadata = stable ? m.metadata(g.protocolName) : null;
-                d.members().add(new DescribedGroupMember().setMemberId(m.memberId).setGroupInstanceId(m.instanceId)
-                        .setClientId(m.clientId).setClientHost(m.clientHost)
-                        .setMemberMetadata(metadata == null ? EMPTY : metadata)
-                        .setMemberAssignment(stable ? m.assignment : EMPTY));
-            }
-        }
-        return d;
+        return membership.describeGroup(l.shard(), groupId, notFoundError);
     }
 
     /** DeleteGroups for one group: only a group without members can be deleted; its offsets go with it. */
@@ -1169,104 +248,13 @@ public final class GroupCoordinator implements AutoCloseable {
         if (l.error() != Errors.NONE) {
             return CompletableFuture.completedFuture(l.error());
         }
-        ClassicGroup g = l.shard().groups.get(groupId);
-        if (g == null) {
-            return CompletableFuture.completedFuture(Errors.GROUP_ID_NOT_FOUND);
-        }
-        synchronized (g) {
-            if (g.is(GroupState.DEAD)) {
-                return CompletableFuture.completedFuture(Errors.GROUP_ID_NOT_FOUND);
-            }
-            if (!g.is(GroupState.EMPTY) || !g.pendingMembers.isEmpty()) {
-                return CompletableFuture.completedFuture(Errors.NON_EMPTY_GROUP);
-            }
-            return removeGroup(g, "deleted").thenApply(v -> Errors.NONE).exceptionally(t -> appendError(t, false));
-        }
+        return membership.deleteGroup(l.shard(), groupId);
     }
 
-    /** Writes tombstones for the group and all its offsets and forgets it. Called holding the group's monitor. */
-    private CompletableFuture<Void> removeGroup(ClassicGroup g, String why) {
-        List<Map.Entry<Key, byte[]>> tombstones = new ArrayList<>();
-        for (TopicPartition tp : g.offsets.keySet()) {
-            tombstones.add(offsetTombstone(g.groupId, tp));
-        }
-        tombstones.add(new AbstractMap.SimpleImmutableEntry<>(new GroupRecords.GroupKey(g.groupId), null));
-        g.transition(GroupState.DEAD);
-        g.cancelPhaseTimer();
-        g.shard.groups.remove(g.groupId, g);
-        LOG.info("group {} {} ({} committed offsets)", g.groupId, why, g.offsets.size());
-        return g.shard.append(tombstones);
-    }
-
-    /** Removes groups that have had no members for the offsets retention time. */
-    private void expireOffsets() {
-        long now = System.currentTimeMillis();
-        for (CoordinatorShard shard : partitions.active()) {
-            if (!shard.current()) {
-                continue;
-            }
-            for (ClassicGroup g : shard.groups.values()) {
-                synchronized (g) {
-                    if (g.is(GroupState.EMPTY) && g.pendingMembers.isEmpty() && now - g.stateTimestamp > settings.offsetsRetentionMs()) {
-                        removeGroup(g, "expired after " + settings.offsetsRetentionMs() + " ms without members")
-                                .whenComplete((v, failure) -> {
-                                    if (failure != null) {
-                                        LOG.warn("expiring group {} failed: {}", g.groupId, unwrap(failure).toString());
-                                    }
-                                });
-                    }
-                }
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- helpers
-
-    private CompletableFuture<Void> persist(ClassicGroup g, GroupRecords.GroupValue record) {
-        return g.shard.append(List.of(new AbstractMap.SimpleImmutableEntry<>(new GroupRecords.GroupKey(g.groupId),
-                GroupRecords.groupValue(record))));
-    }
-
-    /** The record that deletes the committed offset of {@code group} for {@code tp}. */
-    private static Map.Entry<Key, byte[]> offsetTombstone(String group, TopicPartition tp) {
-        return new AbstractMap.SimpleImmutableEntry<>(new GroupRecords.OffsetKey(group, tp.topic(), tp.partition()), null);
-    }
-
-    /** Kafka's mapping of a failed write to the group's errors. */
-    static Errors appendError(Throwable failure, boolean offsets) {
-        Throwable t = unwrap(failure);
-        if (t instanceof ConsensusException ce) {
-            switch (ce.reason()) {
-                case NOT_LEADER:
-                    return Errors.NOT_COORDINATOR;
-                case RECORD_TOO_LARGE:
-                case CORRUPT_RECORD:
-                    return offsets ? Errors.INVALID_COMMIT_OFFSET_SIZE : Errors.UNKNOWN_SERVER_ERROR;
-                default:
-                    return Errors.COORDINATOR_NOT_AVAILABLE;
-            }
-        }
-        return Errors.COORDINATOR_NOT_AVAILABLE;
-    }
-
-    static Throwable unwrap(Throwable t) {
-        while (t instanceof CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
-
+    /** Stops the timers, drops every shard (their groups' waiting members are answered) and stops loading. */
     @Override
     public void close() {
         timers.shutdownNow();
-        ClusterMetadata listened = knownTopicsSource;
-        if (listened != null) {
-            try {
-                listened.removeListener(topicsListener);
-            } catch (RuntimeException e) {
-                // the service may already be gone
-            }
-        }
         partitions.close();
     }
 }

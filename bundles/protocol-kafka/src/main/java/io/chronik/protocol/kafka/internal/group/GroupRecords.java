@@ -1,10 +1,12 @@
 package io.chronik.protocol.kafka.internal.group;
 
 import java.nio.ByteBuffer;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.protocol.types.ArrayOf;
 import org.apache.kafka.common.protocol.types.Field;
@@ -132,6 +134,11 @@ final class GroupRecords {
         }
         return new GroupValue(s.getString("protocol_type"), s.getInt("generation"), s.getString("protocol"),
                 s.getString("leader"), s.getLong("current_state_timestamp"), members);
+    }
+
+    /** The record that deletes the committed offset of {@code group} for {@code tp}. */
+    static Map.Entry<Key, byte[]> offsetTombstone(String group, TopicPartition tp) {
+        return new AbstractMap.SimpleImmutableEntry<>(new OffsetKey(group, tp.topic(), tp.partition()), null);
     }
 
     /** One uncompressed magic-v2 batch holding {@code records} (key → value bytes; a null value is a tombstone). */

@@ -18,4 +18,15 @@ enum GroupState {
     GroupState(String kafkaName) {
         this.kafkaName = kafkaName;
     }
+
+    /** Whether a group may move to this state from {@code from} (Kafka's valid previous states). */
+    boolean canFollow(GroupState from) {
+        return switch (this) {
+            case EMPTY -> from == PREPARING_REBALANCE;
+            case PREPARING_REBALANCE -> from == STABLE || from == COMPLETING_REBALANCE || from == EMPTY;
+            case COMPLETING_REBALANCE -> from == PREPARING_REBALANCE;
+            case STABLE -> from == COMPLETING_REBALANCE;
+            case DEAD -> true;
+        };
+    }
 }

@@ -1,26 +1,22 @@
 package io.chronik.protocol.kafka.internal.handler;
 
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import org.apache.kafka.common.Uuid;
 
 import io.chronik.api.consensus.ClusterMetadata;
-import io.chronik.api.consensus.MetadataListener;
 import io.chronik.api.consensus.PartitionLogs;
 import io.chronik.api.consensus.TopicInfo;
 import io.chronik.protocol.kafka.internal.ServerSettings;
 import io.chronik.protocol.kafka.internal.group.GroupCoordinator;
+import io.chronik.protocol.kafka.internal.topics.TopicIndex;
 
 /**
  * What the handlers share: the settings and the currently bound consensus services (either may be
- * {@code null} for a moment while a provider is being replaced), and an index of topic ids.
+ * {@code null} for a moment while a provider is being replaced), the index of topic ids and the group coordinator.
  */
 public final class Broker implements AutoCloseable {
     private final ServerSettings settings;
@@ -28,26 +24,16 @@ public final class Broker implements AutoCloseable {
     private final Supplier<PartitionLogs> logs;
     private final GroupCoordinator groups;
 
-    /**
-     * Topic id → topic name, built from one metadata service and valid while no metadata change has been applied
-     * since (a listener bumps {@link #generation}).
-     */
-    private record TopicIndex(ClusterMetadata source, long generation, Map<UUID, String> names) {
-    }
-
     /** Topics whose auto-creation is under way, so that a burst of Metadata requests creates each once. */
     private final Set<String> autoCreating = ConcurrentHashMap.newKeySet();
 
-    private final AtomicLong generation = new AtomicLong();
-    private final MetadataListener invalidator = md -> generation.incrementAndGet();
-    private volatile TopicIndex topicIndex;
-    private ClusterMetadata listenedTo; // guarded by this
+    private final TopicIndex topicIndex = new TopicIndex();
 
     public Broker(ServerSettings settings, Supplier<ClusterMetadata> metadata, Supplier<PartitionLogs> logs) {
         this.settings = settings;
         this.metadata = metadata;
         this.logs = logs;
-        this.groups = new GroupCoordinator(settings.groups(), metadata, logs);
+        this.groups = new GroupCoordinator(settings.groups(), metadata, logs, topicIndex);
     }
 
     /** The consumer-group coordinator. */
@@ -88,47 +74,7 @@ public final class Broker implements AutoCloseable {
         if (id == null || Uuid.ZERO_UUID.equals(id)) {
             return null;
         }
-        UUID key = new UUID(id.getMostSignificantBits(), id.getLeastSignificantBits());
-        TopicIndex index = topicIndex;
-        if (index == null || index.source() != md || index.generation() != generation.get()) {
-            index = rebuild(md);
-        }
-        String name = index.names().get(key);
-        if (name != null) {
-            Optional<TopicInfo> t = md.topic(name);
-            if (t.isPresent() && key.equals(t.get().id())) {
-                return t.get();
-            }
-        }
-        // not indexed yet (or renamed/recreated): look at the live topics once
-        for (TopicInfo t : md.topics()) {
-            if (key.equals(t.id())) {
-                return t;
-            }
-        }
-        return null;
-    }
-
-    private TopicIndex rebuild(ClusterMetadata md) {
-        synchronized (this) {
-            if (listenedTo != md) {
-                if (listenedTo != null) {
-                    listenedTo.removeListener(invalidator);
-                }
-                md.addListener(invalidator);
-                listenedTo = md;
-            }
-        }
-        long gen = generation.get(); // read before the topics: a change after this invalidates the index
-        Map<UUID, String> names = new HashMap<>();
-        for (TopicInfo t : md.topics()) {
-            if (t.id() != null) {
-                names.put(t.id(), t.name());
-            }
-        }
-        TopicIndex index = new TopicIndex(md, gen, names);
-        topicIndex = index;
-        return index;
+        return topicIndex.topic(md, new UUID(id.getMostSignificantBits(), id.getLeastSignificantBits()));
     }
 
     public static Uuid kafkaId(TopicInfo topic) {
@@ -136,17 +82,10 @@ public final class Broker implements AutoCloseable {
         return id == null ? Uuid.ZERO_UUID : new Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits());
     }
 
-    /** Stops listening to the metadata service. */
+    /** Closes the group coordinator and stops listening to the metadata service. */
     @Override
-    public synchronized void close() {
+    public void close() {
         groups.close();
-        if (listenedTo != null) {
-            try {
-                listenedTo.removeListener(invalidator);
-            } catch (RuntimeException e) {
-                // the service may already be gone
-            }
-            listenedTo = null;
-        }
+        topicIndex.close();
     }
 }
