@@ -42,7 +42,7 @@ import io.chronik.api.consensus.PartitionLogs;
 
 /**
  * The built bundle (target/classes, with bnd's manifest and the embedded kafka-clients and Netty) in a plain Felix
- * whose system bundle exports only the JDK, the OSGi framework, io.chronik.api.consensus and SLF4J: it resolves,
+ * whose system bundle exports only the JDK, the OSGi framework, io.chronik.api.consensus and .net, and SLF4J: it resolves,
  * SCR activates the component once it is configured and both services are present, it serves Kafka requests, and
  * it closes the listener when a mandatory service goes away.
  */
@@ -59,7 +59,7 @@ public class OsgiComponentTest {
         props.put("org.osgi.framework.storage.clean", "onFirstInit");
         String slf4j = "2.0.17";
         props.put("org.osgi.framework.system.packages.extra", String.join(",",
-                "io.chronik.api.consensus;version=1.2.0",
+                "io.chronik.api.consensus;version=1.2.0", "io.chronik.api.net;version=1.0.0",
                 "org.slf4j;version=" + slf4j, "org.slf4j.spi;version=" + slf4j,
                 "org.slf4j.event;version=" + slf4j, "org.slf4j.helpers;version=" + slf4j));
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).iterator().next();
