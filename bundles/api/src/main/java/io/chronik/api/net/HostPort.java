@@ -9,15 +9,16 @@ import java.util.Objects;
  *
  * <p><b>The one rule set.</b> After leading and trailing white space is stripped, an address is
  * <pre>
- *   host:port            a host name or IPv4 address: letters, digits, '-', '.', '_'   (broker-1:9092, 10.0.0.7:9092)
- *   [ipv6]:port          an IPv6 literal in brackets, optionally with a %zone            ([::1]:9092, [fe80::1%eth0]:9092)
- *   :port                no host: every local interface (listen addresses only)
+ *   host:port     a host name or IPv4 address: letters, digits, '-', '.', '_'  (broker-1:9092, 10.0.0.7:9092)
+ *   [ipv6]:port   an IPv6 literal in brackets, optionally with a %zone           ([::1]:9092, [fe80::1%eth0]:9092)
+ *   :port         no host: every local interface (listen addresses only)
  * </pre>
  * The port is decimal digits only (no sign), 1–65535; an address to listen on may also use port 0, which lets the
  * operating system pick a free port. Two parsers apply this grammar:
  * <ul>
  * <li>{@link #parse(String)}: an address that names one endpoint, which clients or peers can be told about: the host
- * is required and the port is 1–65535.</li>
+ * is required and the port is 1–65535. {@link #parse(String, int)} also reads a host without {@code :port} and
+ * gives it a default port.</li>
  * <li>{@link #parseListen(String)}: an address to bind a server socket to: the host may be empty (every interface)
  * and the port may be 0.</li>
  * </ul>
