@@ -52,6 +52,7 @@ import io.chronik.api.consensus.ConsensusException;
 import io.chronik.api.consensus.ConsensusException.Reason;
 import io.chronik.api.consensus.PartitionLog;
 import io.chronik.api.consensus.PartitionLogs;
+import io.chronik.api.net.HostPort;
 import io.chronik.api.transport.RaftTransport;
 import io.chronik.log.LogConfig;
 import io.chronik.log.SegmentLog;
