@@ -25,6 +25,8 @@ import org.osgi.framework.launch.FrameworkFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.chronik.api.net.HostPort;
+
 /**
  * One Chronik node: checks its environment, starts Felix with the bundles of {@code bundle/}, waits until every
  * bundle is active and every component satisfied, and stops the framework when asked.

@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 
+import io.chronik.api.net.HostPort;
+
 /**
  * Resolves and validates the public settings: {@code --flag} over {@code CHRONIK_*} environment variable over
  * {@code conf/chronik.properties} over the built-in default. Every problem is a {@link UsageException} with a
@@ -94,10 +96,12 @@ final class NodeSettings {
         String advertised = values.get(Setting.ADVERTISED_ADDR);
         if (advertised == null || advertised.isEmpty()) {
             values.put(Setting.ADVERTISED_ADDR, "localhost:" + kafka.port());
-        } else if (HostPort.hasPort(advertised)) {
-            address(Setting.ADVERTISED_ADDR);
         } else {
-            values.put(Setting.ADVERTISED_ADDR, HostPort.parse(advertised + ":" + kafka.port(), "--advertised-addr").toString());
+            try {
+                values.put(Setting.ADVERTISED_ADDR, HostPort.parse(advertised, kafka.port()).toString());
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--" + Setting.ADVERTISED_ADDR.flag() + " " + e.getMessage());
+            }
         }
         peers();
         String dataDir = values.get(Setting.DATA_DIR);
@@ -135,8 +139,17 @@ final class NodeSettings {
         }
     }
 
+    /** The address flag {@code s}, by {@link HostPort#parse(String)} rules: host required, port 1-65535. */
     HostPort address(Setting s) throws UsageException {
-        return HostPort.parse(values.get(s), "--" + s.flag());
+        return address(values.get(s), "--" + s.flag());
+    }
+
+    private static HostPort address(String value, String what) throws UsageException {
+        try {
+            return HostPort.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(what + " " + e.getMessage());
+        }
     }
 
     /** The peers as node id to Raft address; empty for a single node. */
@@ -159,7 +172,7 @@ final class NodeSettings {
             } catch (NumberFormatException e) {
                 throw new UsageException("--peers entry '" + p + "' has a non-numeric node id");
             }
-            HostPort address = HostPort.parse(p.substring(at + 1), "--peers entry '" + p + "'");
+            HostPort address = address(p.substring(at + 1), "--peers entry '" + p + "':");
             if (peers.put(id, address) != null) {
                 throw new UsageException("--peers names node " + id + " twice");
             }

@@ -17,6 +17,8 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
+import io.chronik.api.net.HostPort;
+
 public class NodeSettingsTest {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
@@ -54,6 +56,9 @@ public class NodeSettingsTest {
     public void advertisedHostWithoutPortTakesTheKafkaPort() throws UsageException {
         assertEquals("broker1:9093", resolve(Map.of(), "--kafka-addr", "0.0.0.0:9093", "--advertised-addr", "broker1").get(Setting.ADVERTISED_ADDR));
         assertEquals("[::1]:9000", resolve(Map.of(), "--advertised-addr", "[::1]:9000").get(Setting.ADVERTISED_ADDR));
+        assertEquals("[::1]:9092", resolve(Map.of(), "--advertised-addr", "[::1]").get(Setting.ADVERTISED_ADDR));
+        assertMessage("--advertised-addr '::1' is not host:port: write an IPv6 address in brackets, as [address]:port",
+                "--advertised-addr", "::1");
     }
 
     @Test
@@ -65,6 +70,7 @@ public class NodeSettingsTest {
         assertMessage("names node 1 twice", "--peers", "1@h:1,1@h:2");
         assertMessage("is not id@host:port", "--peers", "h:1");
         assertMessage("non-numeric node id", "--peers", "x@h:1");
+        assertMessage("--peers entry '1@h:0': 'h:0' is not host:port: port must be 1-65535 (got 0)", "--peers", "1@h:0");
     }
 
     @Test

@@ -61,5 +61,6 @@ public class OsgiResolveIT {
         Class<?> rpcType = bundle.loadClass("org.apache.ratis.rpc.RpcType");
         Object type = rpcType.getMethod("valueOf", String.class).invoke(null, "io.chronik.ratis.rpc.TransportRpcType");
         assertEquals("io.chronik.ratis.rpc.TransportRpcType", type.getClass().getName());
+        assertNotNull(bundle.loadClass("io.chronik.ratis.rpc.RaftTransport")); // the transport SPI, exported
     }
 }

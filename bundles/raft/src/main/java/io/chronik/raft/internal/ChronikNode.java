@@ -33,7 +33,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.chronik.api.consensus.PartitionLogs;
-import io.chronik.api.transport.RaftTransport;
+import io.chronik.api.net.HostPort;
+import io.chronik.ratis.rpc.RaftTransport;
 import io.chronik.ratis.rpc.RatisContext;
 import io.chronik.ratis.rpc.TransportRpcType;
 
@@ -49,9 +50,6 @@ import io.chronik.ratis.rpc.TransportRpcType;
  */
 final class ChronikNode implements LocalServer {
     private static final Logger LOG = LoggerFactory.getLogger(ChronikNode.class);
-
-    /** Transport property: the {@code host:port} the Raft server binds to. */
-    static final String TRANSPORT_ADDRESS = "address";
 
     private final NodeSettings settings;
     private final RaftTransport transport;
@@ -159,11 +157,8 @@ final class ChronikNode implements LocalServer {
         Files.createDirectories(settings.groupsDir());
         RaftProperties properties = RatisSetup.properties(settings, snapshotOnStop);
         Parameters parameters = new Parameters();
-        Object factory = transport.newFactory(parameters, Map.of(TRANSPORT_ADDRESS, settings.raftAddr().toString()));
-        if (!(factory instanceof RpcFactory rpcFactory)) {
-            throw new IllegalStateException("transport '" + transport.name() + "' did not return a Ratis RpcFactory");
-        }
-        TransportRpcType.install(properties, parameters, rpcFactory);
+        RpcFactory factory = transport.newFactory(parameters, Map.of(RaftTransport.ADDRESS, settings.raftAddr().toString()));
+        TransportRpcType.install(properties, parameters, factory);
         RaftGroup metadataGroup = RaftGroup.valueOf(Ids.METADATA_GROUP, peers(settings.peers()));
         StateMachine.Registry registry = this::stateMachine;
         server = RatisContext.call(() -> {

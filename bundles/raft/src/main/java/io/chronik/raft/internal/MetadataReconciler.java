@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.chronik.api.consensus.ConsensusException;
+import io.chronik.api.net.HostPort;
 import io.chronik.log.LogConfig;
 
 /**

@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.chronik.api.net.HostPort;
+
 /**
  * The settings of one node, parsed and checked (from {@link RaftConfig} in OSGi, built directly by tests).
  *
@@ -87,7 +89,7 @@ record NodeSettings(
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("peers: bad node id in '" + s + "'");
             }
-            if (result.put(id, HostPort.parse(s.substring(at + 1), "peers")) != null) {
+            if (result.put(id, address(s.substring(at + 1), "peers entry '" + s + "':")) != null) {
                 throw new IllegalArgumentException("peers: node id " + id + " appears twice");
             }
         }
@@ -95,15 +97,28 @@ record NodeSettings(
     }
 
     static NodeSettings from(RaftConfig c) {
-        HostPort raft = HostPort.parse(c.raft_addr(), "raft.addr");
+        HostPort raft = address(c.raft_addr(), "raft.addr");
         Map<Integer, HostPort> peers = parsePeers(c.peers(), c.node_id(), raft);
         return new NodeSettings(c.node_id(), raft, peers, Path.of(c.data_dir()),
-                HostPort.parse(c.advertised_addr(), "advertised.addr"), c.rack().isBlank() ? null : c.rack().trim(),
+                address(c.advertised_addr(), "advertised.addr"), c.rack().isBlank() ? null : c.rack().trim(),
                 FlushPolicy.parse(c.flush_policy()), c.default_partitions(), c.default_replication_factor(),
                 divisionBudget(c.division_budget(), peers.size(), Runtime.getRuntime().availableProcessors()),
                 c.election_timeout_min_ms(), c.election_timeout_max_ms(), c.request_timeout_ms(),
                 c.retention_check_interval_ms(), c.snapshot_threshold_entries(), c.raft_entry_max_bytes(),
                 c.append_max_inflight(), c.raft_segment_size_bytes());
+    }
+
+    /**
+     * Parses {@code text} by {@link HostPort#parse(String)} (host required, port 1-65535).
+     *
+     * @throws IllegalArgumentException "&lt;setting&gt; '&lt;text&gt;' is not host:port: &lt;reason&gt;"
+     */
+    static HostPort address(String text, String setting) {
+        try {
+            return HostPort.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(setting + " " + e.getMessage(), e);
+        }
     }
 
     /**

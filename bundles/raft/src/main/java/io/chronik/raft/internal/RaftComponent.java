@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 
 import io.chronik.api.consensus.ClusterMetadata;
 import io.chronik.api.consensus.PartitionLogs;
-import io.chronik.api.transport.RaftTransport;
+import io.chronik.ratis.rpc.RaftTransport;
 
 /**
  * The Ratis consensus provider (configuration PID {@code io.chronik.raft}, required).

@@ -21,6 +21,7 @@ import io.chronik.api.consensus.ConsensusException;
 import io.chronik.api.consensus.ConsensusException.Reason;
 import io.chronik.api.consensus.PartitionLog;
 import io.chronik.api.consensus.TopicInfo;
+import io.chronik.api.net.HostPort;
 import io.chronik.transport.grpc.internal.GrpcRaftTransport;
 
 /** Three nodes in one JVM on loopback gRPC: replicated metadata, a replicated partition, follower reads. */

@@ -22,6 +22,7 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.junit.Test;
 
 import io.chronik.api.consensus.ConsensusException.Reason;
+import io.chronik.api.net.HostPort;
 
 /** Encodings, placement and Ratis settings, without a running node. */
 public class UnitsTest {
@@ -125,12 +126,19 @@ public class UnitsTest {
 
     @Test
     public void settingsParsing() {
-        HostPort self = HostPort.parse("127.0.0.1:5001", "raft.addr");
+        HostPort self = NodeSettings.address("127.0.0.1:5001", "raft.addr");
         assertEquals(Map.of(1, self), NodeSettings.parsePeers("", 1, self));
         Map<Integer, HostPort> peers = NodeSettings.parsePeers("1@a:1, 2@b:2,3@[::1]:3", 1, self);
         assertEquals(new HostPort("::1", 3), peers.get(3));
         assertEquals("[::1]:3", peers.get(3).toString());
-        for (String bad : new String[] {"x@a:1", "1@a", "1@a:1,1@b:2", "a:1"}) {
+        try {
+            NodeSettings.parsePeers("1@a:1,2@::1:2", 1, self);
+            fail();
+        } catch (IllegalArgumentException expected) {
+            assertEquals("peers entry '2@::1:2': '::1:2' is not host:port: write an IPv6 address in brackets, as "
+                    + "[address]:port", expected.getMessage());
+        }
+        for (String bad : new String[] {"x@a:1", "1@a", "1@a:1,1@b:2", "a:1", "1@a:0", "1@:1"}) {
             try {
                 NodeSettings.parsePeers(bad, 1, self);
                 fail(bad);

@@ -13,8 +13,8 @@ import org.apache.ratis.rpc.RpcType;
  *
  * <p>Ratis picks its RPC by name ({@code raft.rpc.type}) and instantiates a user-defined type reflectively with
  * the class loader captured by {@code ReflectionUtils}; that loader is this bundle's (see {@link RatisContext}), so
- * the type has to live here. The transport bundle creates its {@link RpcFactory} and the consensus provider
- * stores it in the {@link Parameters} given to {@code RaftServer}/{@code RaftClient} under {@link #FACTORY_KEY};
+ * the type has to live here. The transport bundle's {@link RaftTransport} service creates the {@link RpcFactory}
+ * and the consensus provider stores it in the {@link Parameters} given to {@code RaftServer}/{@code RaftClient} under {@link #FACTORY_KEY};
  * {@link #newFactory} hands that object back to Ratis.
  *
  * <p>Use {@link #install} to do both steps.

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import com.sun.net.httpserver.HttpServer;
 
 import io.chronik.api.metrics.MetricSource;
+import io.chronik.api.net.HostPort;
 import io.prometheus.client.Collector;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.exporter.HTTPServer;
@@ -57,18 +58,25 @@ public final class MetricsEndpoint {
     }
 
     /**
-     * Binds {@code address} ({@code host:port}) and serves the metrics with {@code chronik_build_info} of
+     * Binds {@code address} ({@code host:port}; {@link HostPort#parseListen} rules: an empty host binds every
+     * interface, port 0 a free port) and serves the metrics with {@code chronik_build_info} of
      * {@code version}.
      *
      * @return the bound address (with the actual port when {@code port} is 0)
-     * @throws IllegalArgumentException if {@code address} is not {@code host:port}
+     * @throws IllegalArgumentException "metrics address '&lt;address&gt;' is not host:port: &lt;reason&gt;" if
+     *                                  {@code address} does not follow the rules
      * @throws IOException "cannot listen on &lt;address&gt;: &lt;reason&gt;" if the address cannot be bound
      */
     public synchronized InetSocketAddress start(String address, String version) throws IOException {
         if (server != null) {
             throw new IllegalStateException("the metrics endpoint is already listening on " + server.address());
         }
-        ListenAddress listen = ListenAddress.parse(address);
+        HostPort listen;
+        try {
+            listen = HostPort.parseListen(address);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("metrics address " + e.getMessage(), e);
+        }
         InetSocketAddress socketAddress = listen.socketAddress();
         if (socketAddress.isUnresolved()) {
             throw new IOException("cannot listen on " + listen + ": unknown host " + socketAddress.getHostString());

@@ -49,7 +49,7 @@ public final class KafkaServer implements AutoCloseable {
 
     /** Binds the listener. */
     public synchronized void start() throws IOException {
-        InetSocketAddress addr = ServerSettings.bindAddress(settings.addr());
+        InetSocketAddress addr = settings.addr().socketAddress();
         int threads = settings.ioThreads() > 0 ? settings.ioThreads() : Runtime.getRuntime().availableProcessors();
         group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("chronik-kafka", true),
                 NioIoHandler.newFactory());

@@ -1,14 +1,20 @@
 package io.chronik.protocol.kafka.internal;
 
-import java.net.InetSocketAddress;
+import java.util.Objects;
 
+import io.chronik.api.net.HostPort;
 import io.chronik.protocol.kafka.internal.group.GroupSettings;
 
-/** The listener's settings, resolved from configuration. Immutable. */
-public record ServerSettings(String addr, int nodeId, int maxRequestBytes, boolean autoCreateTopics, int numPartitions,
+/**
+ * The listener's settings, resolved from configuration. Immutable.
+ *
+ * @param addr the address the Kafka listener binds ({@code kafka.addr}; an empty host binds every interface)
+ */
+public record ServerSettings(HostPort addr, int nodeId, int maxRequestBytes, boolean autoCreateTopics, int numPartitions,
         short defaultReplicationFactor, int fetchMaxWaitCapMs, int ioThreads, int maxInflightRequests, GroupSettings groups) {
 
     public ServerSettings {
+        Objects.requireNonNull(addr, "addr");
         if (maxRequestBytes <= 0) {
             throw new IllegalArgumentException("max.request.bytes must be positive: " + maxRequestBytes);
         }
@@ -21,11 +27,10 @@ public record ServerSettings(String addr, int nodeId, int maxRequestBytes, boole
         if (maxInflightRequests <= 0) {
             throw new IllegalArgumentException("max.inflight.requests must be positive: " + maxInflightRequests);
         }
-        bindAddress(addr); // validates (and resolves) the address
     }
 
     static ServerSettings from(KafkaProtocolConfig c) {
-        return new ServerSettings(c.kafka_addr(), c.node_id(), c.max_request_bytes(), c.auto_create_topics_enable(),
+        return new ServerSettings(listenAddress(c.kafka_addr()), c.node_id(), c.max_request_bytes(), c.auto_create_topics_enable(),
                 c.num_partitions(), c.default_replication_factor(), Math.max(0, c.fetch_max_wait_cap_ms()), c.io_threads(),
                 c.max_inflight_requests(), new GroupSettings(c.group_initial_rebalance_delay_ms(),
                         c.group_min_session_timeout_ms(), c.group_max_session_timeout_ms(), c.group_max_size(),
@@ -34,9 +39,9 @@ public record ServerSettings(String addr, int nodeId, int maxRequestBytes, boole
                         c.offset_metadata_max_bytes()));
     }
 
-    /** Settings with defaults, listening on {@code addr}. */
+    /** Settings with defaults, listening on {@code addr} (parsed by {@link #listenAddress}). */
     public static ServerSettings defaults(String addr) {
-        return new ServerSettings(addr, 0, 100 * 1024 * 1024, true, 1, (short) 1, 30000, 0, 100, GroupSettings.defaults());
+        return new ServerSettings(listenAddress(addr), 0, 100 * 1024 * 1024, true, 1, (short) 1, 30000, 0, 100, GroupSettings.defaults());
     }
 
     public ServerSettings withAutoCreate(boolean enabled, int partitions) {
@@ -54,28 +59,17 @@ public record ServerSettings(String addr, int nodeId, int maxRequestBytes, boole
                 fetchMaxWaitCapMs, ioThreads, maxInflightRequests, g);
     }
 
-    /** Parses {@code host:port}, {@code :port} or {@code [v6addr]:port}. */
-    public static InetSocketAddress bindAddress(String addr) {
-        if (addr == null) {
-            throw new IllegalArgumentException("kafka.addr is not set");
-        }
-        int colon = addr.lastIndexOf(':');
-        if (colon < 0) {
-            throw new IllegalArgumentException("kafka.addr must be host:port: " + addr);
-        }
-        String host = addr.substring(0, colon).trim();
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        int port;
+    /**
+     * Parses {@code kafka.addr} by {@link HostPort#parseListen}: {@code host:port}, {@code :port} (every interface)
+     * or {@code [v6addr]:port}; port 0 picks a free port.
+     *
+     * @throws IllegalArgumentException "kafka.addr '&lt;addr&gt;' is not host:port: &lt;reason&gt;"
+     */
+    public static HostPort listenAddress(String addr) {
         try {
-            port = Integer.parseInt(addr.substring(colon + 1).trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("kafka.addr has no valid port: " + addr);
+            return HostPort.parseListen(addr);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("kafka.addr " + e.getMessage(), e);
         }
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("kafka.addr has no valid port: " + addr);
-        }
-        return host.isEmpty() || host.equals("*") ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
     }
 }

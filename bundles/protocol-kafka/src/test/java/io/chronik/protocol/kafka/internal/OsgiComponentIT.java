@@ -30,11 +30,12 @@ import org.osgi.framework.ServiceRegistration;
 
 import io.chronik.api.consensus.ClusterMetadata;
 import io.chronik.api.consensus.PartitionLogs;
+import io.chronik.api.net.HostPort;
 import io.chronik.testing.EmbeddedFelix;
 
 /**
  * The built bundle (target/classes, with bnd's manifest and the embedded kafka-clients and Netty) in a plain Felix
- * whose system bundle exports only the JDK, the OSGi framework, io.chronik.api.consensus and SLF4J: it resolves,
+ * whose system bundle exports only the JDK, the OSGi framework, io.chronik.api.consensus and .net, and SLF4J: it resolves,
  * SCR activates the component once it is configured and both services are present, it serves Kafka requests, and
  * it closes the listener when a mandatory service goes away.
  */
@@ -45,7 +46,7 @@ public class OsgiComponentIT {
     @Before
     public void startFramework() throws Exception {
         felix = EmbeddedFelix.builder()
-                .systemPackagesOf(ClusterMetadata.class) // the cluster below stands in for the provider bundle
+                .systemPackagesOf(ClusterMetadata.class, HostPort.class) // the cluster below stands in for the provider bundle
                 .slf4j("2.0.17")
                 .start();
         cluster = new InMemoryCluster(1);

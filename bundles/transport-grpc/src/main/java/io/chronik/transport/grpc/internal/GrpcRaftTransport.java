@@ -3,31 +3,28 @@ package io.chronik.transport.grpc.internal;
 import java.util.Map;
 
 import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.rpc.RpcFactory;
 import org.osgi.service.component.annotations.Component;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.chronik.api.transport.RaftTransport;
+import io.chronik.api.net.HostPort;
+import io.chronik.ratis.rpc.RaftTransport;
 
 /**
  * The gRPC Raft transport: hands Ratis' {@code GrpcFactory} to the Ratis consensus provider.
  *
  * <p>Transport properties understood by {@link #newFactory}:
  * <ul>
- * <li>{@value #ADDRESS}: {@code host:port} the Raft gRPC server binds to (the node's {@code raft.addr}); the
- * host may be empty or {@code 0.0.0.0} to bind every interface. Without it, Ratis' own
- * {@code raft.grpc.server.*} properties apply.</li>
+ * <li>{@value RaftTransport#ADDRESS}: {@code host:port} the Raft gRPC server binds to (the node's {@code raft.addr}),
+ * read by {@link HostPort#parseListen}: the host may be empty or {@code 0.0.0.0} to bind every interface. Without
+ * it, Ratis' own {@code raft.grpc.server.*} properties apply.</li>
  * </ul>
  * Stateless and thread-safe.
  */
-@Component(service = RaftTransport.class, property = {
-        RaftTransport.TRANSPORT_NAME + "=grpc",
-        RaftTransport.CONSENSUS_IMPL + "=ratis"})
+@Component(service = RaftTransport.class, property = RaftTransport.TRANSPORT_NAME + "=grpc")
 public class GrpcRaftTransport implements RaftTransport {
     private static final Logger LOG = LoggerFactory.getLogger(GrpcRaftTransport.class);
-
-    /** Transport property: the {@code host:port} of this node's Raft server. */
-    public static final String ADDRESS = "address";
 
     @Override
     public String name() {
@@ -35,32 +32,17 @@ public class GrpcRaftTransport implements RaftTransport {
     }
 
     @Override
-    public Object newFactory(Object parameters, Map<String, String> properties) {
-        if (!(parameters instanceof Parameters)) {
-            throw new IllegalArgumentException("expected org.apache.ratis.conf.Parameters, got "
-                    + (parameters == null ? "null" : parameters.getClass().getName()));
-        }
-        String address = properties == null ? null : properties.get(ADDRESS);
-        String host = null;
-        int port = -1;
-        if (address != null && !address.isBlank()) {
-            int colon = address.lastIndexOf(':');
-            if (colon < 0) {
-                throw new IllegalArgumentException("address must be host:port, got '" + address + "'");
-            }
-            host = address.substring(0, colon).trim();
+    public RpcFactory newFactory(Parameters parameters, Map<String, String> properties) {
+        String text = properties == null ? null : properties.get(ADDRESS);
+        HostPort address = null;
+        if (text != null && !text.isBlank()) {
             try {
-                port = Integer.parseInt(address.substring(colon + 1).trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("address must be host:port, got '" + address + "'", e);
-            }
-            if (host.isEmpty()) {
-                host = null;
-            } else if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
+                address = HostPort.parseListen(text);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("transport property " + ADDRESS + " " + e.getMessage(), e);
             }
         }
         LOG.debug("creating gRPC transport factory for {}", address);
-        return new BoundGrpcFactory((Parameters) parameters, host, port);
+        return new BoundGrpcFactory(parameters, address);
     }
 }
