@@ -28,6 +28,23 @@ import io.chronik.log.SegmentLog;
 /**
  * The local replica of one partition: its {@link SegmentLog}, written only by its data group's apply thread (and
  * the retention task, under {@link #writeLock}), read concurrently.
+ *
+ * <p>Two kinds of callers use it, on different threads:
+ * <ul>
+ * <li><b>Produce and read side</b> (the {@link PartitionLog} methods; Kafka I/O threads, any thread, never
+ * blocking). {@link #append} and {@link #deleteRecordsBefore} check leadership and hand the operation to the
+ * group's {@link GroupAppender}, which replicates it as a Raft entry; they never write the log themselves, and
+ * their stages complete once the entry has been applied. {@link #read}, the offset lookups and
+ * {@link #awaitBeyond} read the log concurrently, without the write lock.
+ * <li><b>Apply side</b> ({@link #applyAppend} and {@link #applyDeleteRecords}; the data group's state machine
+ * apply thread, one per group). Committed entries change the log in Raft log order on every replica, the leader
+ * included. The other writers are {@link #checkpoint} (when the group takes a snapshot), the node's retention
+ * task ({@link #applyRetention}), metadata config changes ({@link #updateConfig}) and {@link #close} /
+ * {@link #delete}. Every writer holds {@link #writeLock}; after an append, a close or a delete, the waiters of
+ * {@link #awaitBeyond} that the log end has passed are completed, outside the lock.
+ * </ul>
+ * The two sides stay one class: a produce becomes a write only by coming back through the apply side, and both
+ * sides work on the same log, the same closed flag and the same waiters.
  */
 final class PartitionReplica implements PartitionLog {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionReplica.class);
@@ -260,8 +277,7 @@ final class PartitionReplica implements PartitionLog {
         return new CompletionException(new ConsensusException(Reason.STORAGE, "unexpected outcome " + r));
     }
 
-    // ---- apply side (the group's apply thread) ----
-
+    /** Appends a committed entry's batches (apply thread) and wakes the readers waiting for them. */
     AppendInfo applyAppend(ByteBuffer batches, int leaderEpoch, long appendTimeMs) throws ConsensusException {
         AppendInfo info;
         synchronized (writeLock) {
@@ -271,6 +287,7 @@ final class PartitionReplica implements PartitionLog {
         return info;
     }
 
+    /** Applies a committed DeleteRecords (apply thread): the new log start offset. */
     long applyDeleteRecords(long offset) throws ConsensusException {
         synchronized (writeLock) {
             long end = log.logEndOffset();
@@ -281,6 +298,7 @@ final class PartitionReplica implements PartitionLog {
         }
     }
 
+    /** Checkpoints the log as of Raft entry {@code index} (the group's snapshot); nothing once closed. */
     void checkpoint(long index, long term) throws IOException {
         synchronized (writeLock) {
             if (closed) {
