@@ -3,11 +3,7 @@ package io.chronik.raft.internal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -44,13 +40,10 @@ import io.chronik.log.SegmentLog;
  * {@link #awaitBeyond} that the log end has passed are completed, outside the lock.
  * </ul>
  * The two sides stay one class: a produce becomes a write only by coming back through the apply side, and both
- * sides work on the same log, the same closed flag and the same waiters.
+ * sides work on the same log, the same closed flag and the same {@link EndOffsetWaiters}.
  */
 final class PartitionReplica implements PartitionLog {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionReplica.class);
-
-    private record Waiter(long offset, CompletableFuture<Void> future) {
-    }
 
     private final String topic;
     private final int partition;
@@ -62,7 +55,7 @@ final class PartitionReplica implements PartitionLog {
     final Object writeLock = new Object();
     /** Entries at or below this Raft index are already in the log (from its checkpoint): not applied again. */
     volatile long checkpointIndex;
-    private final Set<Waiter> waiters = new LinkedHashSet<>();
+    private final EndOffsetWaiters waiters;
     private volatile boolean closed;
 
     PartitionReplica(String topic, int partition, UUID topicId, DataGroup group, SegmentLog log, Path dir) {
@@ -73,6 +66,7 @@ final class PartitionReplica implements PartitionLog {
         this.log = log;
         this.dir = dir;
         this.checkpointIndex = log.lastCheckpoint().appliedIndex();
+        this.waiters = new EndOffsetWaiters(log::logEndOffset, () -> closed);
     }
 
     static String key(String topic, int partition) {
@@ -165,50 +159,7 @@ final class PartitionReplica implements PartitionLog {
 
     @Override
     public CompletionStage<Void> awaitBeyond(long offset) {
-        if (closed || log.logEndOffset() > offset) {
-            return CompletableFuture.completedFuture(null);
-        }
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        Waiter waiter = new Waiter(offset, f);
-        synchronized (waiters) {
-            waiters.add(waiter);
-        }
-        // a caller that gives up cancels its stage: forget it now, an idle partition may see no append for long
-        f.whenComplete((v, t) -> {
-            if (f.isCancelled()) {
-                synchronized (waiters) {
-                    waiters.remove(waiter);
-                }
-            }
-        });
-        if (closed || log.logEndOffset() > offset) {
-            wakeWaiters();
-        }
-        return f;
-    }
-
-    /** Completes the waiters whose offset the log end has passed (apply thread, after each append). */
-    void wakeWaiters() {
-        List<CompletableFuture<Void>> ready = null;
-        synchronized (waiters) {
-            if (waiters.isEmpty()) {
-                return;
-            }
-            long end = log.logEndOffset();
-            for (Iterator<Waiter> i = waiters.iterator(); i.hasNext(); ) {
-                Waiter w = i.next();
-                if (closed || end > w.offset() || w.future().isDone()) {
-                    i.remove();
-                    if (ready == null) {
-                        ready = new ArrayList<>();
-                    }
-                    ready.add(w.future());
-                }
-            }
-        }
-        if (ready != null) {
-            ready.forEach(f -> f.complete(null));
-        }
+        return waiters.await(offset);
     }
 
     @Override
@@ -283,7 +234,7 @@ final class PartitionReplica implements PartitionLog {
         synchronized (writeLock) {
             info = log.append(batches, leaderEpoch, appendTimeMs);
         }
-        wakeWaiters();
+        waiters.wake();
         return info;
     }
 
@@ -343,7 +294,7 @@ final class PartitionReplica implements PartitionLog {
                 LOG.warn("closing the log of {} failed", key(), e);
             }
         }
-        wakeWaiters();
+        waiters.wake();
     }
 
     /** Closes the log and deletes its files (topic deletion). */
@@ -356,7 +307,7 @@ final class PartitionReplica implements PartitionLog {
                 LOG.warn("deleting the log of {} in {} failed", key(), dir, e);
             }
         }
-        wakeWaiters();
+        waiters.wake();
     }
 
     boolean isClosed() {
