@@ -1,13 +1,6 @@
 package io.chronik.raft.internal;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -35,17 +28,13 @@ import io.chronik.api.consensus.ConsensusException.Reason;
 /**
  * A data group on this node: its Raft division (looked up in the server), its partitions, its append batcher.
  *
- * <p>The partitions of a group are also listed in {@code <data.dir>/groups/<group uuid>.partitions} (written when
- * the metadata entry that placed them is applied), so that on start the group's state machine can open its
- * partition logs before the metadata group has replayed anything.
+ * <p>The partitions of a group are also listed in its {@link GroupPartitionsFile} (rewritten when the metadata entry
+ * that placed or removed one is applied), so that on start the group's state machine can open its partition logs
+ * before the metadata group has replayed anything.
  */
 final class DataGroup {
     private static final Logger LOG = LoggerFactory.getLogger(DataGroup.class);
     private static final AtomicLong CALL_IDS = new AtomicLong();
-
-    /** A partition of this group as listed in its partitions file. */
-    record Member(UUID topicId, String topic, int partition) {
-    }
 
     private final LocalServer server;
     private final LocalReplicas localReplicas;
@@ -55,6 +44,7 @@ final class DataGroup {
     private final Map<String, PartitionReplica> replicas = new ConcurrentHashMap<>();
     private final GroupAppender appender;
     private final ClientId readClientId = ClientId.randomId();
+    private final GroupPartitionsFile partitionsFile;
     private volatile DataStateMachine machine;
 
     /**
@@ -70,6 +60,7 @@ final class DataGroup {
         this.groupId = groupId;
         this.groupNo = groupNo;
         this.appender = new GroupAppender(this, server);
+        this.partitionsFile = new GroupPartitionsFile(server.settings().groupsDir(), groupId);
     }
 
     RaftGroupId groupId() {
@@ -246,52 +237,28 @@ final class DataGroup {
         }
     }
 
-    // ---- partitions file ----
-
-    private Path membersFile() {
-        return server.settings().groupsDir().resolve(groupId.getUuid() + ".partitions");
-    }
-
-    /** Opens the replicas listed in the partitions file (state machine initialisation). */
+    /** Opens the replicas listed in the group's partitions file (state machine initialisation). */
     void openReplicas() throws IOException {
-        Path file = membersFile();
-        if (!Files.exists(file)) {
+        GroupPartitionsFile.Contents contents = partitionsFile.read();
+        if (contents == null) {
             return;
         }
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        for (String line : lines) {
-            if (line.startsWith("#group ")) {
-                groupNo = Integer.parseInt(line.substring(7).trim());
-                continue;
-            }
-            if (line.isBlank() || line.startsWith("#")) {
-                continue;
-            }
-            String[] f = line.split("\t");
-            Member m = new Member(UUID.fromString(f[0]), f[1], Integer.parseInt(f[2]));
+        contents.groupNo().ifPresent(no -> groupNo = no);
+        for (GroupPartitionsFile.Member m : contents.members()) {
             localReplicas.open(m.topicId(), m.topic(), m.partition(), this, null);
         }
     }
 
-    /** Rewrites the partitions file atomically from the current members. */
+    /** Rewrites the group's partitions file atomically from the current members; a failure is logged. */
     synchronized void persistMembers() {
-        Path file = membersFile();
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        List<GroupPartitionsFile.Member> members = new ArrayList<>();
+        for (PartitionReplica r : new ArrayList<>(replicas.values())) {
+            members.add(new GroupPartitionsFile.Member(r.topicId(), r.topic(), r.partition()));
+        }
         try {
-            Files.createDirectories(file.getParent());
-            List<PartitionReplica> members = new ArrayList<>(replicas.values());
-            try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                w.write("#group " + groupNo + "\n");
-                for (PartitionReplica r : members) {
-                    w.write(r.topicId() + "\t" + r.topic() + "\t" + r.partition() + "\n");
-                }
-            }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            partitionsFile.write(groupNo, members);
         } catch (IOException e) {
-            LOG.error("writing {} failed", file, e);
+            LOG.error("writing {} failed", partitionsFile.path(), e);
         }
     }
 

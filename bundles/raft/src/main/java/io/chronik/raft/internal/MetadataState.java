@@ -1,12 +1,8 @@
 package io.chronik.raft.internal;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,7 +13,8 @@ import io.chronik.api.consensus.BrokerInfo;
 
 /**
  * The replicated cluster metadata: an immutable value. The metadata state machine replaces it with a new value
- * on every applied change; readers on any thread see a consistent snapshot.
+ * on every applied change; readers on any thread see a consistent snapshot. Its binary form in metadata
+ * snapshots is {@link MetadataSnapshotCodec}'s business.
  */
 final class MetadataState {
 
@@ -159,99 +156,5 @@ final class MetadataState {
             }
             return placed;
         }
-    }
-
-    // ---- serialization (metadata snapshots) ----
-
-    private static final int FORMAT = 1;
-
-    void write(DataOutput out) throws IOException {
-        out.writeInt(FORMAT);
-        Codec.writeNullableString(out, clusterId);
-        out.writeInt(brokers.size());
-        for (Broker b : brokers.values()) {
-            out.writeInt(b.nodeId());
-            out.writeUTF(b.host());
-            out.writeInt(b.port());
-            Codec.writeNullableString(out, b.rack());
-            out.writeUTF(b.raftHost());
-            out.writeInt(b.raftPort());
-        }
-        out.writeInt(topics.size());
-        for (Topic t : topics.values()) {
-            out.writeUTF(t.name());
-            out.writeLong(t.id().getMostSignificantBits());
-            out.writeLong(t.id().getLeastSignificantBits());
-            Codec.writeMap(out, t.configs());
-            out.writeInt(t.groups().size());
-            for (Integer g : t.groups()) {
-                out.writeInt(g);
-            }
-        }
-        out.writeInt(groups.size());
-        for (Group g : groups.values()) {
-            out.writeInt(g.no());
-            out.writeInt(g.replicas().size());
-            for (Integer r : g.replicas()) {
-                out.writeInt(r);
-            }
-        }
-        out.writeInt(nextGroupNo);
-        out.writeLong(nextProducerId);
-        out.writeInt(deletedTopics.size());
-        for (UUID u : deletedTopics) {
-            out.writeLong(u.getMostSignificantBits());
-            out.writeLong(u.getLeastSignificantBits());
-        }
-        out.writeInt(leaders.size());
-        for (Map.Entry<Integer, Leader> e : leaders.entrySet()) {
-            out.writeInt(e.getKey());
-            out.writeInt(e.getValue().nodeId());
-            out.writeLong(e.getValue().term());
-        }
-    }
-
-    static MetadataState read(DataInput in) throws IOException {
-        int format = in.readInt();
-        if (format != FORMAT) {
-            throw new IOException("unknown metadata snapshot format " + format);
-        }
-        String clusterId = Codec.readNullableString(in);
-        Map<Integer, Broker> brokers = new TreeMap<>();
-        for (int i = in.readInt(); i > 0; i--) {
-            Broker b = new Broker(in.readInt(), in.readUTF(), in.readInt(), Codec.readNullableString(in), in.readUTF(), in.readInt());
-            brokers.put(b.nodeId(), b);
-        }
-        Map<String, Topic> topics = new LinkedHashMap<>();
-        for (int i = in.readInt(); i > 0; i--) {
-            String name = in.readUTF();
-            UUID id = new UUID(in.readLong(), in.readLong());
-            Map<String, String> configs = Codec.readMap(in);
-            List<Integer> groups = new ArrayList<>();
-            for (int n = in.readInt(); n > 0; n--) {
-                groups.add(in.readInt());
-            }
-            topics.put(name, new Topic(name, id, configs, groups));
-        }
-        Map<Integer, Group> groups = new TreeMap<>();
-        for (int i = in.readInt(); i > 0; i--) {
-            int no = in.readInt();
-            List<Integer> replicas = new ArrayList<>();
-            for (int n = in.readInt(); n > 0; n--) {
-                replicas.add(in.readInt());
-            }
-            groups.put(no, new Group(no, replicas));
-        }
-        int nextGroupNo = in.readInt();
-        long nextProducerId = in.readLong();
-        Set<UUID> deleted = new HashSet<>();
-        for (int i = in.readInt(); i > 0; i--) {
-            deleted.add(new UUID(in.readLong(), in.readLong()));
-        }
-        Map<Integer, Leader> leaders = new TreeMap<>();
-        for (int i = in.readInt(); i > 0; i--) {
-            leaders.put(in.readInt(), new Leader(in.readInt(), in.readLong()));
-        }
-        return new MetadataState(clusterId, brokers, topics, groups, nextGroupNo, nextProducerId, deleted, leaders);
     }
 }

@@ -86,7 +86,7 @@ final class MetadataStateMachine extends BaseStateMachine {
         }
         Path file = snapshot.getFile().getPath();
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
-            state = MetadataState.read(new DataInputStream(in));
+            state = MetadataSnapshotCodec.read(new DataInputStream(in));
         }
         setLastAppliedTermIndex(snapshot.getTermIndex());
         LOG.info("metadata loaded from snapshot {}: {} brokers, {} topics", snapshot.getTermIndex(), state.brokers.size(),
@@ -151,7 +151,7 @@ final class MetadataStateMachine extends BaseStateMachine {
         File target = storage.getSnapshotFile(last.getTerm(), last.getIndex());
         Path tmp = target.toPath().resolveSibling(target.getName() + ".tmp");
         try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
-            s.write(out);
+            MetadataSnapshotCodec.write(s, out);
         }
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
             ch.force(true);

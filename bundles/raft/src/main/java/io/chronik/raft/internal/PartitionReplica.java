@@ -3,11 +3,7 @@ package io.chronik.raft.internal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -28,12 +24,26 @@ import io.chronik.log.SegmentLog;
 /**
  * The local replica of one partition: its {@link SegmentLog}, written only by its data group's apply thread (and
  * the retention task, under {@link #writeLock}), read concurrently.
+ *
+ * <p>Two kinds of callers use it, on different threads:
+ * <ul>
+ * <li><b>Produce and read side</b> (the {@link PartitionLog} methods; Kafka I/O threads, any thread, never
+ * blocking). {@link #append} and {@link #deleteRecordsBefore} check leadership and hand the operation to the
+ * group's {@link GroupAppender}, which replicates it as a Raft entry; they never write the log themselves, and
+ * their stages complete once the entry has been applied. {@link #read}, the offset lookups and
+ * {@link #awaitBeyond} read the log concurrently, without the write lock.
+ * <li><b>Apply side</b> ({@link #applyAppend} and {@link #applyDeleteRecords}; the data group's state machine
+ * apply thread, one per group). Committed entries change the log in Raft log order on every replica, the leader
+ * included. The other writers are {@link #checkpoint} (when the group takes a snapshot), the node's retention
+ * task ({@link #applyRetention}), metadata config changes ({@link #updateConfig}) and {@link #close} /
+ * {@link #delete}. Every writer holds {@link #writeLock}; after an append, a close or a delete, the waiters of
+ * {@link #awaitBeyond} that the log end has passed are completed, outside the lock.
+ * </ul>
+ * The two sides stay one class: a produce becomes a write only by coming back through the apply side, and both
+ * sides work on the same log, the same closed flag and the same {@link EndOffsetWaiters}.
  */
 final class PartitionReplica implements PartitionLog {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionReplica.class);
-
-    private record Waiter(long offset, CompletableFuture<Void> future) {
-    }
 
     private final String topic;
     private final int partition;
@@ -45,7 +55,7 @@ final class PartitionReplica implements PartitionLog {
     final Object writeLock = new Object();
     /** Entries at or below this Raft index are already in the log (from its checkpoint): not applied again. */
     volatile long checkpointIndex;
-    private final Set<Waiter> waiters = new LinkedHashSet<>();
+    private final EndOffsetWaiters waiters;
     private volatile boolean closed;
 
     PartitionReplica(String topic, int partition, UUID topicId, DataGroup group, SegmentLog log, Path dir) {
@@ -56,6 +66,7 @@ final class PartitionReplica implements PartitionLog {
         this.log = log;
         this.dir = dir;
         this.checkpointIndex = log.lastCheckpoint().appliedIndex();
+        this.waiters = new EndOffsetWaiters(log::logEndOffset, () -> closed);
     }
 
     static String key(String topic, int partition) {
@@ -148,50 +159,7 @@ final class PartitionReplica implements PartitionLog {
 
     @Override
     public CompletionStage<Void> awaitBeyond(long offset) {
-        if (closed || log.logEndOffset() > offset) {
-            return CompletableFuture.completedFuture(null);
-        }
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        Waiter waiter = new Waiter(offset, f);
-        synchronized (waiters) {
-            waiters.add(waiter);
-        }
-        // a caller that gives up cancels its stage: forget it now, an idle partition may see no append for long
-        f.whenComplete((v, t) -> {
-            if (f.isCancelled()) {
-                synchronized (waiters) {
-                    waiters.remove(waiter);
-                }
-            }
-        });
-        if (closed || log.logEndOffset() > offset) {
-            wakeWaiters();
-        }
-        return f;
-    }
-
-    /** Completes the waiters whose offset the log end has passed (apply thread, after each append). */
-    void wakeWaiters() {
-        List<CompletableFuture<Void>> ready = null;
-        synchronized (waiters) {
-            if (waiters.isEmpty()) {
-                return;
-            }
-            long end = log.logEndOffset();
-            for (Iterator<Waiter> i = waiters.iterator(); i.hasNext(); ) {
-                Waiter w = i.next();
-                if (closed || end > w.offset() || w.future().isDone()) {
-                    i.remove();
-                    if (ready == null) {
-                        ready = new ArrayList<>();
-                    }
-                    ready.add(w.future());
-                }
-            }
-        }
-        if (ready != null) {
-            ready.forEach(f -> f.complete(null));
-        }
+        return waiters.await(offset);
     }
 
     @Override
@@ -260,17 +228,17 @@ final class PartitionReplica implements PartitionLog {
         return new CompletionException(new ConsensusException(Reason.STORAGE, "unexpected outcome " + r));
     }
 
-    // ---- apply side (the group's apply thread) ----
-
+    /** Appends a committed entry's batches (apply thread) and wakes the readers waiting for them. */
     AppendInfo applyAppend(ByteBuffer batches, int leaderEpoch, long appendTimeMs) throws ConsensusException {
         AppendInfo info;
         synchronized (writeLock) {
             info = log.append(batches, leaderEpoch, appendTimeMs);
         }
-        wakeWaiters();
+        waiters.wake();
         return info;
     }
 
+    /** Applies a committed DeleteRecords (apply thread): the new log start offset. */
     long applyDeleteRecords(long offset) throws ConsensusException {
         synchronized (writeLock) {
             long end = log.logEndOffset();
@@ -281,6 +249,7 @@ final class PartitionReplica implements PartitionLog {
         }
     }
 
+    /** Checkpoints the log as of Raft entry {@code index} (the group's snapshot); nothing once closed. */
     void checkpoint(long index, long term) throws IOException {
         synchronized (writeLock) {
             if (closed) {
@@ -325,7 +294,7 @@ final class PartitionReplica implements PartitionLog {
                 LOG.warn("closing the log of {} failed", key(), e);
             }
         }
-        wakeWaiters();
+        waiters.wake();
     }
 
     /** Closes the log and deletes its files (topic deletion). */
@@ -338,7 +307,7 @@ final class PartitionReplica implements PartitionLog {
                 LOG.warn("deleting the log of {} in {} failed", key(), dir, e);
             }
         }
-        wakeWaiters();
+        waiters.wake();
     }
 
     boolean isClosed() {

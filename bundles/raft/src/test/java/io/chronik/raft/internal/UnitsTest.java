@@ -80,8 +80,8 @@ public class UnitsTest {
         MetaCommand cmd = new MetaCommand.AlterConfigs("b", Map.of("segment.bytes", "100000"), java.util.Set.of("retention.ms"));
         assertEquals(cmd, MetaCommand.decode(cmd.encode()));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        s.write(new DataOutputStream(bytes));
-        MetadataState read = MetadataState.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        MetadataSnapshotCodec.write(s, new DataOutputStream(bytes));
+        MetadataState read = MetadataSnapshotCodec.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
         assertEquals(s.clusterId, read.clusterId);
         assertEquals(s.brokers, read.brokers);
         assertEquals(s.topics, read.topics);

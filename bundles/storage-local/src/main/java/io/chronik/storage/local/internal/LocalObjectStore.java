@@ -1,37 +1,22 @@
 package io.chronik.storage.local.internal;
 
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
-import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
-import static java.nio.file.StandardOpenOption.CREATE_NEW;
 import static java.nio.file.StandardOpenOption.READ;
-import static java.nio.file.StandardOpenOption.WRITE;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
-import java.util.UUID;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -60,6 +45,11 @@ import io.chronik.api.store.ObjectStore;
  *
  * <p>One instance per factory configuration of {@code io.chronik.storage.local}; configuration properties
  * are service properties, so {@code store.name} names the service (default {@code local}).
+ *
+ * <p>This class is the service: it owns the root, reads and deletes objects, and delegates the rest to one class
+ * per job: {@link KeyPaths} (key validation and the key/path mapping), {@link AtomicFileWriter} (the put
+ * protocol and the cleanup of temporary files), {@link KeyLister} (the prefix walk) and {@link Directories}
+ * (directory fsync and removal of emptied directories). Thread-safe; every operation blocks on file-system I/O.
  */
 @Component(name = LocalObjectStore.PID, configurationPid = LocalObjectStore.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = ObjectStore.class, property = ObjectStore.STORE_NAME + "=local")
@@ -69,14 +59,10 @@ public class LocalObjectStore implements ObjectStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalObjectStore.class);
 
-    /** Temporary files older than this are leftovers of a crash and are removed on activation. */
-    private static final Duration STALE_TEMP = Duration.ofHours(1);
-    private static final int COPY_BUFFER = 64 * 1024;
-    private static final int MOVE_ATTEMPTS = 100;
-    private static final boolean WINDOWS = File.separatorChar == '\\';
-
     private final Path root;
-    private final Path tempDir;
+    private final KeyPaths paths;
+    private final AtomicFileWriter writer;
+    private final KeyLister lister;
     private final String name;
 
     @Activate
@@ -103,13 +89,15 @@ public class LocalObjectStore implements ObjectStore {
             throw new IOException(describe() + ": root " + absolute + " is not a writable directory");
         }
         this.root = absolute.toRealPath();
-        this.tempDir = this.root.resolve(Keys.TEMP_DIR);
+        this.paths = new KeyPaths(this.root);
+        this.writer = new AtomicFileWriter(paths, describe());
+        this.lister = new KeyLister(paths);
         try {
-            Files.createDirectories(tempDir);
+            Files.createDirectories(paths.tempDir());
         } catch (IOException e) {
-            throw new IOException(describe() + ": cannot create " + tempDir + ": " + e, e);
+            throw new IOException(describe() + ": cannot create " + paths.tempDir() + ": " + e, e);
         }
-        removeStaleTempFiles();
+        writer.removeStaleTempFiles();
         LOG.info("{} on {}", describe(), this.root);
     }
 
@@ -132,151 +120,23 @@ public class LocalObjectStore implements ObjectStore {
         return root;
     }
 
-    // ---------------------------------------------------------------------------------------------- put
-
     @Override
     public long put(String key, InputStream data) throws IOException {
-        Path target = resolve(key);
+        Path target = paths.resolve(key);
         Objects.requireNonNull(data, "data");
-        return write(key, target, channel -> {
-            byte[] buffer = new byte[COPY_BUFFER];
-            long total = 0;
-            for (int n; (n = data.read(buffer)) >= 0;) {
-                writeFully(channel, ByteBuffer.wrap(buffer, 0, n));
-                total += n;
-            }
-            return total;
-        });
+        return writer.write(key, target, data);
     }
 
     @Override
     public void put(String key, byte[] data) throws IOException {
-        Path target = resolve(key);
+        Path target = paths.resolve(key);
         Objects.requireNonNull(data, "data");
-        write(key, target, channel -> {
-            writeFully(channel, ByteBuffer.wrap(data));
-            return data.length;
-        });
+        writer.write(key, target, data);
     }
-
-    private interface Content {
-        long writeTo(FileChannel channel) throws IOException;
-    }
-
-    private long write(String key, Path target, Content content) throws IOException {
-        if (Files.isDirectory(target, NOFOLLOW_LINKS)) {
-            throw prefixConflict(key);
-        }
-        Path temp = tempDir.resolve(UUID.randomUUID() + ".tmp");
-        boolean moved = false;
-        try {
-            long size;
-            try (FileChannel channel = openTemp(temp)) {
-                size = content.writeTo(channel);
-                channel.force(true);
-            }
-            moveIntoPlace(key, temp, target);
-            moved = true;
-            return size;
-        } finally {
-            if (!moved) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException e) {
-                    LOG.warn("{}: cannot delete temporary file {}: {}", describe(), temp, e.toString());
-                }
-            }
-        }
-    }
-
-    private FileChannel openTemp(Path temp) throws IOException {
-        try {
-            return FileChannel.open(temp, CREATE_NEW, WRITE);
-        } catch (NoSuchFileException e) {
-            Files.createDirectories(tempDir); // removed behind our back: recreate once
-            return FileChannel.open(temp, CREATE_NEW, WRITE);
-        }
-    }
-
-    private static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {
-        while (buffer.hasRemaining()) {
-            channel.write(buffer);
-        }
-    }
-
-    private void moveIntoPlace(String key, Path temp, Path target) throws IOException {
-        Path parent = target.getParent();
-        List<Path> created = new ArrayList<>();
-        for (int attempt = 1;; attempt++) {
-            try {
-                createParents(key, parent, created);
-                Files.move(temp, target, ATOMIC_MOVE);
-            } catch (NoSuchFileException e) {
-                // a concurrent delete removed an emptied parent directory between our check (or creation) and
-                // the next step: create it again
-                if (attempt < MOVE_ATTEMPTS && Files.exists(temp)) {
-                    continue;
-                }
-                throw e;
-            } catch (FileSystemException e) {
-                if (Files.isDirectory(target, NOFOLLOW_LINKS)) {
-                    throw prefixConflict(key);
-                }
-                throw e;
-            }
-            syncDirectory(parent);
-            for (Path dir : created) {
-                syncDirectory(dir.getParent());
-            }
-            return;
-        }
-    }
-
-    /** Creates the missing directories from the root down to {@code dir}, adding the created ones to {@code created}. */
-    private void createParents(String key, Path dir, List<Path> created) throws IOException {
-        Deque<Path> missing = new ArrayDeque<>();
-        for (Path p = dir; !p.equals(root) && !Files.isDirectory(p, NOFOLLOW_LINKS); p = p.getParent()) {
-            missing.push(p);
-        }
-        for (Path d : missing) {
-            try {
-                Files.createDirectory(d);
-                created.add(d);
-            } catch (FileAlreadyExistsException e) {
-                if (Files.isDirectory(d, NOFOLLOW_LINKS)) {
-                    continue; // created meanwhile by a concurrent put
-                }
-                if (!Files.exists(d, NOFOLLOW_LINKS)) {
-                    // created by a concurrent put and removed again by a concurrent delete: the caller retries
-                    throw new NoSuchFileException(d.toString());
-                }
-                throw new IOException("cannot store '" + key + "' in " + describe() + ": '" + keyOf(d)
-                        + "' is an object, so it cannot also be a prefix of keys", e);
-            }
-        }
-    }
-
-    private IOException prefixConflict(String key) {
-        return new IOException("cannot store '" + key + "' in " + describe() + ": there are keys under '" + key
-                + "/', and a local directory cannot be both an object and a prefix of keys");
-    }
-
-    private static void syncDirectory(Path dir) throws IOException {
-        if (WINDOWS) {
-            return; // directories cannot be opened for force() there; NTFS journals the rename itself
-        }
-        try (FileChannel channel = FileChannel.open(dir, READ)) {
-            channel.force(true);
-        } catch (NoSuchFileException e) {
-            // removed meanwhile by a concurrent delete: nothing left to make durable
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------------- get
 
     @Override
     public InputStream get(String key) throws IOException {
-        Path file = resolve(key);
+        Path file = paths.resolve(key);
         if (regularFile(file) == null) {
             throw new ObjectNotFoundException(key);
         }
@@ -289,7 +149,7 @@ public class LocalObjectStore implements ObjectStore {
 
     @Override
     public byte[] get(String key, long offset, int length) throws IOException {
-        Path file = resolve(key);
+        Path file = paths.resolve(key);
         if (offset < 0) {
             throw new IllegalArgumentException("offset " + offset + " < 0");
         }
@@ -318,7 +178,7 @@ public class LocalObjectStore implements ObjectStore {
 
     @Override
     public long size(String key) throws IOException {
-        BasicFileAttributes attributes = regularFile(resolve(key));
+        BasicFileAttributes attributes = regularFile(paths.resolve(key));
         if (attributes == null) {
             throw new ObjectNotFoundException(key);
         }
@@ -341,76 +201,14 @@ public class LocalObjectStore implements ObjectStore {
         return attributes.isRegularFile() ? attributes : null;
     }
 
-    // --------------------------------------------------------------------------------------------- list
-
     @Override
     public List<String> list(String prefix) throws IOException {
-        Objects.requireNonNull(prefix, "prefix");
-        Path start = root;
-        int slash = prefix.lastIndexOf('/');
-        if (slash >= 0) {
-            // every key starting with the prefix lies below the directory named by the prefix's full segments
-            String dir = prefix.substring(0, slash);
-            if (!Keys.isValid(dir)) {
-                return List.of(); // no valid key can start with it
-            }
-            start = root.resolve(dir);
-        }
-        if (!Files.isDirectory(start, NOFOLLOW_LINKS)) {
-            return List.of();
-        }
-        List<String> keys = new ArrayList<>();
-        Files.walkFileTree(start, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                if (dir.equals(tempDir)) {
-                    return FileVisitResult.SKIP_SUBTREE;
-                }
-                if (!dir.equals(root)) {
-                    String dirKey = keyOf(dir) + "/";
-                    if (!dirKey.startsWith(prefix) && !prefix.startsWith(dirKey)) {
-                        return FileVisitResult.SKIP_SUBTREE;
-                    }
-                }
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                if (attrs.isRegularFile()) {
-                    String key = keyOf(file);
-                    if (key.startsWith(prefix) && Keys.isValid(key)) {
-                        keys.add(key);
-                    }
-                }
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                if (e instanceof NoSuchFileException) {
-                    return FileVisitResult.CONTINUE; // deleted while we walked
-                }
-                throw e;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                if (e != null && !(e instanceof NoSuchFileException)) {
-                    throw e;
-                }
-                return FileVisitResult.CONTINUE;
-            }
-        });
-        Collections.sort(keys);
-        return keys;
+        return lister.list(prefix);
     }
-
-    // ------------------------------------------------------------------------------------------- delete
 
     @Override
     public boolean delete(String key) throws IOException {
-        Path file = resolve(key);
+        Path file = paths.resolve(key);
         if (regularFile(file) == null) {
             return false;
         }
@@ -418,69 +216,9 @@ public class LocalObjectStore implements ObjectStore {
             return false;
         }
         Path parent = file.getParent();
-        syncDirectory(parent);
-        removeEmptyDirectories(parent);
+        Directories.force(parent);
+        Directories.removeEmpty(parent, root, describe());
         return true;
-    }
-
-    /** Removes {@code dir} and its ancestors while they are empty, stopping at the root. */
-    private void removeEmptyDirectories(Path dir) {
-        for (Path d = dir; d != null && !d.equals(root) && d.startsWith(root); d = d.getParent()) {
-            try {
-                Files.delete(d);
-            } catch (DirectoryNotEmptyException | NoSuchFileException e) {
-                return;
-            } catch (IOException e) {
-                LOG.debug("{}: cannot remove empty directory {}: {}", describe(), d, e.toString());
-                return;
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------ helpers
-
-    /** Validates {@code key} (before any I/O) and resolves it below the root. */
-    private Path resolve(String key) {
-        Keys.check(key);
-        Path path = root.resolve(key).normalize();
-        if (!path.startsWith(root) || path.equals(root) || path.startsWith(tempDir)) {
-            throw new IllegalArgumentException("invalid object key '" + key + "': resolves outside the store root");
-        }
-        return path;
-    }
-
-    private String keyOf(Path path) {
-        Path relative = root.relativize(path);
-        StringBuilder key = new StringBuilder();
-        for (Path segment : relative) {
-            if (key.length() > 0) {
-                key.append('/');
-            }
-            key.append(segment);
-        }
-        return key.toString();
-    }
-
-    private void removeStaleTempFiles() {
-        Instant staleBefore = Instant.now().minus(STALE_TEMP);
-        int removed = 0;
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(tempDir)) {
-            for (Path f : files) {
-                try {
-                    if (Files.getLastModifiedTime(f, NOFOLLOW_LINKS).toInstant().isBefore(staleBefore)
-                            && Files.deleteIfExists(f)) {
-                        removed++;
-                    }
-                } catch (IOException e) {
-                    LOG.debug("{}: cannot remove stale temporary file {}: {}", describe(), f, e.toString());
-                }
-            }
-        } catch (IOException e) {
-            LOG.warn("{}: cannot clean {}: {}", describe(), tempDir, e.toString());
-        }
-        if (removed > 0) {
-            LOG.info("{}: removed {} temporary files left by interrupted puts", describe(), removed);
-        }
     }
 
     private String describe() {
