@@ -1,6 +1,7 @@
 package io.chronik.api.consensus;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -66,6 +67,29 @@ public interface ClusterMetadata {
     CompletionStage<TopicInfo> createTopic(String name, int partitions, int replicationFactor, Map<String, String> configs);
 
     /**
+     * Creates a topic whose partitions get exactly the given replicas (CreateTopics with an explicit assignment).
+     * Completes with the created topic.
+     *
+     * @param assignment one replica list per partition, partition 0 first; each list names distinct registered
+     *                   brokers, its first broker is the partition's preferred leader, and all lists have the same
+     *                   length (the replication factor). Not modified, not kept.
+     * @param configs    topic-level config overrides, as for {@link #createTopic(String, int, int, Map)}
+     * @return fails with {@link ConsensusException.Reason#INVALID_REPLICA_ASSIGNMENT} for an assignment that breaks
+     *         these rules, else as {@link #createTopic(String, int, int, Map)}
+     * @since 1.3
+     */
+    CompletionStage<TopicInfo> createTopic(String name, List<List<Integer>> assignment, Map<String, String> configs);
+
+    /**
+     * Checks a topic creation with an explicit assignment without performing it (CreateTopics with validateOnly).
+     *
+     * @throws ConsensusException as {@link #validateTopic(String, int, int, Map)}, or with
+     *                            {@link ConsensusException.Reason#INVALID_REPLICA_ASSIGNMENT}
+     * @since 1.3
+     */
+    void validateTopic(String name, List<List<Integer>> assignment, Map<String, String> configs) throws ConsensusException;
+
+    /**
      * Checks a topic creation without performing it (CreateTopics with validateOnly): the name (Kafka's legal
      * characters, at most 249 of them), partition count, replication factor against the live brokers, and every
      * config name and value.
@@ -95,6 +119,19 @@ public interface ClusterMetadata {
 
     /** Raises the partition count of {@code topic} to {@code totalPartitions} (never lowers it). */
     CompletionStage<TopicInfo> createPartitions(String topic, int totalPartitions);
+
+    /**
+     * Raises the partition count of {@code topic} to {@code totalPartitions}, giving the new partitions exactly the
+     * given replicas (CreatePartitions with explicit assignments).
+     *
+     * @param assignment one replica list per new partition, in partition order: {@code totalPartitions} minus the
+     *                   current count of them, each of distinct registered brokers and as long as the topic's
+     *                   replication factor. Not modified, not kept.
+     * @return fails with {@link ConsensusException.Reason#INVALID_REPLICA_ASSIGNMENT} for an assignment that breaks
+     *         these rules, else as {@link #createPartitions(String, int)}
+     * @since 1.3
+     */
+    CompletionStage<TopicInfo> createPartitions(String topic, int totalPartitions, List<List<Integer>> assignment);
 
     /** Sets the configs in {@code set} and removes those in {@code delete} (which fall back to broker defaults). */
     CompletionStage<TopicInfo> alterTopicConfigs(String topic, Map<String, String> set, Set<String> delete);

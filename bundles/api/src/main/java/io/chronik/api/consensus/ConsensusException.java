@@ -35,7 +35,14 @@ public class ConsensusException extends Exception {
         INVALID_PRODUCER_EPOCH,
         PRODUCER_FENCED,
         /** Local storage failed. */
-        STORAGE
+        STORAGE,
+        /**
+         * An explicit replica assignment that cannot be honoured: an unknown broker, a broker named twice in one
+         * replica list, an empty list, or partitions with different replica counts.
+         *
+         * @since 1.3
+         */
+        INVALID_REPLICA_ASSIGNMENT
     }
 
     private final Reason reason;

@@ -143,10 +143,25 @@ final class ClusterMetadataImpl implements ClusterMetadata {
             throw new ConsensusException(Reason.INVALID_PARTITIONS, "partitions must be at least 1, got " + partitions);
         }
         int rf = replicationFactor == -1 ? server.settings().defaultReplicationFactor() : replicationFactor;
-        int brokers = state().brokers.size();
+        int brokers = state().liveBrokers().size();
         if (rf < 1 || rf > brokers) {
             throw new ConsensusException(Reason.INVALID_REPLICATION_FACTOR, "replication factor " + replicationFactor
                     + " is invalid with " + brokers + " broker(s)");
+        }
+        validateConfigs(configs);
+    }
+
+    @Override
+    public void validateTopic(String name, List<List<Integer>> assignment, Map<String, String> configs)
+            throws ConsensusException {
+        validateName(name);
+        MetadataState s = state();
+        if (s.topics.containsKey(name)) {
+            throw new ConsensusException(Reason.TOPIC_EXISTS, "topic '" + name + "' already exists");
+        }
+        String refused = ReplicaPlacer.checkAssignment(s.brokers, assignment, -1);
+        if (refused != null) {
+            throw new ConsensusException(Reason.INVALID_REPLICA_ASSIGNMENT, refused);
         }
         validateConfigs(configs);
     }
@@ -195,6 +210,31 @@ final class ClusterMetadataImpl implements ClusterMetadata {
         return writer.submit(cmd, true).thenCompose(r -> writer.awaitLeaders(name)).thenApply(v -> topicOrFail(name));
     }
 
+    @Override
+    public CompletionStage<TopicInfo> createTopic(String name, List<List<Integer>> assignment, Map<String, String> configs) {
+        Map<String, String> c = configs == null ? Map.of() : configs;
+        List<List<Integer>> copy = copyOf(assignment);
+        try {
+            validateTopic(name, copy, c);
+        } catch (ConsensusException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        MetaCommand cmd = new MetaCommand.CreateTopic(name, UUID.randomUUID(), copy.size(), copy.get(0).size(),
+                new TreeMap<>(c), server.settings().divisionBudget(), true, copy);
+        return writer.submit(cmd, true).thenCompose(r -> writer.awaitLeaders(name)).thenApply(v -> topicOrFail(name));
+    }
+
+    /** An immutable copy of an assignment; an empty one for null, a null list stays empty (refused later). */
+    private static List<List<Integer>> copyOf(List<List<Integer>> assignment) {
+        List<List<Integer>> copy = new ArrayList<>();
+        if (assignment != null) {
+            for (List<Integer> replicas : assignment) {
+                copy.add(replicas == null || replicas.contains(null) ? List.of() : List.copyOf(replicas));
+            }
+        }
+        return List.copyOf(copy);
+    }
+
     private TopicInfo topicOrFail(String name) {
         return topic(name).orElseThrow(() -> new CompletionException(
                 new ConsensusException(Reason.UNKNOWN_TOPIC, "topic '" + name + "' disappeared")));
@@ -241,6 +281,17 @@ final class ClusterMetadataImpl implements ClusterMetadata {
     public CompletionStage<TopicInfo> createPartitions(String topic, int totalPartitions) {
         return writer.submit(new MetaCommand.CreatePartitions(topic, totalPartitions, server.settings().divisionBudget()), true)
                 .thenCompose(r -> writer.awaitLeaders(topic)).thenApply(v -> topicOrFail(topic));
+    }
+
+    @Override
+    public CompletionStage<TopicInfo> createPartitions(String topic, int totalPartitions, List<List<Integer>> assignment) {
+        List<List<Integer>> copy = copyOf(assignment);
+        if (copy.isEmpty()) {
+            return CompletableFuture.failedFuture(new ConsensusException(Reason.INVALID_REPLICA_ASSIGNMENT,
+                    "the manual partition assignment names no partitions"));
+        }
+        return writer.submit(new MetaCommand.CreatePartitions(topic, totalPartitions, server.settings().divisionBudget(),
+                true, copy), true).thenCompose(r -> writer.awaitLeaders(topic)).thenApply(v -> topicOrFail(topic));
     }
 
     @Override

@@ -3,8 +3,10 @@ package io.chronik.raft.internal;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -53,5 +55,28 @@ final class Codec {
             set.add(in.readUTF());
         }
         return set;
+    }
+
+    /** A replica assignment: the partition count, then each partition's replica count and node ids. */
+    static void writeAssignment(DataOutput out, List<List<Integer>> assignment) throws IOException {
+        out.writeInt(assignment.size());
+        for (List<Integer> replicas : assignment) {
+            out.writeInt(replicas.size());
+            for (Integer r : replicas) {
+                out.writeInt(r);
+            }
+        }
+    }
+
+    static List<List<Integer>> readAssignment(DataInput in) throws IOException {
+        List<List<Integer>> assignment = new ArrayList<>();
+        for (int p = in.readInt(); p > 0; p--) {
+            List<Integer> replicas = new ArrayList<>();
+            for (int r = in.readInt(); r > 0; r--) {
+                replicas.add(in.readInt());
+            }
+            assignment.add(List.copyOf(replicas));
+        }
+        return List.copyOf(assignment);
     }
 }

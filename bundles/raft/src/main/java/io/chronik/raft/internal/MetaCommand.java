@@ -32,6 +32,12 @@ sealed interface MetaCommand {
     byte GROUP_LEADER = 7;
 
     /**
+     * The placement a CREATE_TOPIC or CREATE_PARTITIONS entry asks for, written after its original fields. Entries
+     * written before placement was balanced end without it and are replayed with {@link ReplicaPlacer#legacy}.
+     */
+    byte PLACEMENT_BALANCED = 1;
+
+    /**
      * The outcome of applying a command: {@link Ok} with a value, or {@link Failed} with the reason. Encoded into the
      * entry's reply as one byte (0 = ok, else the reason's ordinal + 1), the nullable message and the value.
      */
@@ -120,13 +126,27 @@ sealed interface MetaCommand {
             case REGISTER_BROKER:
                 return new RegisterBroker(in.readInt(), in.readUTF(), in.readInt(), Codec.readNullableString(in), in.readUTF(),
                         in.readInt(), in.readUTF());
-            case CREATE_TOPIC:
-                return new CreateTopic(in.readUTF(), new UUID(in.readLong(), in.readLong()), in.readInt(), in.readInt(),
-                        Codec.readMap(in), in.readInt());
+            case CREATE_TOPIC: {
+                String name = in.readUTF();
+                UUID id = new UUID(in.readLong(), in.readLong());
+                int partitions = in.readInt();
+                int rf = in.readInt();
+                Map<String, String> configs = Codec.readMap(in);
+                int budget = in.readInt();
+                boolean balanced = in.available() > 0 && in.readByte() == PLACEMENT_BALANCED;
+                List<List<Integer>> assignment = balanced ? Codec.readAssignment(in) : List.of();
+                return new CreateTopic(name, id, partitions, rf, configs, budget, balanced, assignment);
+            }
             case DELETE_TOPIC:
                 return new DeleteTopic(in.readUTF());
-            case CREATE_PARTITIONS:
-                return new CreatePartitions(in.readUTF(), in.readInt(), in.readInt());
+            case CREATE_PARTITIONS: {
+                String name = in.readUTF();
+                int total = in.readInt();
+                int budget = in.readInt();
+                boolean balanced = in.available() > 0 && in.readByte() == PLACEMENT_BALANCED;
+                List<List<Integer>> assignment = balanced ? Codec.readAssignment(in) : List.of();
+                return new CreatePartitions(name, total, budget, balanced, assignment);
+            }
             case ALTER_CONFIGS:
                 return new AlterConfigs(in.readUTF(), Codec.readMap(in), Codec.readSet(in));
             case ALLOCATE_PRODUCER_IDS:
@@ -164,8 +184,24 @@ sealed interface MetaCommand {
         }
     }
 
+    /**
+     * Creates a topic. With an {@code assignment} (one replica list per partition, preferred leader first) the
+     * partitions get exactly those replicas and {@code partitions} and {@code replicationFactor} are ignored; else
+     * {@link ReplicaPlacer} places them by load ({@code balanced}) or, for entries from before balanced placement,
+     * as they were placed then.
+     */
     record CreateTopic(String name, UUID id, int partitions, int replicationFactor, Map<String, String> configs,
-            int divisionBudget) implements MetaCommand {
+            int divisionBudget, boolean balanced, List<List<Integer>> assignment) implements MetaCommand {
+        public CreateTopic {
+            assignment = List.copyOf(assignment);
+        }
+
+        /** A topic placed by load. */
+        CreateTopic(String name, UUID id, int partitions, int replicationFactor, Map<String, String> configs,
+                int divisionBudget) {
+            this(name, id, partitions, replicationFactor, configs, divisionBudget, true, List.of());
+        }
+
         @Override
         public void write(DataOutput out) throws IOException {
             out.writeByte(CREATE_TOPIC);
@@ -176,6 +212,10 @@ sealed interface MetaCommand {
             out.writeInt(replicationFactor);
             Codec.writeMap(out, configs);
             out.writeInt(divisionBudget);
+            if (balanced) {
+                out.writeByte(PLACEMENT_BALANCED);
+                Codec.writeAssignment(out, assignment);
+            }
         }
 
         @Override
@@ -183,15 +223,27 @@ sealed interface MetaCommand {
             if (s.topics.containsKey(name)) {
                 return new Applied(s, Result.fail(Reason.TOPIC_EXISTS, "topic '" + name + "' already exists"));
             }
+            if (!assignment.isEmpty()) {
+                String refused = ReplicaPlacer.checkAssignment(s.brokers, assignment, -1);
+                if (refused != null) {
+                    return new Applied(s, Result.fail(Reason.INVALID_REPLICA_ASSIGNMENT, refused));
+                }
+                MetadataState.Builder b = s.toBuilder();
+                List<Integer> groups = new ReplicaPlacer(b, divisionBudget).placeAssigned(assignment);
+                b.topics.put(name, new MetadataState.Topic(name, id, configs, groups));
+                return new Applied(b.build(), Result.ok(0));
+            }
             if (partitions < 1) {
                 return new Applied(s, Result.fail(Reason.INVALID_PARTITIONS, "partitions must be >= 1"));
             }
-            if (replicationFactor < 1 || replicationFactor > s.brokers.size()) {
+            int eligible = balanced ? s.liveBrokers().size() : s.brokers.size();
+            if (replicationFactor < 1 || replicationFactor > eligible) {
                 return new Applied(s, Result.fail(Reason.INVALID_REPLICATION_FACTOR, "replication factor "
-                        + replicationFactor + " with " + s.brokers.size() + " registered brokers"));
+                        + replicationFactor + " with " + eligible + " live brokers"));
             }
             MetadataState.Builder b = s.toBuilder();
-            List<Integer> groups = b.place(partitions, replicationFactor, divisionBudget);
+            List<Integer> groups = balanced ? new ReplicaPlacer(b, divisionBudget).place(partitions, replicationFactor)
+                    : ReplicaPlacer.legacy(b, partitions, replicationFactor, divisionBudget);
             b.topics.put(name, new MetadataState.Topic(name, id, configs, groups));
             return new Applied(b.build(), Result.ok(0));
         }
@@ -217,13 +269,31 @@ sealed interface MetaCommand {
         }
     }
 
-    record CreatePartitions(String name, int totalPartitions, int divisionBudget) implements MetaCommand {
+    /**
+     * Raises a topic's partition count to {@code totalPartitions}. With an {@code assignment} (one replica list per
+     * new partition) the new partitions get exactly those replicas; else as {@link CreateTopic}.
+     */
+    record CreatePartitions(String name, int totalPartitions, int divisionBudget, boolean balanced,
+            List<List<Integer>> assignment) implements MetaCommand {
+        public CreatePartitions {
+            assignment = List.copyOf(assignment);
+        }
+
+        /** New partitions placed by load. */
+        CreatePartitions(String name, int totalPartitions, int divisionBudget) {
+            this(name, totalPartitions, divisionBudget, true, List.of());
+        }
+
         @Override
         public void write(DataOutput out) throws IOException {
             out.writeByte(CREATE_PARTITIONS);
             out.writeUTF(name);
             out.writeInt(totalPartitions);
             out.writeInt(divisionBudget);
+            if (balanced) {
+                out.writeByte(PLACEMENT_BALANCED);
+                Codec.writeAssignment(out, assignment);
+            }
         }
 
         @Override
@@ -238,9 +308,27 @@ sealed interface MetaCommand {
                         + " partitions; the new count must be larger, got " + totalPartitions));
             }
             int rf = s.groups.get(t.groups().get(0)).replicas().size();
+            if (!assignment.isEmpty()) {
+                String refused = assignment.size() != totalPartitions - current
+                        ? "the manual partition assignment names " + assignment.size() + " partition(s) for "
+                                + (totalPartitions - current) + " new partition(s)"
+                        : ReplicaPlacer.checkAssignment(s.brokers, assignment, rf);
+                if (refused != null) {
+                    return new Applied(s, Result.fail(Reason.INVALID_REPLICA_ASSIGNMENT, refused));
+                }
+            } else if (balanced && rf > s.liveBrokers().size()) {
+                return new Applied(s, Result.fail(Reason.INVALID_REPLICATION_FACTOR, "replication factor "
+                        + rf + " with " + s.liveBrokers().size() + " live brokers"));
+            }
             MetadataState.Builder b = s.toBuilder();
             List<Integer> groups = new ArrayList<>(t.groups());
-            groups.addAll(b.place(totalPartitions - current, rf, divisionBudget));
+            if (!assignment.isEmpty()) {
+                groups.addAll(new ReplicaPlacer(b, divisionBudget).placeAssigned(assignment));
+            } else if (balanced) {
+                groups.addAll(new ReplicaPlacer(b, divisionBudget).place(totalPartitions - current, rf));
+            } else {
+                groups.addAll(ReplicaPlacer.legacy(b, totalPartitions - current, rf, divisionBudget));
+            }
             b.topics.put(name, new MetadataState.Topic(name, t.id(), t.configs(), groups));
             return new Applied(b.build(), Result.ok(0));
         }

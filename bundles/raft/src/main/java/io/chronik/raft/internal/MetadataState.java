@@ -1,6 +1,5 @@
 package io.chronik.raft.internal;
 
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
@@ -69,6 +68,19 @@ final class MetadataState {
         this.leaders = Collections.unmodifiableMap(new TreeMap<>(leaders));
     }
 
+    /** The brokers that new replicas may be placed on, by node id; see {@link #eligible}. */
+    List<Broker> liveBrokers() {
+        return eligible(brokers);
+    }
+
+    /**
+     * The brokers of {@code brokers} that placement may put new replicas on, by node id: today every registered
+     * broker. The one place where brokers are filtered for placement and replication-factor checks.
+     */
+    static List<Broker> eligible(Map<Integer, Broker> brokers) {
+        return List.copyOf(new TreeMap<>(brokers).values());
+    }
+
     /** A mutable copy for building the next state. */
     Builder toBuilder() {
         return new Builder(this);
@@ -111,50 +123,6 @@ final class MetadataState {
 
         MetadataState build() {
             return new MetadataState(clusterId, brokers, topics, groups, nextGroupNo, nextProducerId, deletedTopics, leaders);
-        }
-
-        /**
-         * Places {@code count} new partitions: a new data group per partition while the cluster has fewer than
-         * {@code budget} groups, else the existing group with {@code rf} replicas carrying the fewest partitions.
-         * Deterministic: every replica computes the same placement when applying the entry.
-         */
-        List<Integer> place(int count, int rf, int budget) {
-            List<Integer> brokerIds = new ArrayList<>(brokers.keySet());
-            List<Integer> placed = new ArrayList<>(count);
-            Map<Integer, Integer> load = new TreeMap<>();
-            for (Integer g : groups.keySet()) {
-                load.put(g, 0);
-            }
-            for (Topic t : topics.values()) {
-                for (Integer g : t.groups()) {
-                    load.merge(g, 1, Integer::sum);
-                }
-            }
-            for (int i = 0; i < count; i++) {
-                Integer chosen = null;
-                if (groups.size() >= budget) {
-                    int best = Integer.MAX_VALUE;
-                    for (Group g : groups.values()) {
-                        int l = load.getOrDefault(g.no(), 0);
-                        if (g.replicas().size() == rf && brokerIds.containsAll(g.replicas()) && l < best) {
-                            best = l;
-                            chosen = g.no();
-                        }
-                    }
-                }
-                if (chosen == null) {
-                    int no = nextGroupNo++;
-                    List<Integer> replicas = new ArrayList<>(rf);
-                    for (int r = 0; r < rf; r++) {
-                        replicas.add(brokerIds.get((no + r) % brokerIds.size()));
-                    }
-                    groups.put(no, new Group(no, replicas));
-                    chosen = no;
-                }
-                load.merge(chosen, 1, Integer::sum);
-                placed.add(chosen);
-            }
-            return placed;
         }
     }
 }

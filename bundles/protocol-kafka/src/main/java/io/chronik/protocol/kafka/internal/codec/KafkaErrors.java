@@ -99,6 +99,8 @@ public final class KafkaErrors {
                 return context == Context.PRODUCE ? Errors.INVALID_PRODUCER_EPOCH : Errors.PRODUCER_FENCED;
             case STORAGE:
                 return Errors.KAFKA_STORAGE_ERROR;
+            case INVALID_REPLICA_ASSIGNMENT:
+                return Errors.INVALID_REPLICA_ASSIGNMENT;
             default:
                 return Errors.UNKNOWN_SERVER_ERROR;
         }
