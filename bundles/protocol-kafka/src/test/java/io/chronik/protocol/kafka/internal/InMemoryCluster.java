@@ -146,14 +146,46 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
         return async(() -> {
             synchronized (this) {
                 validateTopic(name, partitions, replicationFactor, configs);
-                Topic t = new Topic(name, UUID.randomUUID(), partitionInfos(name, 0, partitions), Map.copyOf(configs));
-                for (int p = 0; p < partitions; p++) {
-                    logs.put(name + "-" + p, new Log(name, p));
-                }
-                topics.put(name, t);
-                return t;
+                return create(name, partitions, configs);
             }
         });
+    }
+
+    private Topic create(String name, int partitions, Map<String, String> configs) {
+        Topic t = new Topic(name, UUID.randomUUID(), partitionInfos(name, 0, partitions), Map.copyOf(configs));
+        for (int p = 0; p < partitions; p++) {
+            logs.put(name + "-" + p, new Log(name, p));
+        }
+        topics.put(name, t);
+        return t;
+    }
+
+    @Override
+    public CompletionStage<TopicInfo> createTopic(String name, List<List<Integer>> assignment, Map<String, String> configs) {
+        return async(() -> {
+            synchronized (this) {
+                validateTopic(name, assignment, configs);
+                return create(name, assignment.size(), configs);
+            }
+        });
+    }
+
+    @Override
+    public void validateTopic(String name, List<List<Integer>> assignment, Map<String, String> configs)
+            throws ConsensusException {
+        validateTopic(name, 1, 1, configs);
+        checkAssignment(assignment, -1);
+    }
+
+    /** Kafka's rules for manual assignments, against this cluster's one broker. */
+    private void checkAssignment(List<List<Integer>> assignment, int rf) throws ConsensusException {
+        for (List<Integer> replicas : assignment) {
+            if (replicas.isEmpty() || replicas.size() != Set.copyOf(replicas).size() || !replicas.equals(List.of(nodeId))
+                    || (rf != -1 && replicas.size() != rf)) {
+                throw new ConsensusException(Reason.INVALID_REPLICA_ASSIGNMENT, "invalid replica list " + replicas);
+            }
+            rf = replicas.size();
+        }
     }
 
     private List<PartitionInfo> partitionInfos(String name, int from, int to) {
@@ -248,6 +280,21 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
                 return n;
             }
         });
+    }
+
+    @Override
+    public CompletionStage<TopicInfo> createPartitions(String topic, int totalPartitions, List<List<Integer>> assignment) {
+        try {
+            checkAssignment(assignment, 1);
+        } catch (ConsensusException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Topic t = topics.get(topic);
+        if (t != null && assignment.size() != totalPartitions - t.partitions().size()) {
+            return CompletableFuture.failedFuture(new ConsensusException(Reason.INVALID_REPLICA_ASSIGNMENT,
+                    assignment.size() + " replica lists for " + (totalPartitions - t.partitions().size()) + " new partitions"));
+        }
+        return createPartitions(topic, totalPartitions);
     }
 
     @Override

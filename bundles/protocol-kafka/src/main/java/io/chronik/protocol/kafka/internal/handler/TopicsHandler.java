@@ -8,13 +8,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.CreatePartitionsRequestData.CreatePartitionsAssignment;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData.CreatePartitionsTopicResult;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableReplicaAssignment;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopicConfig;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicConfigs;
@@ -27,6 +30,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.chronik.api.consensus.BrokerInfo;
 import io.chronik.api.consensus.ClusterMetadata;
 import io.chronik.api.consensus.ConsensusException;
 import io.chronik.api.consensus.TopicInfo;
@@ -73,9 +77,35 @@ final class TopicsHandler {
             }
             int partitions = t.numPartitions() == -1 ? broker.settings().numPartitions() : t.numPartitions();
             int rf = t.replicationFactor() == -1 ? broker.settings().defaultReplicationFactor() : t.replicationFactor();
+            List<List<Integer>> assignment = null;
             if (!t.assignments().isEmpty()) {
-                error(result, Errors.INVALID_REPLICA_ASSIGNMENT, "manual replica assignment is not supported");
-                continue;
+                // Kafka's controller: an assignment comes alone, then partitions numbered 0, 1, ... each once
+                if (t.replicationFactor() != -1 || t.numPartitions() != -1) {
+                    error(result, Errors.INVALID_REQUEST, "A manual partition assignment was specified, but "
+                            + (t.replicationFactor() != -1 ? "replication factor" : "numPartitions") + " was not set to -1.");
+                    continue;
+                }
+                Map<Integer, List<Integer>> byIndex = new HashMap<>();
+                String refused = null;
+                for (CreatableReplicaAssignment a : t.assignments()) {
+                    if (byIndex.put(a.partitionIndex(), a.brokerIds()) != null) {
+                        refused = "Found multiple manual partition assignments for partition " + a.partitionIndex();
+                        break;
+                    }
+                }
+                assignment = new ArrayList<>();
+                for (int p = 0; refused == null && p < byIndex.size(); p++) {
+                    if (!byIndex.containsKey(p)) {
+                        refused = "partitions should be a consecutive 0-based integer sequence";
+                    }
+                    assignment.add(byIndex.get(p));
+                }
+                if (refused != null) {
+                    error(result, Errors.INVALID_REPLICA_ASSIGNMENT, refused);
+                    continue;
+                }
+                partitions = assignment.size();
+                rf = assignment.get(0).size();
             }
             if (partitions <= 0) {
                 error(result, Errors.INVALID_PARTITIONS, "Number of partitions must be larger than 0.");
@@ -99,7 +129,11 @@ final class TopicsHandler {
             }
             if (data.validateOnly()) {
                 try {
-                    md.validateTopic(t.name(), partitions, rf, configs);
+                    if (assignment != null) {
+                        md.validateTopic(t.name(), assignment, configs);
+                    } else {
+                        md.validateTopic(t.name(), partitions, rf, configs);
+                    }
                     describeCreated(md, result, partitions, rf, configs, req.version());
                 } catch (ConsensusException e) {
                     error(result, KafkaErrors.of(e, KafkaErrors.Context.ADMIN), e.getMessage());
@@ -109,11 +143,14 @@ final class TopicsHandler {
                 }
                 continue;
             }
-            pending.add(Futures.handle(md.createTopic(t.name(), partitions, rf, configs), (topic, failure) -> {
+            CompletionStage<TopicInfo> created = assignment != null ? md.createTopic(t.name(), assignment, configs)
+                    : md.createTopic(t.name(), partitions, rf, configs);
+            int rfRequested = rf;
+            pending.add(Futures.handle(created, (topic, failure) -> {
                 synchronized (result) {
                     if (failure == null) {
                         result.setTopicId(Broker.kafkaId(topic));
-                        int rfActual = topic.partitions().isEmpty() ? rf : topic.partitions().get(0).replicas().size();
+                        int rfActual = topic.partitions().isEmpty() ? rfRequested : topic.partitions().get(0).replicas().size();
                         describeCreated(md, result, topic.partitions().size(), rfActual, topic.configs(), req.version());
                         LOG.info("created topic '{}' with {} partition(s)", t.name(), topic.partitions().size());
                     } else {
@@ -263,16 +300,28 @@ final class TopicsHandler {
                         : "Topic currently has " + current + " partitions, which is higher than the requested " + t.count() + ".");
                 continue;
             }
+            List<List<Integer>> assignment = null;
             if (t.assignments() != null) {
-                result.setErrorCode(Errors.INVALID_REPLICA_ASSIGNMENT.code())
-                        .setErrorMessage("manual replica assignment is not supported");
-                continue;
+                assignment = new ArrayList<>();
+                for (CreatePartitionsAssignment a : t.assignments()) {
+                    assignment.add(a.brokerIds());
+                }
+                String refused = assignment.size() != t.count() - current
+                        ? "Attempted to add " + (t.count() - current) + " additional partitions, but only "
+                                + assignment.size() + " assignments were specified."
+                        : assignmentError(md, assignment, topic.get().partitions().get(0).replicas().size());
+                if (refused != null) {
+                    result.setErrorCode(Errors.INVALID_REPLICA_ASSIGNMENT.code()).setErrorMessage(refused);
+                    continue;
+                }
             }
             if (data.validateOnly()) {
                 result.setErrorCode(Errors.NONE.code());
                 continue;
             }
-            pending.add(Futures.handle(md.createPartitions(t.name(), t.count()), (info, failure) -> {
+            CompletionStage<TopicInfo> grown = assignment != null ? md.createPartitions(t.name(), t.count(), assignment)
+                    : md.createPartitions(t.name(), t.count());
+            pending.add(Futures.handle(grown, (info, failure) -> {
                 synchronized (result) {
                     if (failure == null) {
                         result.setErrorCode(Errors.NONE.code()).setErrorMessage(null);
@@ -285,5 +334,29 @@ final class TopicsHandler {
             }));
         }
         return Futures.all(pending).thenApply(v -> req.respond(resp));
+    }
+
+    /**
+     * Why new partitions' replica lists are refused (Kafka's rules: each of {@code rf} distinct registered
+     * brokers), or {@code null}.
+     */
+    private static String assignmentError(ClusterMetadata md, List<List<Integer>> assignment, int rf) {
+        Set<Integer> registered = new HashSet<>();
+        for (BrokerInfo b : md.brokers()) {
+            registered.add(b.nodeId());
+        }
+        for (List<Integer> replicas : assignment) {
+            if (replicas.size() != rf) {
+                return "Inconsistent replication factor between partitions, partition 0 has " + rf
+                        + " while partitions " + assignment.indexOf(replicas) + " has replication factor " + replicas.size() + ".";
+            }
+            if (new HashSet<>(replicas).size() != replicas.size()) {
+                return "Duplicate brokers not allowed in replica assignment: " + replicas;
+            }
+            if (!registered.containsAll(replicas)) {
+                return "Unknown broker(s) in replica assignment: " + replicas;
+            }
+        }
+        return null;
     }
 }
