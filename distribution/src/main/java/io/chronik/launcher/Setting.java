@@ -13,6 +13,8 @@ enum Setting {
     KAFKA_ADDR("kafka-addr", "CHRONIK_KAFKA_ADDR", "0.0.0.0:9092", "host:port the Kafka listener binds."),
     ADVERTISED_ADDR("advertised-addr", "CHRONIK_ADVERTISED_ADDR", null,
             "host[:port] given to clients in Metadata (default: localhost and the Kafka port)."),
+    RACK("rack", "CHRONIK_RACK", "",
+            "This broker's rack (failure domain), reported to clients; replicas of a partition go to distinct racks. Empty: none."),
     RAFT_ADDR("raft-addr", "CHRONIK_RAFT_ADDR", "127.0.0.1:5001", "host:port of this node's Raft transport."),
     PEERS("peers", "CHRONIK_CLUSTER_PEERS", "",
             "Cluster members as id@host:port,id@host:port,... (Raft addresses); empty means a single node."),

@@ -36,6 +36,7 @@ public class NodeSettingsTest {
         assertEquals("127.0.0.1:5001", s.get(Setting.RAFT_ADDR));
         assertEquals("0.0.0.0:9101", s.get(Setting.METRICS_ADDR));
         assertEquals("local", s.get(Setting.OBJECT_STORE));
+        assertEquals("", s.get(Setting.RACK));
         assertTrue(s.peers().isEmpty());
         assertEquals(tmp.getRoot().toPath().resolve("data"), s.dataDir());
     }
@@ -50,6 +51,17 @@ public class NodeSettingsTest {
         assertEquals("127.0.0.1:9400", s.get(Setting.METRICS_ADDR));
         assertEquals("localhost:9301", s.get(Setting.ADVERTISED_ADDR));
         assertEquals("3", resolve(Map.of(), "--node-id=3").get(Setting.NODE_ID));
+    }
+
+    @Test
+    public void rackComesFromFlagEnvironmentOrConfAndReachesTheFramework() throws IOException, UsageException {
+        assertEquals("eu-1a", resolve(Map.of("CHRONIK_RACK", "eu-1b"), "--rack", " eu-1a ").get(Setting.RACK));
+        assertEquals("eu-1b", resolve(Map.of("CHRONIK_RACK", "eu-1b")).get(Setting.RACK));
+        Path conf = tmp.newFolder("conf").toPath();
+        Files.writeString(conf.resolve("chronik.properties"), "rack=eu-1c\n");
+        NodeSettings s = resolve(Map.of());
+        assertEquals("eu-1c", s.get(Setting.RACK));
+        assertEquals("eu-1c", s.frameworkProperties().get("chronik.rack"));
     }
 
     @Test
