@@ -159,7 +159,7 @@ final class ClusterMetadataImpl implements ClusterMetadata {
         if (s.topics.containsKey(name)) {
             throw new ConsensusException(Reason.TOPIC_EXISTS, "topic '" + name + "' already exists");
         }
-        String refused = ReplicaPlacer.checkAssignment(s.brokers, assignment, -1);
+        String refused = ReplicaPlacer.checkAssignment(s.liveBrokers(), assignment, -1);
         if (refused != null) {
             throw new ConsensusException(Reason.INVALID_REPLICA_ASSIGNMENT, refused);
         }

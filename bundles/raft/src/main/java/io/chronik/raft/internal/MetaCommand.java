@@ -224,7 +224,7 @@ sealed interface MetaCommand {
                 return new Applied(s, Result.fail(Reason.TOPIC_EXISTS, "topic '" + name + "' already exists"));
             }
             if (!assignment.isEmpty()) {
-                String refused = ReplicaPlacer.checkAssignment(s.brokers, assignment, -1);
+                String refused = ReplicaPlacer.checkAssignment(s.liveBrokers(), assignment, -1);
                 if (refused != null) {
                     return new Applied(s, Result.fail(Reason.INVALID_REPLICA_ASSIGNMENT, refused));
                 }
@@ -312,7 +312,7 @@ sealed interface MetaCommand {
                 String refused = assignment.size() != totalPartitions - current
                         ? "the manual partition assignment names " + assignment.size() + " partition(s) for "
                                 + (totalPartitions - current) + " new partition(s)"
-                        : ReplicaPlacer.checkAssignment(s.brokers, assignment, rf);
+                        : ReplicaPlacer.checkAssignment(s.liveBrokers(), assignment, rf);
                 if (refused != null) {
                     return new Applied(s, Result.fail(Reason.INVALID_REPLICA_ASSIGNMENT, refused));
                 }

@@ -199,11 +199,16 @@ final class ReplicaPlacer {
 
     /**
      * Checks an explicit assignment (Kafka's rules for manual assignments): at least one partition, each a
-     * non-empty list of distinct registered brokers, all of the same length ({@code expectedRf} if not -1).
+     * non-empty list of distinct brokers from {@code eligible}, all of the same length ({@code expectedRf} if not -1).
      *
+     * @param eligible the brokers new replicas may go to ({@link MetadataState#liveBrokers()})
      * @return why the assignment is refused, or {@code null} if it is acceptable
      */
-    static String checkAssignment(Map<Integer, Broker> brokers, List<List<Integer>> assignment, int expectedRf) {
+    static String checkAssignment(List<Broker> eligible, List<List<Integer>> assignment, int expectedRf) {
+        Set<Integer> live = new HashSet<>();
+        for (Broker b : eligible) {
+            live.add(b.nodeId());
+        }
         if (assignment == null || assignment.isEmpty()) {
             return "the manual partition assignment names no partitions";
         }
@@ -218,8 +223,8 @@ final class ReplicaPlacer {
                 if (!seen.add(Objects.requireNonNull(id))) {
                     return "the manual partition assignment includes broker " + id + " more than once";
                 }
-                if (!brokers.containsKey(id)) {
-                    return "the manual partition assignment includes broker " + id + ", but no such broker is registered";
+                if (!live.contains(id)) {
+                    return "the manual partition assignment includes broker " + id + ", which is not a live registered broker";
                 }
             }
             if (rf != -1 && list.size() != rf) {

@@ -190,7 +190,7 @@ public class ReplicaPlacerTest {
                     true, e.getValue()));
             assertEquals(e.getKey(), Reason.INVALID_REPLICA_ASSIGNMENT, f.error());
         }
-        assertNull(ReplicaPlacer.checkAssignment(s.brokers, List.of(List.of(1, 2), List.of(2, 3)), -1));
+        assertNull(ReplicaPlacer.checkAssignment(s.liveBrokers(), List.of(List.of(1, 2), List.of(2, 3)), -1));
 
         s = apply(s, new MetaCommand.CreateTopic("t", UUID.randomUUID(), 1, 2, Map.of(), 8));
         assertEquals(Reason.INVALID_REPLICA_ASSIGNMENT,
