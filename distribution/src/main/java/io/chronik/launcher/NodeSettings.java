@@ -119,6 +119,19 @@ final class NodeSettings {
         if (!Setting.FLUSH_POLICIES.contains(flush)) {
             throw new UsageException("--flush-policy '" + flush + "' is not one of " + String.join(", ", Setting.FLUSH_POLICIES));
         }
+        String rebalance = values.get(Setting.AUTO_LEADER_REBALANCE_ENABLE).toLowerCase();
+        if (!rebalance.equals("true") && !rebalance.equals("false")) {
+            throw new UsageException("--auto-leader-rebalance-enable '" + rebalance + "' is not true or false");
+        }
+        values.put(Setting.AUTO_LEADER_REBALANCE_ENABLE, rebalance);
+        String interval = values.get(Setting.LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS);
+        try {
+            if (Long.parseLong(interval) < 1) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            throw new UsageException("--leader-imbalance-check-interval-seconds '" + interval + "' is not a positive integer");
+        }
         String level = values.get(Setting.LOG_LEVEL).toLowerCase();
         if (!LOG_LEVELS.contains(level)) {
             throw new UsageException("--log-level '" + level + "' is not one of trace, debug, info, warn, error");

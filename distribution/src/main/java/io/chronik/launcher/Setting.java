@@ -23,6 +23,11 @@ enum Setting {
     OBJECT_STORE("object-store", "CHRONIK_OBJECT_STORE", "local", "Object store for snapshots and tiered segments: local."),
     FLUSH_POLICY("flush-policy", "CHRONIK_FLUSH_POLICY", "raft",
             "When data reaches the disk: raft (fsync before acknowledging) or os (left to the OS, as Kafka's default)."),
+    AUTO_LEADER_REBALANCE_ENABLE("auto-leader-rebalance-enable", "CHRONIK_AUTO_LEADER_REBALANCE_ENABLE", "true",
+            "Whether leadership moves back to preferred replicas automatically: true or false (Kafka's default: true)."),
+    LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS("leader-imbalance-check-interval-seconds",
+            "CHRONIK_LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS", "300",
+            "Seconds between two leader imbalance checks (Kafka's default: 300)."),
     LOG_LEVEL("log-level", "CHRONIK_LOG_LEVEL", "info", "Log level: trace, debug, info, warn or error.");
 
     /** The object stores this distribution ships. */

@@ -39,6 +39,19 @@ public class NodeSettingsTest {
         assertEquals("", s.get(Setting.RACK));
         assertTrue(s.peers().isEmpty());
         assertEquals(tmp.getRoot().toPath().resolve("data"), s.dataDir());
+        assertEquals("true", s.get(Setting.AUTO_LEADER_REBALANCE_ENABLE));
+        assertEquals("300", s.get(Setting.LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS));
+    }
+
+    @Test
+    public void leaderRebalanceSettings() throws UsageException {
+        NodeSettings s = resolve(Map.of("CHRONIK_AUTO_LEADER_REBALANCE_ENABLE", "FALSE"),
+                "--leader-imbalance-check-interval-seconds", "5");
+        assertEquals("false", s.get(Setting.AUTO_LEADER_REBALANCE_ENABLE));
+        assertEquals("5", s.get(Setting.LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS));
+        assertMessage("--auto-leader-rebalance-enable 'yes' is not true or false", "--auto-leader-rebalance-enable", "yes");
+        assertMessage("--leader-imbalance-check-interval-seconds '0' is not a positive integer",
+                "--leader-imbalance-check-interval-seconds", "0");
     }
 
     @Test

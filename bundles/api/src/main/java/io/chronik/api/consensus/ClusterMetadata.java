@@ -136,6 +136,25 @@ public interface ClusterMetadata {
     /** Sets the configs in {@code set} and removes those in {@code delete} (which fall back to broker defaults). */
     CompletionStage<TopicInfo> alterTopicConfigs(String topic, Map<String, String> set, Set<String> delete);
 
+    /**
+     * Moves the leadership of partitions to their preferred replica (the first of {@link PartitionInfo#replicas()}),
+     * Kafka's preferred leader election. Partitions may share a consensus group, and leadership belongs to the group:
+     * electing one partition's preferred leader moves every partition of its group, and the partitions of one group
+     * always get the same result. Only a replica that is caught up can take over; an out-of-date one is never
+     * elected.
+     *
+     * <p>Non-blocking; may be called on any node. The stage completes once every transfer has succeeded or failed
+     * (at most about the provider's request timeout), never exceptionally for a single partition's failure: that
+     * is its {@link ElectionResult}. It fails with {@link ConsensusException} only if the cluster cannot be asked at
+     * all ({@link ConsensusException.Reason#NOT_AVAILABLE}).
+     *
+     * @param partitions topic name to partition numbers, or {@code null} for every partition of every topic
+     * @return for each requested topic, the result of each requested partition (unknown ones:
+     *         {@link ElectionResult#UNKNOWN_PARTITION})
+     * @since 1.3
+     */
+    CompletionStage<Map<String, Map<Integer, ElectionResult>>> electPreferredLeaders(Map<String, Set<Integer>> partitions);
+
     /** Registers a listener called after each applied metadata change. */
     void addListener(MetadataListener listener);
 

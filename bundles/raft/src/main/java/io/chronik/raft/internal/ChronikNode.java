@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.ClientId;
@@ -66,7 +67,12 @@ final class ChronikNode implements LocalServer {
     private final MetadataWriter writer;
     private final ClusterMetadataImpl metadata;
     private final MetadataReconciler reconciler;
+    private final PreferredLeaders preferredLeaders;
+    private final LeaderBalancer leaderBalancer;
     private volatile RaftServer server;
+    /** The Ratis properties and parameters (carrying the transport) the server was built with; for group clients. */
+    private volatile RaftProperties properties;
+    private volatile Parameters parameters;
     /** Completes once the server is started (divisions are added only then). */
     private final CompletableFuture<RaftServer> started = new CompletableFuture<>();
     private volatile RaftClient metadataClient;
@@ -85,7 +91,9 @@ final class ChronikNode implements LocalServer {
         this.replicas = new LocalReplicas(settings);
         this.groups = new DataGroups(this, replicas, metadataMachine::state);
         this.writer = new MetadataWriter(this, metadataMachine, () -> metadataClient, groupOps, groups, replicas);
-        this.metadata = new ClusterMetadataImpl(this, metadataMachine::state, groups, writer);
+        this.preferredLeaders = new PreferredLeaders(this, metadataMachine::state, groups, this::groupClient);
+        this.leaderBalancer = new LeaderBalancer(this, metadataMachine::state, preferredLeaders);
+        this.metadata = new ClusterMetadataImpl(this, metadataMachine::state, groups, writer, preferredLeaders);
         this.reconciler = new MetadataReconciler(this, replicas, groups, metadata, writer, groupOps, notifier, started);
         metadataMachine.setListener(reconciler);
     }
@@ -160,6 +168,8 @@ final class ChronikNode implements LocalServer {
         RpcFactory factory = transport.newFactory(parameters, Map.of(RaftTransport.ADDRESS, settings.raftAddr().toString()));
         TransportRpcType.install(properties, parameters, factory);
         RaftGroup metadataGroup = RaftGroup.valueOf(Ids.METADATA_GROUP, peers(settings.peers()));
+        this.properties = properties;
+        this.parameters = parameters;
         StateMachine.Registry registry = this::stateMachine;
         server = RatisContext.call(() -> {
             RaftServer s = RaftServer.newBuilder()
@@ -184,9 +194,38 @@ final class ChronikNode implements LocalServer {
                 .build());
         scheduler.scheduleWithFixedDelay(replicas::applyRetention, settings.retentionCheckIntervalMs(),
                 settings.retentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
+        leaderBalancer.start();
         LOG.info("node {} started its Raft server on {} ({} flush policy, metadata peers {})", settings.nodeId(),
                 settings.raftAddr(), settings.flushPolicy().name().toLowerCase(), settings.peers());
         writer.register();
+    }
+
+    /**
+     * A Raft client of {@code group} on this node's transport, for administrative requests (the caller closes it):
+     * tries {@code leader} first (null: any member), waits up to {@code requestTimeoutMs} (plus a margin) for an
+     * answer, and retries a few times against the leader a follower names.
+     */
+    private RaftClient groupClient(RaftGroup group, RaftPeerId leader, long requestTimeoutMs) {
+        RaftProperties base = properties;
+        Parameters params = parameters;
+        if (base == null || params == null) {
+            throw new IllegalStateException("node " + settings.nodeId() + " is not started");
+        }
+        RaftProperties p = new RaftProperties(base);
+        RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(requestTimeoutMs + 2000, TimeUnit.MILLISECONDS));
+        try {
+            return RatisContext.call(() -> RaftClient.newBuilder()
+                    .setClientId(ClientId.randomId())
+                    .setRaftGroup(group)
+                    .setLeaderId(leader)
+                    .setProperties(p)
+                    .setParameters(params)
+                    .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10,
+                            TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                    .build());
+        } catch (Exception e) {
+            throw new IllegalStateException("creating a Raft client of " + group.getGroupId() + " failed", e);
+        }
     }
 
     private StateMachine stateMachine(RaftGroupId groupId) {
@@ -207,6 +246,7 @@ final class ChronikNode implements LocalServer {
         started.completeExceptionally(new IOException("node stopped"));
         writer.stop();
         scheduler.shutdownNow();
+        preferredLeaders.close();
         RaftClient c = metadataClient;
         metadataClient = null;
         if (c != null) {

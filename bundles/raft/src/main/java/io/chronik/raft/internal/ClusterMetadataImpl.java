@@ -23,6 +23,7 @@ import io.chronik.api.consensus.BrokerInfo;
 import io.chronik.api.consensus.ClusterMetadata;
 import io.chronik.api.consensus.ConsensusException;
 import io.chronik.api.consensus.ConsensusException.Reason;
+import io.chronik.api.consensus.ElectionResult;
 import io.chronik.api.consensus.MetadataListener;
 import io.chronik.api.consensus.PartitionInfo;
 import io.chronik.api.consensus.TopicInfo;
@@ -39,6 +40,7 @@ final class ClusterMetadataImpl implements ClusterMetadata {
     private final Supplier<MetadataState> state;
     private final DataGroups groups;
     private final MetadataWriter writer;
+    private final PreferredLeaders preferredLeaders;
     private final List<MetadataListener> listeners = new CopyOnWriteArrayList<>();
 
     private final Object pidLock = new Object();
@@ -50,12 +52,15 @@ final class ClusterMetadataImpl implements ClusterMetadata {
      * @param state  the metadata as applied on this node
      * @param groups the local data groups (leaders, epochs and in-sync replicas of the partitions hosted here)
      * @param writer submits the changes
+     * @param preferredLeaders moves group leadership to preferred replicas
      */
-    ClusterMetadataImpl(LocalServer server, Supplier<MetadataState> state, DataGroups groups, MetadataWriter writer) {
+    ClusterMetadataImpl(LocalServer server, Supplier<MetadataState> state, DataGroups groups, MetadataWriter writer,
+            PreferredLeaders preferredLeaders) {
         this.server = server;
         this.state = state;
         this.groups = groups;
         this.writer = writer;
+        this.preferredLeaders = preferredLeaders;
     }
 
     private MetadataState state() {
@@ -319,6 +324,14 @@ final class ClusterMetadataImpl implements ClusterMetadata {
         }
         return writer.submit(new MetaCommand.AlterConfigs(topic, new TreeMap<>(s), new HashSet<>(d)), false)
                 .thenApply(r -> topicOrFail(topic));
+    }
+
+    @Override
+    public CompletionStage<Map<String, Map<Integer, ElectionResult>>> electPreferredLeaders(Map<String, Set<Integer>> partitions) {
+        if (server.serverOrNull() == null) {
+            return CompletableFuture.failedFuture(new ConsensusException(Reason.NOT_AVAILABLE, "node is not running"));
+        }
+        return preferredLeaders.elect(partitions);
     }
 
     @Override

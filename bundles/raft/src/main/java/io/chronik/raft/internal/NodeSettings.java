@@ -5,13 +5,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import io.chronik.api.net.HostPort;
 
 /**
  * The settings of one node, parsed and checked (from {@link RaftConfig} in OSGi, built directly by tests).
  *
- * @param peers the metadata group's members (node id to Raft address), including this node
+ * @param peers         the metadata group's members (node id to Raft address), including this node
+ * @param leaderBalance the automatic leader rebalance ({@link LeaderBalancer})
  */
 record NodeSettings(
         int nodeId,
@@ -31,7 +33,8 @@ record NodeSettings(
         long snapshotThresholdEntries,
         int maxEntryBytes,
         int maxInflightEntries,
-        long raftSegmentSizeBytes) {
+        long raftSegmentSizeBytes,
+        LeaderBalance leaderBalance) {
 
     NodeSettings {
         if (nodeId < 0) {
@@ -51,6 +54,7 @@ record NodeSettings(
             throw new IllegalArgumentException("raft.entry.max.bytes must be at least 64 KiB");
         }
         peers = Map.copyOf(peers);
+        Objects.requireNonNull(leaderBalance, "leaderBalance");
     }
 
     Path raftDir() {
@@ -105,7 +109,9 @@ record NodeSettings(
                 divisionBudget(c.division_budget(), peers.size(), Runtime.getRuntime().availableProcessors()),
                 c.election_timeout_min_ms(), c.election_timeout_max_ms(), c.request_timeout_ms(),
                 c.retention_check_interval_ms(), c.snapshot_threshold_entries(), c.raft_entry_max_bytes(),
-                c.append_max_inflight(), c.raft_segment_size_bytes());
+                c.append_max_inflight(), c.raft_segment_size_bytes(),
+                new LeaderBalance(c.auto_leader_rebalance_enable(), c.leader_imbalance_check_interval_seconds() * 1000L,
+                        c.leader_imbalance_per_broker_percentage()));
     }
 
     /**
@@ -140,25 +146,36 @@ record NodeSettings(
     static NodeSettings singleNode(int nodeId, int raftPort, Path dataDir, FlushPolicy flush) {
         HostPort raft = new HostPort("127.0.0.1", raftPort);
         return new NodeSettings(nodeId, raft, Map.of(nodeId, raft), dataDir, new HostPort("localhost", 9092), null,
-                flush, 1, 1, 64, 1000, 2000, 10_000, 300_000, 1024, 2 * 1024 * 1024, 2, 16L * 1024 * 1024);
+                flush, 1, 1, 64, 1000, 2000, 10_000, 300_000, 1024, 2 * 1024 * 1024, 2, 16L * 1024 * 1024,
+                LeaderBalance.DEFAULT);
     }
 
     NodeSettings withSnapshotThreshold(long entries) {
         return new NodeSettings(nodeId, raftAddr, peers, dataDir, advertisedAddr, rack, flushPolicy, defaultPartitions,
                 defaultReplicationFactor, divisionBudget, electionTimeoutMinMs, electionTimeoutMaxMs, requestTimeoutMs,
-                retentionCheckIntervalMs, entries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes);
+                retentionCheckIntervalMs, entries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes,
+                leaderBalance);
     }
 
     NodeSettings withDivisionBudget(int budget) {
         return new NodeSettings(nodeId, raftAddr, peers, dataDir, advertisedAddr, rack, flushPolicy, defaultPartitions,
                 defaultReplicationFactor, budget, electionTimeoutMinMs, electionTimeoutMaxMs, requestTimeoutMs,
-                retentionCheckIntervalMs, snapshotThresholdEntries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes);
+                retentionCheckIntervalMs, snapshotThresholdEntries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes,
+                leaderBalance);
     }
 
     NodeSettings withPeers(Map<Integer, HostPort> newPeers) {
         return new NodeSettings(nodeId, raftAddr, newPeers, dataDir, advertisedAddr, rack, flushPolicy, defaultPartitions,
                 defaultReplicationFactor, divisionBudget, electionTimeoutMinMs, electionTimeoutMaxMs, requestTimeoutMs,
-                retentionCheckIntervalMs, snapshotThresholdEntries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes);
+                retentionCheckIntervalMs, snapshotThresholdEntries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes,
+                leaderBalance);
+    }
+
+    NodeSettings withLeaderBalance(LeaderBalance balance) {
+        return new NodeSettings(nodeId, raftAddr, peers, dataDir, advertisedAddr, rack, flushPolicy, defaultPartitions,
+                defaultReplicationFactor, divisionBudget, electionTimeoutMinMs, electionTimeoutMaxMs, requestTimeoutMs,
+                retentionCheckIntervalMs, snapshotThresholdEntries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes,
+                balance);
     }
 
     List<Integer> peerIds() {

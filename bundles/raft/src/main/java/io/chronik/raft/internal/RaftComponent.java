@@ -42,6 +42,10 @@ import io.chronik.ratis.rpc.RaftTransport;
  * kill -9 of the broker, not a power loss. In both cases the partition segment files are fsynced at checkpoints
  * (Raft snapshots, every {@code snapshot.threshold.entries} entries and at shutdown), and after a crash each log is
  * truncated to its checkpoint and rebuilt from the Raft log.
+ *
+ * <p><b>Leadership balance</b> ({@code auto.leader.rebalance.enable}, {@code leader.imbalance.check.interval.seconds},
+ * {@code leader.imbalance.per.broker.percentage}, Kafka's names and defaults): the metadata leader moves the
+ * leadership of data groups back to their preferred replicas ({@link LeaderBalancer}, {@link PreferredLeaders}).
  */
 @Component(configurationPid = "io.chronik.raft", configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
         service = {})

@@ -64,4 +64,15 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(description = "Size of a Ratis log segment file (bytes)")
     long raft_segment_size_bytes() default 16777216;
+
+    @AttributeDefinition(description = "Whether the metadata leader moves partition leadership back to preferred replicas "
+            + "(Kafka's auto.leader.rebalance.enable)")
+    boolean auto_leader_rebalance_enable() default true;
+
+    @AttributeDefinition(description = "Seconds between two leader imbalance checks (Kafka's leader.imbalance.check.interval.seconds)")
+    long leader_imbalance_check_interval_seconds() default 300;
+
+    @AttributeDefinition(description = "Share of a broker's preferred partitions led elsewhere (%) above which their "
+            + "leadership is moved back (Kafka's leader.imbalance.per.broker.percentage)")
+    int leader_imbalance_per_broker_percentage() default 10;
 }

@@ -29,6 +29,7 @@ import io.chronik.api.consensus.BrokerInfo;
 import io.chronik.api.consensus.ClusterMetadata;
 import io.chronik.api.consensus.ConsensusException;
 import io.chronik.api.consensus.ConsensusException.Reason;
+import io.chronik.api.consensus.ElectionResult;
 import io.chronik.api.consensus.MetadataListener;
 import io.chronik.api.consensus.PartitionInfo;
 import io.chronik.api.consensus.PartitionLog;
@@ -59,6 +60,7 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
     private final Map<String, Log> logs = new ConcurrentHashMap<>();
     private final AtomicLong producerIds = new AtomicLong(1000);
     private final List<MetadataListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile ElectionResult electionResult = ElectionResult.NOT_NEEDED;
 
     InMemoryCluster(int nodeId) {
         this.nodeId = nodeId;
@@ -313,6 +315,39 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
                 topics.put(topic, n);
                 return n;
             }
+        });
+    }
+
+    /**
+     * What {@link #electPreferredLeaders} answers for existing partitions: NOT_NEEDED by default (this single node
+     * is every partition's preferred leader); tests set ELECTED or PREFERRED_NOT_AVAILABLE.
+     */
+    void setElectionResult(ElectionResult result) {
+        electionResult = result;
+    }
+
+    @Override
+    public CompletionStage<Map<String, Map<Integer, ElectionResult>>> electPreferredLeaders(Map<String, Set<Integer>> partitions) {
+        return async(() -> {
+            Map<String, Map<Integer, ElectionResult>> results = new HashMap<>();
+            Map<String, Set<Integer>> wanted = partitions;
+            if (wanted == null) {
+                wanted = new HashMap<>();
+                for (Topic t : topics.values()) {
+                    Set<Integer> all = new java.util.TreeSet<>();
+                    t.partitions().forEach(p -> all.add(p.partition()));
+                    wanted.put(t.name(), all);
+                }
+            }
+            wanted.forEach((topic, parts) -> {
+                Topic t = topics.get(topic);
+                Map<Integer, ElectionResult> r = results.computeIfAbsent(topic, k -> new HashMap<>());
+                for (Integer p : parts) {
+                    boolean known = t != null && p >= 0 && p < t.partitions().size();
+                    r.put(p, known ? electionResult : ElectionResult.UNKNOWN_PARTITION);
+                }
+            });
+            return results;
         });
     }
 

@@ -206,12 +206,12 @@ public class RawProtocolIT {
             c.write(v1.array());
             ApiVersionsResponseData r2 = new ApiVersionsResponseData(c.receive(11, (short) 0), (short) 0);
             assertEquals(Errors.UNSUPPORTED_VERSION.code(), r2.errorCode());
-            assertEquals(26, r2.apiKeys().size());
+            assertEquals(27, r2.apiKeys().size());
             // the connection stays usable: the client retries with a version it knows
             c.send(ApiKeys.API_VERSIONS, (short) 0, 10, new ApiVersionsRequestData());
             ApiVersionsResponseData ok = c.receive(ApiKeys.API_VERSIONS, (short) 0, 10);
             assertEquals(Errors.NONE.code(), ok.errorCode());
-            assertEquals(26, ok.apiKeys().size());
+            assertEquals(27, ok.apiKeys().size());
         }
     }
 

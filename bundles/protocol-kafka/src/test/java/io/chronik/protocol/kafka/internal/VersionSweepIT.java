@@ -20,6 +20,7 @@ import org.apache.kafka.common.message.DeleteRecordsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
@@ -61,6 +62,7 @@ public class VersionSweepIT {
         ApiKeys.API_VERSIONS, ApiKeys.CREATE_TOPICS, ApiKeys.DELETE_TOPICS, ApiKeys.DELETE_RECORDS,
         ApiKeys.INIT_PRODUCER_ID, ApiKeys.OFFSET_FOR_LEADER_EPOCH, ApiKeys.DESCRIBE_CONFIGS, ApiKeys.ALTER_CONFIGS,
         ApiKeys.CREATE_PARTITIONS, ApiKeys.INCREMENTAL_ALTER_CONFIGS, ApiKeys.DESCRIBE_CLUSTER,
+        ApiKeys.ELECT_LEADERS,
         ApiKeys.JOIN_GROUP, ApiKeys.SYNC_GROUP, ApiKeys.HEARTBEAT, ApiKeys.LEAVE_GROUP, ApiKeys.OFFSET_COMMIT,
         ApiKeys.OFFSET_FETCH, ApiKeys.LIST_GROUPS, ApiKeys.DESCRIBE_GROUPS, ApiKeys.DELETE_GROUPS, ApiKeys.OFFSET_DELETE,
     };
@@ -257,6 +259,13 @@ public class VersionSweepIT {
             }
             case DESCRIBE_CLUSTER:
                 return new DescribeClusterRequestData();
+            case ELECT_LEADERS: {
+                // an unknown partition next to a known one: both carry an error code and (v1+) a message
+                ElectLeadersRequestData d = new ElectLeadersRequestData().setTimeoutMs(5000);
+                ElectLeadersRequestData.TopicPartitionsCollection tps = new ElectLeadersRequestData.TopicPartitionsCollection();
+                tps.add(new ElectLeadersRequestData.TopicPartitions().setTopic(name).setPartitions(List.of(0, 9)));
+                return d.setTopicPartitions(tps);
+            }
             case JOIN_GROUP: {
                 JoinGroupRequestData d = new JoinGroupRequestData().setGroupId("sweep-join-" + id).setSessionTimeoutMs(10_000)
                         .setRebalanceTimeoutMs(10_000).setMemberId("").setProtocolType("consumer");

@@ -16,6 +16,7 @@ public final class RequestDispatcher {
     private final ConfigsHandler configs;
     private final ClusterHandler cluster;
     private final GroupsHandler groups;
+    private final LeadersHandler leaders;
 
     public RequestDispatcher(Broker broker) {
         this.metadata = new MetadataHandler(broker);
@@ -26,6 +27,7 @@ public final class RequestDispatcher {
         this.configs = new ConfigsHandler(broker);
         this.cluster = new ClusterHandler(broker);
         this.groups = new GroupsHandler(broker);
+        this.leaders = new LeadersHandler(broker);
     }
 
     /**
@@ -86,6 +88,8 @@ public final class RequestDispatcher {
                 return configs.alterConfigs(req);
             case INCREMENTAL_ALTER_CONFIGS:
                 return configs.incrementalAlterConfigs(req);
+            case ELECT_LEADERS:
+                return leaders.electLeaders(req);
             default:
                 // the decoder only lets implemented APIs through
                 return done(Outcome.CLOSE);
