@@ -42,7 +42,7 @@ import io.chronik.ratis.rpc.TransportRpcType;
  * One Chronik node's consensus: the lifecycle of its Ratis server (carrying the metadata group and this node's data
  * groups), of the metadata group client and of the node's threads, and the wiring of the parts that do the work:
  * {@link LocalReplicas} (the {@link PartitionLogs}), {@link DataGroups}, {@link MetadataWriter},
- * {@link MetadataReconciler} and {@link ClusterMetadataImpl}. Plain Java (no OSGi), so that tests run it directly;
+ * {@link MetadataReconciler}, {@link Liveness} and {@link ClusterMetadataImpl}. Plain Java (no OSGi), so that tests run it directly;
  * {@link RaftComponent} runs it in OSGi.
  *
  * <p>{@link #start} blocks until the server runs; {@link #stop} blocks until it is closed (each group is
@@ -66,6 +66,7 @@ final class ChronikNode implements LocalServer {
     private final MetadataWriter writer;
     private final ClusterMetadataImpl metadata;
     private final MetadataReconciler reconciler;
+    private final Liveness liveness;
     private volatile RaftServer server;
     /** Completes once the server is started (divisions are added only then). */
     private final CompletableFuture<RaftServer> started = new CompletableFuture<>();
@@ -88,6 +89,8 @@ final class ChronikNode implements LocalServer {
         this.metadata = new ClusterMetadataImpl(this, metadataMachine::state, groups, writer);
         this.reconciler = new MetadataReconciler(this, replicas, groups, metadata, writer, groupOps, notifier, started);
         metadataMachine.setListener(reconciler);
+        this.liveness = new Liveness(this, metadataMachine, () -> metadataClient, writer, groups);
+        metadataMachine.setQueryHandler(liveness::query);
     }
 
     private static ThreadFactory threads(String name) {
@@ -187,6 +190,7 @@ final class ChronikNode implements LocalServer {
         LOG.info("node {} started its Raft server on {} ({} flush policy, metadata peers {})", settings.nodeId(),
                 settings.raftAddr(), settings.flushPolicy().name().toLowerCase(), settings.peers());
         writer.register();
+        liveness.start();
     }
 
     private StateMachine stateMachine(RaftGroupId groupId) {

@@ -11,7 +11,8 @@ import io.chronik.api.net.HostPort;
 /**
  * The settings of one node, parsed and checked (from {@link RaftConfig} in OSGi, built directly by tests).
  *
- * @param peers the metadata group's members (node id to Raft address), including this node
+ * @param peers            the metadata group's members (node id to Raft address), including this node
+ * @param sessionTimeoutMs how long the metadata leader waits for a broker's heartbeat before fencing it
  */
 record NodeSettings(
         int nodeId,
@@ -31,7 +32,11 @@ record NodeSettings(
         long snapshotThresholdEntries,
         int maxEntryBytes,
         int maxInflightEntries,
-        long raftSegmentSizeBytes) {
+        long raftSegmentSizeBytes,
+        long sessionTimeoutMs) {
+
+    /** KRaft's default {@code broker.session.timeout.ms}. */
+    static final long DEFAULT_SESSION_TIMEOUT_MS = 9000;
 
     NodeSettings {
         if (nodeId < 0) {
@@ -46,6 +51,9 @@ record NodeSettings(
         if (defaultPartitions < 1 || defaultReplicationFactor < 1 || divisionBudget < 1 || maxInflightEntries < 1) {
             throw new IllegalArgumentException("default.partitions, default.replication.factor, division.budget and "
                     + "append.max.inflight must be >= 1");
+        }
+        if (sessionTimeoutMs < 100) {
+            throw new IllegalArgumentException("session.timeout.ms must be at least 100, got " + sessionTimeoutMs);
         }
         if (maxEntryBytes < 64 * 1024) {
             throw new IllegalArgumentException("raft.entry.max.bytes must be at least 64 KiB");
@@ -105,7 +113,7 @@ record NodeSettings(
                 divisionBudget(c.division_budget(), peers.size(), Runtime.getRuntime().availableProcessors()),
                 c.election_timeout_min_ms(), c.election_timeout_max_ms(), c.request_timeout_ms(),
                 c.retention_check_interval_ms(), c.snapshot_threshold_entries(), c.raft_entry_max_bytes(),
-                c.append_max_inflight(), c.raft_segment_size_bytes());
+                c.append_max_inflight(), c.raft_segment_size_bytes(), c.session_timeout_ms());
     }
 
     /**
@@ -140,25 +148,45 @@ record NodeSettings(
     static NodeSettings singleNode(int nodeId, int raftPort, Path dataDir, FlushPolicy flush) {
         HostPort raft = new HostPort("127.0.0.1", raftPort);
         return new NodeSettings(nodeId, raft, Map.of(nodeId, raft), dataDir, new HostPort("localhost", 9092), null,
-                flush, 1, 1, 64, 1000, 2000, 10_000, 300_000, 1024, 2 * 1024 * 1024, 2, 16L * 1024 * 1024);
+                flush, 1, 1, 64, 1000, 2000, 10_000, 300_000, 1024, 2 * 1024 * 1024, 2, 16L * 1024 * 1024,
+                DEFAULT_SESSION_TIMEOUT_MS);
     }
 
     NodeSettings withSnapshotThreshold(long entries) {
         return new NodeSettings(nodeId, raftAddr, peers, dataDir, advertisedAddr, rack, flushPolicy, defaultPartitions,
                 defaultReplicationFactor, divisionBudget, electionTimeoutMinMs, electionTimeoutMaxMs, requestTimeoutMs,
-                retentionCheckIntervalMs, entries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes);
+                retentionCheckIntervalMs, entries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes,
+                sessionTimeoutMs);
     }
 
     NodeSettings withDivisionBudget(int budget) {
         return new NodeSettings(nodeId, raftAddr, peers, dataDir, advertisedAddr, rack, flushPolicy, defaultPartitions,
                 defaultReplicationFactor, budget, electionTimeoutMinMs, electionTimeoutMaxMs, requestTimeoutMs,
-                retentionCheckIntervalMs, snapshotThresholdEntries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes);
+                retentionCheckIntervalMs, snapshotThresholdEntries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes,
+                sessionTimeoutMs);
     }
 
     NodeSettings withPeers(Map<Integer, HostPort> newPeers) {
         return new NodeSettings(nodeId, raftAddr, newPeers, dataDir, advertisedAddr, rack, flushPolicy, defaultPartitions,
                 defaultReplicationFactor, divisionBudget, electionTimeoutMinMs, electionTimeoutMaxMs, requestTimeoutMs,
-                retentionCheckIntervalMs, snapshotThresholdEntries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes);
+                retentionCheckIntervalMs, snapshotThresholdEntries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes,
+                sessionTimeoutMs);
+    }
+
+    NodeSettings withSessionTimeout(long ms) {
+        return new NodeSettings(nodeId, raftAddr, peers, dataDir, advertisedAddr, rack, flushPolicy, defaultPartitions,
+                defaultReplicationFactor, divisionBudget, electionTimeoutMinMs, electionTimeoutMaxMs, requestTimeoutMs,
+                retentionCheckIntervalMs, snapshotThresholdEntries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes,
+                ms);
+    }
+
+    /**
+     * The interval of a broker's heartbeats: a quarter of the session timeout (KRaft's ratio of
+     * {@code broker.heartbeat.interval.ms} to {@code broker.session.timeout.ms} is 2 s to 9 s), so that a session
+     * survives two lost heartbeats.
+     */
+    long heartbeatIntervalMs() {
+        return Math.max(25, sessionTimeoutMs / 4);
     }
 
     List<Integer> peerIds() {

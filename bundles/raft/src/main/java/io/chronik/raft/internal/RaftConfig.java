@@ -64,4 +64,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(description = "Size of a Ratis log segment file (bytes)")
     long raft_segment_size_bytes() default 16777216;
+
+    @AttributeDefinition(description = "A broker whose heartbeats stop reaching the metadata leader for this long is fenced: "
+            + "left out of Metadata and of every in-sync replica set (ms; KRaft's broker.session.timeout.ms). "
+            + "Heartbeats go every quarter of it")
+    long session_timeout_ms() default 9000;
 }
