@@ -21,6 +21,8 @@ enum Setting {
     OBJECT_STORE("object-store", "CHRONIK_OBJECT_STORE", "local", "Object store for snapshots and tiered segments: local."),
     FLUSH_POLICY("flush-policy", "CHRONIK_FLUSH_POLICY", "raft",
             "When data reaches the disk: raft (fsync before acknowledging) or os (left to the OS, as Kafka's default)."),
+    SESSION_TIMEOUT_MS("session-timeout-ms", "CHRONIK_SESSION_TIMEOUT_MS", "9000",
+            "Milliseconds without a heartbeat after which the metadata leader fences a broker (at least 100)."),
     LOG_LEVEL("log-level", "CHRONIK_LOG_LEVEL", "info", "Log level: trace, debug, info, warn or error.");
 
     /** The object stores this distribution ships. */
