@@ -127,6 +127,49 @@ public class FencingIT {
         assertSameEverywhere();
     }
 
+    /**
+     * The metadata leader itself stops: its successor knows no heartbeats, gives every broker a full session and
+     * then fences only the stopped one.
+     */
+    @Test
+    public void theNextMetadataLeaderFencesTheOldOneAndNobodyElse() throws Exception {
+        Map<Integer, HostPort> peers = new LinkedHashMap<>();
+        for (int id = 1; id <= 3; id++) {
+            peers.put(id, new HostPort("127.0.0.1", TestNodes.freePort()));
+        }
+        for (int id = 1; id <= 3; id++) {
+            Path dir = tmp.newFolder("m" + id).toPath();
+            ChronikNode node = new ChronikNode(NodeSettings.singleNode(id, peers.get(id).port(), dir, FlushPolicy.OS)
+                    .withPeers(peers).withSessionTimeout(SESSION_MS), new GrpcRaftTransport());
+            node.start();
+            nodes.add(node);
+        }
+        for (ChronikNode n : nodes) {
+            n.ready().get(60, TimeUnit.SECONDS);
+        }
+        awaitEverywhere("three live brokers", n -> live(n).size() == 3);
+        ChronikNode controller = nodes.stream().filter(n -> n.settings().nodeId() == n.metadata().controllerId())
+                .findFirst().orElseThrow();
+        int dead = controller.settings().nodeId();
+        controller.stop();
+        nodes.remove(controller);
+        long stopped = System.currentTimeMillis();
+        List<Integer> survivors = new ArrayList<>(List.of(1, 2, 3));
+        survivors.remove(Integer.valueOf(dead));
+        while (System.currentTimeMillis() - stopped < BOUND_MS) {
+            for (ChronikNode n : nodes) {
+                List<Integer> live = live(n);
+                assertTrue("a live broker was fenced: " + n.metadata().brokers(), live.containsAll(survivors));
+            }
+            if (nodes.stream().allMatch(n -> live(n).equals(survivors))) {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        assertTrue("the old metadata leader was not fenced", nodes.stream().allMatch(n -> live(n).equals(survivors)));
+        assertTrue("fenced before a full session of the new leader", System.currentTimeMillis() - stopped >= SESSION_MS);
+    }
+
     private static List<Integer> live(ChronikNode n) {
         return n.metadata().brokers().stream().filter(b -> !b.fenced()).map(BrokerInfo::nodeId).sorted().toList();
     }
