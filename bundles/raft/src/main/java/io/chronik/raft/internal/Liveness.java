@@ -2,7 +2,11 @@ package io.chronik.raft.internal;
 
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -45,6 +49,8 @@ final class Liveness {
     private final AtomicBoolean heartbeating = new AtomicBoolean();
     private final AtomicBoolean fencing = new AtomicBoolean();
     private final Set<Integer> publishing = ConcurrentHashMap.newKeySet();
+    /** Per data group led here: its term and (time, commit index) samples covering the last lag limit. */
+    private final Map<Integer, CommitHistory> commits = new HashMap<>();
     private long lastHeartbeatNanos;
 
     Liveness(LocalServer server, MetadataStateMachine machine, Supplier<RaftClient> client, MetadataWriter writer,
@@ -152,7 +158,9 @@ final class Liveness {
                 continue;
             }
             long term = g.term();
-            List<Integer> isr = g.inSyncReplicas(placed.replicas()).stream().filter(state::isLive).toList();
+            long minMatch = commits.computeIfAbsent(groupNo, n -> new CommitHistory()).sample(term, System.nanoTime(),
+                    g.commitIndex(), server.settings().sessionTimeoutMs() * 1_000_000L);
+            List<Integer> isr = g.inSyncReplicas(placed.replicas(), minMatch).stream().filter(state::isLive).toList();
             MetadataState.Leader recorded = state.leaders.get(groupNo);
             boolean current = recorded != null && recorded.nodeId() == self && recorded.term() == term
                     && Objects.equals(state.isrs.get(groupNo), isr);
@@ -165,6 +173,35 @@ final class Liveness {
                     LOG.debug("publishing the ISR of data group {} failed: {}", groupNo, e.toString());
                 }
             });
+        }
+    }
+
+    /**
+     * A group leader's commit index over the last lag limit (the session timeout): a follower is in sync if its log
+     * reaches the commit index the leader had that long ago. Used on the scheduler thread only.
+     */
+    static final class CommitHistory {
+        private final ArrayDeque<long[]> samples = new ArrayDeque<>();
+        private long term = -1;
+
+        /** Records {@code commitIndex} at {@code nowNanos}; returns the commit index {@code lagNanos} ago, or -1. */
+        long sample(long currentTerm, long nowNanos, long commitIndex, long lagNanos) {
+            if (currentTerm != term) {
+                samples.clear();
+                term = currentTerm;
+            }
+            samples.addLast(new long[] {nowNanos, commitIndex});
+            // keep the newest sample at least lagNanos old as the oldest one
+            while (samples.size() > 1) {
+                Iterator<long[]> it = samples.iterator();
+                it.next();
+                if (nowNanos - it.next()[0] < lagNanos) {
+                    break;
+                }
+                samples.removeFirst();
+            }
+            long[] oldest = samples.peekFirst();
+            return nowNanos - oldest[0] >= lagNanos ? oldest[1] : -1;
         }
     }
 

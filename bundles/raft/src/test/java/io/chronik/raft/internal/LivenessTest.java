@@ -156,6 +156,18 @@ public class LivenessTest {
         assertEquals(List.of(), sessions.due(s, 1, 9000 * MS));
     }
 
+    @Test
+    public void followersAreInSyncIfTheyReachTheCommitIndexOfOneLagLimitAgo() {
+        Liveness.CommitHistory h = new Liveness.CommitHistory();
+        long lag = 1000 * MS;
+        assertEquals(-1, h.sample(1, 0, 10, lag)); // a new leader: no history, every responsive follower counts
+        assertEquals(-1, h.sample(1, 500 * MS, 20, lag));
+        assertEquals(10, h.sample(1, 1000 * MS, 30, lag));
+        assertEquals(20, h.sample(1, 1600 * MS, 40, lag));
+        assertEquals(30, h.sample(1, 2100 * MS, 50, lag));
+        assertEquals(-1, h.sample(2, 2200 * MS, 60, lag)); // a new term starts over
+    }
+
     private static MetadataState apply(MetadataState s, MetaCommand c, long index) throws Exception {
         MetaCommand.Applied a = MetaCommand.decode(c.encode()).apply(s, index);
         assertTrue(a.result() instanceof MetaCommand.Result.Ok);
