@@ -42,6 +42,10 @@ import io.chronik.ratis.rpc.RaftTransport;
  * kill -9 of the broker, not a power loss. In both cases the partition segment files are fsynced at checkpoints
  * (Raft snapshots, every {@code snapshot.threshold.entries} entries and at shutdown), and after a crash each log is
  * truncated to its checkpoint and rebuilt from the Raft log.
+ *
+ * <p><b>Broker sessions</b> ({@code session.timeout.ms}, default 9000 as KRaft's): the node heartbeats to the
+ * metadata leader every quarter of it; a broker silent for longer is fenced, and unfenced once it is back and has
+ * caught up ({@link Liveness}).
  */
 @Component(configurationPid = "io.chronik.raft", configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
         service = {})
