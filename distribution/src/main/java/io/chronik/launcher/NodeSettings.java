@@ -132,6 +132,14 @@ final class NodeSettings {
         } catch (NumberFormatException e) {
             throw new UsageException("--leader-imbalance-check-interval-seconds '" + interval + "' is not a positive integer");
         }
+        String session = values.get(Setting.SESSION_TIMEOUT_MS);
+        try {
+            if (Long.parseLong(session) < 100) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            throw new UsageException("--session-timeout-ms '" + session + "' is not a number of milliseconds >= 100");
+        }
         String level = values.get(Setting.LOG_LEVEL).toLowerCase();
         if (!LOG_LEVELS.contains(level)) {
             throw new UsageException("--log-level '" + level + "' is not one of trace, debug, info, warn, error");

@@ -28,6 +28,8 @@ enum Setting {
     LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS("leader-imbalance-check-interval-seconds",
             "CHRONIK_LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS", "300",
             "Seconds between two leader imbalance checks (Kafka's default: 300)."),
+    SESSION_TIMEOUT_MS("session-timeout-ms", "CHRONIK_SESSION_TIMEOUT_MS", "9000",
+            "Milliseconds without a heartbeat after which the metadata leader fences a broker (at least 100)."),
     LOG_LEVEL("log-level", "CHRONIK_LOG_LEVEL", "info", "Log level: trace, debug, info, warn or error.");
 
     /** The object stores this distribution ships. */

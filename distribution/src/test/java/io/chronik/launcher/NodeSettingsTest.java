@@ -110,6 +110,8 @@ public class NodeSettingsTest {
         assertMessage("unexpected argument", "stray");
         assertMessage("--log-level", "--log-level", "loud");
         assertMessage("--flush-policy 'never' is not one of raft, os", "--flush-policy", "never");
+        assertMessage("--session-timeout-ms '50' is not a number of milliseconds >= 100", "--session-timeout-ms", "50");
+        assertMessage("--session-timeout-ms 'soon' is not", "--session-timeout-ms", "soon");
     }
 
     private void assertMessage(String expected, String... args) {

@@ -15,4 +15,14 @@ public interface BrokerInfo {
 
     /** The broker's rack, or {@code null}. */
     String rack();
+
+    /**
+     * Whether the broker is fenced: its session with the metadata group expired and it has not come back and caught
+     * up since. A fenced broker is left out of Metadata's broker list and of every in-sync replica set.
+     *
+     * @since 1.3
+     */
+    default boolean fenced() {
+        return false;
+    }
 }

@@ -39,7 +39,10 @@ public interface ClusterMetadata {
     /** The node id of the current metadata-group leader (Kafka's "controller"), or -1 while there is none. */
     int controllerId();
 
-    /** The brokers registered in the cluster, with their advertised Kafka addresses. */
+    /**
+     * The brokers registered in the cluster, with their advertised Kafka addresses, fenced ones included (see
+     * {@link BrokerInfo#fenced()}; Kafka's Metadata lists only the unfenced ones).
+     */
     Collection<BrokerInfo> brokers();
 
     /**

@@ -22,4 +22,13 @@ public interface PartitionInfo {
 
     /** The node ids of replicas currently caught up with the leader. */
     List<Integer> inSyncReplicas();
+
+    /**
+     * The node ids of replicas on fenced brokers (Kafka's {@code offline_replicas}), in replica order.
+     *
+     * @since 1.3
+     */
+    default List<Integer> offlineReplicas() {
+        return List.of();
+    }
 }

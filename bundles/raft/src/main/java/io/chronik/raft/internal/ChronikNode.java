@@ -43,7 +43,7 @@ import io.chronik.ratis.rpc.TransportRpcType;
  * One Chronik node's consensus: the lifecycle of its Ratis server (carrying the metadata group and this node's data
  * groups), of the metadata group client and of the node's threads, and the wiring of the parts that do the work:
  * {@link LocalReplicas} (the {@link PartitionLogs}), {@link DataGroups}, {@link MetadataWriter},
- * {@link MetadataReconciler} and {@link ClusterMetadataImpl}. Plain Java (no OSGi), so that tests run it directly;
+ * {@link MetadataReconciler}, {@link Liveness} and {@link ClusterMetadataImpl}. Plain Java (no OSGi), so that tests run it directly;
  * {@link RaftComponent} runs it in OSGi.
  *
  * <p>{@link #start} blocks until the server runs; {@link #stop} blocks until it is closed (each group is
@@ -69,6 +69,7 @@ final class ChronikNode implements LocalServer {
     private final MetadataReconciler reconciler;
     private final PreferredLeaders preferredLeaders;
     private final LeaderBalancer leaderBalancer;
+    private final Liveness liveness;
     private volatile RaftServer server;
     /** The Ratis properties and parameters (carrying the transport) the server was built with; for group clients. */
     private volatile RaftProperties properties;
@@ -96,6 +97,8 @@ final class ChronikNode implements LocalServer {
         this.metadata = new ClusterMetadataImpl(this, metadataMachine::state, groups, writer, preferredLeaders);
         this.reconciler = new MetadataReconciler(this, replicas, groups, metadata, writer, groupOps, notifier, started);
         metadataMachine.setListener(reconciler);
+        this.liveness = new Liveness(this, metadataMachine, () -> metadataClient, writer, groups);
+        metadataMachine.setQueryHandler(liveness::query);
     }
 
     private static ThreadFactory threads(String name) {
@@ -198,6 +201,7 @@ final class ChronikNode implements LocalServer {
         LOG.info("node {} started its Raft server on {} ({} flush policy, metadata peers {})", settings.nodeId(),
                 settings.raftAddr(), settings.flushPolicy().name().toLowerCase(), settings.peers());
         writer.register();
+        liveness.start();
     }
 
     /**

@@ -114,26 +114,51 @@ final class ClusterMetadataImpl implements ClusterMetadata {
         List<PartitionInfo> partitions = new ArrayList<>(t.groups().size());
         for (int p = 0; p < t.groups().size(); p++) {
             int groupNo = t.groups().get(p);
-            MetadataState.Group g = s.groups.get(groupNo);
-            List<Integer> replicas = g == null ? List.of() : g.replicas();
-            DataGroup local = groups.get(groupNo);
-            int leader;
-            int epoch;
-            List<Integer> isr;
-            if (local != null && local.division() != null) {
-                leader = local.leaderNodeId();
-                epoch = local.term();
-                isr = local.inSyncReplicas(replicas);
-            } else {
-                // not hosted here: the leader the group last reported through the metadata group
-                MetadataState.Leader reported = s.leaders.get(groupNo);
-                leader = reported != null ? reported.nodeId() : -1;
-                epoch = reported != null ? (int) reported.term() : 0;
-                isr = replicas;
-            }
-            partitions.add(new Infos.Partition(t.name(), p, leader, epoch, replicas, isr));
+            partitions.add(partition(s, t.name(), p, groupNo, groups.get(groupNo)));
         }
         return new Infos.Topic(t.name(), t.id(), partitions, t.configs());
+    }
+
+    /**
+     * A partition as every node describes it, from the applied metadata: the leader its data group last reported
+     * (-1 if that broker is fenced), the in-sync replicas the leader last published and the replicas on fenced
+     * brokers as offline, both without fenced brokers. Only while a group has reported no leader yet (just created)
+     * does a node that hosts it fall back to its own division's view ({@code local}, may be null).
+     */
+    static Infos.Partition partition(MetadataState s, String topic, int p, int groupNo, DataGroup local) {
+        MetadataState.Group g = s.groups.get(groupNo);
+        List<Integer> replicas = g == null ? List.of() : g.replicas();
+        MetadataState.Leader reported = s.leaders.get(groupNo);
+        int leader = -1;
+        int epoch = 0;
+        if (reported != null) {
+            leader = reported.nodeId();
+            epoch = (int) reported.term();
+        } else if (local != null && local.division() != null) {
+            leader = local.leaderNodeId();
+            epoch = local.term();
+        }
+        if (leader >= 0 && isFenced(s, leader)) {
+            leader = -1; // known to be dead: never advertised
+        }
+        List<Integer> isr = new ArrayList<>();
+        List<Integer> offline = new ArrayList<>();
+        for (Integer r : s.isrs.getOrDefault(groupNo, replicas)) {
+            if (!isFenced(s, r)) {
+                isr.add(r);
+            }
+        }
+        for (Integer r : replicas) {
+            if (isFenced(s, r)) {
+                offline.add(r);
+            }
+        }
+        return new Infos.Partition(topic, p, leader, epoch, replicas, isr, offline);
+    }
+
+    private static boolean isFenced(MetadataState s, int nodeId) {
+        MetadataState.Broker b = s.brokers.get(nodeId);
+        return b != null && b.fenced();
     }
 
     @Override
@@ -151,7 +176,7 @@ final class ClusterMetadataImpl implements ClusterMetadata {
         int brokers = state().liveBrokers().size();
         if (rf < 1 || rf > brokers) {
             throw new ConsensusException(Reason.INVALID_REPLICATION_FACTOR, "replication factor " + replicationFactor
-                    + " is invalid with " + brokers + " broker(s)");
+                    + " is invalid with " + brokers + " live (unfenced) broker(s)");
         }
         validateConfigs(configs);
     }

@@ -142,9 +142,10 @@ final class DataGroup {
 
     /**
      * The replicas in sync, as seen by this node: on the leader, itself and the followers that answered within the
-     * maximum election timeout; elsewhere (no follower information) all {@code replicas}.
+     * maximum election timeout and whose log reaches {@code minMatchIndex} (the leader's commit index a lag limit
+     * ago: Kafka's {@code replica.lag.time.max.ms} rule); elsewhere (no follower information) all {@code replicas}.
      */
-    List<Integer> inSyncReplicas(List<Integer> replicas) {
+    List<Integer> inSyncReplicas(List<Integer> replicas, long minMatchIndex) {
         RaftServer.Division d = division();
         if (d == null || !d.getInfo().isLeader()) {
             return replicas;
@@ -152,8 +153,13 @@ final class DataGroup {
         long limit = server.settings().electionTimeoutMaxMs();
         List<Integer> isr = new ArrayList<>();
         isr.add(server.settings().nodeId());
-        for (var f : d.getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList()) {
-            if (f.getLastRpcElapsedTimeMs() <= limit) {
+        var followers = d.getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
+        // both from the leader's log appenders, in the same order (unless the membership changed in between)
+        long[] match = d.getInfo().getFollowerMatchIndices();
+        for (int i = 0; i < followers.size(); i++) {
+            var f = followers.get(i);
+            boolean caughtUp = match.length != followers.size() || match[i] >= minMatchIndex;
+            if (f.getLastRpcElapsedTimeMs() <= limit && caughtUp) {
                 isr.add(Ids.nodeId(org.apache.ratis.protocol.RaftPeerId.valueOf(f.getId().getId())));
             }
         }
@@ -164,6 +170,12 @@ final class DataGroup {
             }
         }
         return ordered;
+    }
+
+    /** The commit index of this node's division, or -1 while it is not on the server. */
+    long commitIndex() {
+        RaftServer.Division d = division();
+        return d == null ? -1 : d.getRaftLog().getLastCommittedIndex();
     }
 
     long lastAppliedIndex() {

@@ -20,10 +20,11 @@ final class Infos {
     }
 
     record Partition(String topic, int partition, int leader, int leaderEpoch, List<Integer> replicas,
-            List<Integer> inSyncReplicas) implements PartitionInfo {
+            List<Integer> inSyncReplicas, List<Integer> offlineReplicas) implements PartitionInfo {
         Partition {
             replicas = List.copyOf(replicas);
             inSyncReplicas = List.copyOf(inSyncReplicas);
+            offlineReplicas = List.copyOf(offlineReplicas);
         }
     }
 }

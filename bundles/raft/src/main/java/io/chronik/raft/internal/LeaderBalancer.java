@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Kafka's automatic leader rebalance ({@code auto.leader.rebalance.enable}) on data groups: every
- * {@code leader.imbalance.check.interval.seconds} the metadata leader (Kafka's controller) counts, for each registered
+ * {@code leader.imbalance.check.interval.seconds} the metadata leader (Kafka's controller) counts, for each live (unfenced)
  * broker, the partitions whose preferred leader it is (their group's first replica) but which another node leads.
  * When that share exceeds {@code leader.imbalance.per.broker.percentage}, it asks {@link PreferredLeaders} to move the
  * leadership of those partitions' groups back to the broker. Nodes that do not lead the metadata group do nothing.
@@ -69,7 +69,7 @@ final class LeaderBalancer {
     }
 
     /**
-     * For each registered broker whose imbalance ratio (partitions it prefers but does not lead, over partitions it
+     * For each live (unfenced) broker whose imbalance ratio (partitions it prefers but does not lead, over partitions it
      * prefers) exceeds {@code percentage} %, the data groups it prefers but does not lead. Pure; deterministic.
      *
      * @param leaderOf the current leader of a data group (-1 if unknown)
@@ -85,7 +85,7 @@ final class LeaderBalancer {
                 return;
             }
             int preferred = g.replicas().get(0);
-            if (!s.brokers.containsKey(preferred)) {
+            if (!s.isLive(preferred)) {
                 return;
             }
             preferredPartitions.merge(preferred, partitions, Integer::sum);

@@ -30,6 +30,9 @@ sealed interface MetaCommand {
     byte ALTER_CONFIGS = 5;
     byte ALLOCATE_PRODUCER_IDS = 6;
     byte GROUP_LEADER = 7;
+    byte FENCE_BROKER = 20;
+    byte UNFENCE_BROKER = 21;
+    byte GROUP_ISR = 22;
 
     /**
      * The placement a CREATE_TOPIC or CREATE_PARTITIONS entry asks for, written after its original fields. Entries
@@ -109,6 +112,14 @@ sealed interface MetaCommand {
 
     Applied apply(MetadataState s);
 
+    /**
+     * Applies the command as the metadata entry at {@code index}: the state machine's entry point. Commands that
+     * record where they were applied override it; the others ignore the index.
+     */
+    default Applied apply(MetadataState s, long index) {
+        return apply(s);
+    }
+
     default byte[] encode() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
@@ -153,12 +164,30 @@ sealed interface MetaCommand {
                 return new AllocateProducerIds(in.readInt(), in.readInt());
             case GROUP_LEADER:
                 return new GroupLeader(in.readInt(), in.readInt(), in.readLong());
+            case FENCE_BROKER:
+                return new FenceBroker(in.readInt());
+            case UNFENCE_BROKER:
+                return new UnfenceBroker(in.readInt(), in.readLong());
+            case GROUP_ISR:
+                return new GroupIsr(in.readInt(), in.readInt(), in.readLong(), readIds(in));
             default:
                 throw new IOException("unknown metadata command " + op);
         }
     }
 
-    /** Registers (or re-registers) a broker; the first registration also fixes the cluster id. */
+    private static List<Integer> readIds(DataInput in) throws IOException {
+        int n = in.readInt();
+        List<Integer> ids = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            ids.add(in.readInt());
+        }
+        return ids;
+    }
+
+    /**
+     * Registers (or re-registers) a broker; the first registration also fixes the cluster id. A fenced broker that
+     * re-registers stays fenced until {@link UnfenceBroker}.
+     */
     record RegisterBroker(int nodeId, String host, int port, String rack, String raftHost, int raftPort,
             String candidateClusterId) implements MetaCommand {
         @Override
@@ -179,7 +208,9 @@ sealed interface MetaCommand {
             if (b.clusterId == null) {
                 b.clusterId = candidateClusterId;
             }
-            b.brokers.put(nodeId, new MetadataState.Broker(nodeId, host, port, rack, raftHost, raftPort));
+            MetadataState.Broker old = b.brokers.get(nodeId);
+            b.brokers.put(nodeId, new MetadataState.Broker(nodeId, host, port, rack, raftHost, raftPort,
+                    old == null ? -1 : old.fencedAt()));
             return new Applied(b.build(), Result.ok(0));
         }
     }
@@ -397,6 +428,104 @@ sealed interface MetaCommand {
             }
             MetadataState.Builder b = s.toBuilder();
             b.leaders.put(groupNo, new MetadataState.Leader(nodeId, term));
+            return new Applied(b.build(), Result.ok(0));
+        }
+    }
+
+    /**
+     * The metadata leader found {@code nodeId}'s session expired: the broker is fenced (as of this entry's index)
+     * and leaves every in-sync replica set. Ignored for an unknown or already fenced broker.
+     */
+    record FenceBroker(int nodeId) implements MetaCommand {
+        @Override
+        public void write(DataOutput out) throws IOException {
+            out.writeByte(FENCE_BROKER);
+            out.writeInt(nodeId);
+        }
+
+        /** @throws UnsupportedOperationException always: fencing records its entry's index, see {@link #apply(MetadataState, long)} */
+        @Override
+        public Applied apply(MetadataState s) {
+            throw new UnsupportedOperationException("fencing needs the entry index");
+        }
+
+        @Override
+        public Applied apply(MetadataState s, long index) {
+            MetadataState.Broker broker = s.brokers.get(nodeId);
+            if (broker == null || broker.fenced()) {
+                return new Applied(s, Result.ok(0));
+            }
+            MetadataState.Builder b = s.toBuilder();
+            b.brokers.put(nodeId, broker.withFencedAt(index));
+            b.isrs.replaceAll((g, isr) -> isr.contains(nodeId)
+                    ? isr.stream().filter(id -> id != nodeId).toList() : isr);
+            return new Applied(b.build(), Result.ok(0));
+        }
+    }
+
+    /**
+     * A fenced broker heartbeats again, having applied the metadata up to {@code appliedIndex}: it is unfenced if
+     * that covers the entry that fenced it. Ignored otherwise (the leader tries again with a later heartbeat).
+     */
+    record UnfenceBroker(int nodeId, long appliedIndex) implements MetaCommand {
+        @Override
+        public void write(DataOutput out) throws IOException {
+            out.writeByte(UNFENCE_BROKER);
+            out.writeInt(nodeId);
+            out.writeLong(appliedIndex);
+        }
+
+        @Override
+        public Applied apply(MetadataState s) {
+            MetadataState.Broker broker = s.brokers.get(nodeId);
+            if (broker == null || !broker.fenced() || appliedIndex < broker.fencedAt()) {
+                return new Applied(s, Result.ok(0));
+            }
+            MetadataState.Builder b = s.toBuilder();
+            b.brokers.put(nodeId, broker.withFencedAt(-1));
+            return new Applied(b.build(), Result.ok(0));
+        }
+    }
+
+    /**
+     * A data group's leader publishes itself and the group's in-sync replicas (the followers within the lag limit, in
+     * replica order), so that every node answers Metadata alike. Ignored for an unknown group or an older term;
+     * replicas on fenced brokers or outside the group are dropped from {@code isr}.
+     */
+    record GroupIsr(int groupNo, int nodeId, long term, List<Integer> isr) implements MetaCommand {
+        public GroupIsr {
+            isr = List.copyOf(isr);
+        }
+
+        @Override
+        public void write(DataOutput out) throws IOException {
+            out.writeByte(GROUP_ISR);
+            out.writeInt(groupNo);
+            out.writeInt(nodeId);
+            out.writeLong(term);
+            out.writeInt(isr.size());
+            for (Integer id : isr) {
+                out.writeInt(id);
+            }
+        }
+
+        @Override
+        public Applied apply(MetadataState s) {
+            MetadataState.Group g = s.groups.get(groupNo);
+            MetadataState.Leader current = s.leaders.get(groupNo);
+            if (g == null || (current != null && (current.term() > term
+                    || (current.term() == term && current.nodeId() != nodeId)))) {
+                return new Applied(s, Result.ok(0));
+            }
+            List<Integer> kept = new ArrayList<>();
+            for (Integer r : g.replicas()) {
+                if (isr.contains(r) && s.isLive(r)) {
+                    kept.add(r);
+                }
+            }
+            MetadataState.Builder b = s.toBuilder();
+            b.leaders.put(groupNo, new MetadataState.Leader(nodeId, term));
+            b.isrs.put(groupNo, kept);
             return new Applied(b.build(), Result.ok(0));
         }
     }

@@ -18,13 +18,15 @@ import io.chronik.raft.internal.MetadataState.Leader;
 import io.chronik.raft.internal.MetadataState.Topic;
 
 /**
- * The binary form of a {@link MetadataState} in the metadata group's snapshots (format 1): a format number, then
- * the cluster id, brokers, topics, groups, the group and producer id counters, the deleted topic ids and the
- * group leaders, each collection as a count followed by its elements. Stateless; safe on any thread; blocks only
- * on the streams it is given.
+ * The binary form of a {@link MetadataState} in the metadata group's snapshots (format 2): a format number, then
+ * the cluster id, brokers (each with the index of the entry that fenced it, -1 if none), topics, groups, the group
+ * and producer id counters, the deleted topic ids, the group leaders and the groups' published in-sync replicas,
+ * each collection as a count followed by its elements. Format 1 (written before fencing existed: no fence index, no
+ * in-sync replicas) is still read. Stateless; safe on any thread; blocks only on the streams it is given.
  */
 final class MetadataSnapshotCodec {
-    private static final int FORMAT = 1;
+    private static final int FORMAT = 2;
+    private static final int FORMAT_BEFORE_FENCING = 1;
 
     private MetadataSnapshotCodec() {
     }
@@ -45,6 +47,7 @@ final class MetadataSnapshotCodec {
             Codec.writeNullableString(out, b.rack());
             out.writeUTF(b.raftHost());
             out.writeInt(b.raftPort());
+            out.writeLong(b.fencedAt());
         }
         out.writeInt(state.topics.size());
         for (Topic t : state.topics.values()) {
@@ -78,6 +81,14 @@ final class MetadataSnapshotCodec {
             out.writeInt(e.getValue().nodeId());
             out.writeLong(e.getValue().term());
         }
+        out.writeInt(state.isrs.size());
+        for (Map.Entry<Integer, List<Integer>> e : state.isrs.entrySet()) {
+            out.writeInt(e.getKey());
+            out.writeInt(e.getValue().size());
+            for (Integer id : e.getValue()) {
+                out.writeInt(id);
+            }
+        }
     }
 
     /**
@@ -87,13 +98,14 @@ final class MetadataSnapshotCodec {
      */
     static MetadataState read(DataInput in) throws IOException {
         int format = in.readInt();
-        if (format != FORMAT) {
+        if (format != FORMAT && format != FORMAT_BEFORE_FENCING) {
             throw new IOException("unknown metadata snapshot format " + format);
         }
         String clusterId = Codec.readNullableString(in);
         Map<Integer, Broker> brokers = new TreeMap<>();
         for (int i = in.readInt(); i > 0; i--) {
-            Broker b = new Broker(in.readInt(), in.readUTF(), in.readInt(), Codec.readNullableString(in), in.readUTF(), in.readInt());
+            Broker b = new Broker(in.readInt(), in.readUTF(), in.readInt(), Codec.readNullableString(in), in.readUTF(), in.readInt(),
+                    format == FORMAT ? in.readLong() : -1);
             brokers.put(b.nodeId(), b);
         }
         Map<String, Topic> topics = new LinkedHashMap<>();
@@ -126,6 +138,15 @@ final class MetadataSnapshotCodec {
         for (int i = in.readInt(); i > 0; i--) {
             leaders.put(in.readInt(), new Leader(in.readInt(), in.readLong()));
         }
-        return new MetadataState(clusterId, brokers, topics, groups, nextGroupNo, nextProducerId, deleted, leaders);
+        Map<Integer, List<Integer>> isrs = new TreeMap<>();
+        for (int i = format == FORMAT ? in.readInt() : 0; i > 0; i--) {
+            int groupNo = in.readInt();
+            List<Integer> isr = new ArrayList<>();
+            for (int n = in.readInt(); n > 0; n--) {
+                isr.add(in.readInt());
+            }
+            isrs.put(groupNo, isr);
+        }
+        return new MetadataState(clusterId, brokers, topics, groups, nextGroupNo, nextProducerId, deleted, leaders, isrs);
     }
 }

@@ -1,5 +1,6 @@
 package io.chronik.raft.internal;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
@@ -17,8 +18,27 @@ import io.chronik.api.consensus.BrokerInfo;
  */
 final class MetadataState {
 
-    /** A registered broker: its Kafka (advertised) address and its Raft address. */
-    record Broker(int nodeId, String host, int port, String rack, String raftHost, int raftPort) implements BrokerInfo {
+    /**
+     * A registered broker: its Kafka (advertised) address, its Raft address and whether it is fenced.
+     *
+     * @param fencedAt the index of the metadata entry that fenced the broker, or -1 while it is not fenced; it is
+     *                 unfenced only once it has applied this entry (it then knows it was fenced and what changed)
+     */
+    record Broker(int nodeId, String host, int port, String rack, String raftHost, int raftPort, long fencedAt)
+            implements BrokerInfo {
+        /** An unfenced broker. */
+        Broker(int nodeId, String host, int port, String rack, String raftHost, int raftPort) {
+            this(nodeId, host, port, rack, raftHost, raftPort, -1);
+        }
+
+        @Override
+        public boolean fenced() {
+            return fencedAt >= 0;
+        }
+
+        Broker withFencedAt(long index) {
+            return new Broker(nodeId, host, port, rack, raftHost, raftPort, index);
+        }
     }
 
     /**
@@ -44,7 +64,8 @@ final class MetadataState {
     record Leader(int nodeId, long term) {
     }
 
-    static final MetadataState EMPTY = new MetadataState(null, Map.of(), Map.of(), Map.of(), 0, 0, Set.of(), Map.of());
+    static final MetadataState EMPTY = new MetadataState(null, Map.of(), Map.of(), Map.of(), 0, 0, Set.of(), Map.of(),
+            Map.of());
 
     final String clusterId;
     final Map<Integer, Broker> brokers;
@@ -55,9 +76,20 @@ final class MetadataState {
     /** Ids of deleted topics, so that stale data entries of a deleted topic are never re-applied. */
     final Set<UUID> deletedTopics;
     final Map<Integer, Leader> leaders;
+    /**
+     * The in-sync replicas of each data group as its leader last published them (fenced brokers removed); a group
+     * without an entry has not published one yet (all its replicas count as in sync).
+     */
+    final Map<Integer, List<Integer>> isrs;
 
     MetadataState(String clusterId, Map<Integer, Broker> brokers, Map<String, Topic> topics, Map<Integer, Group> groups,
             int nextGroupNo, long nextProducerId, Set<UUID> deletedTopics, Map<Integer, Leader> leaders) {
+        this(clusterId, brokers, topics, groups, nextGroupNo, nextProducerId, deletedTopics, leaders, Map.of());
+    }
+
+    MetadataState(String clusterId, Map<Integer, Broker> brokers, Map<String, Topic> topics, Map<Integer, Group> groups,
+            int nextGroupNo, long nextProducerId, Set<UUID> deletedTopics, Map<Integer, Leader> leaders,
+            Map<Integer, List<Integer>> isrs) {
         this.clusterId = clusterId;
         this.brokers = Collections.unmodifiableMap(new TreeMap<>(brokers));
         this.topics = Collections.unmodifiableMap(new TreeMap<>(topics));
@@ -66,6 +98,24 @@ final class MetadataState {
         this.nextProducerId = nextProducerId;
         this.deletedTopics = Collections.unmodifiableSet(new HashSet<>(deletedTopics));
         this.leaders = Collections.unmodifiableMap(new TreeMap<>(leaders));
+        Map<Integer, List<Integer>> isrCopy = new TreeMap<>();
+        isrs.forEach((g, isr) -> isrCopy.put(g, List.copyOf(isr)));
+        this.isrs = Collections.unmodifiableMap(isrCopy);
+    }
+
+    /** Whether {@code nodeId} is a registered broker that is not fenced. */
+    boolean isLive(int nodeId) {
+        Broker b = brokers.get(nodeId);
+        return b != null && !b.fenced();
+    }
+
+    /** The ids of the registered brokers that are not fenced, ascending. */
+    List<Integer> liveBrokerIds() {
+        List<Integer> live = new ArrayList<>();
+        for (Broker b : liveBrokers()) {
+            live.add(b.nodeId());
+        }
+        return live;
     }
 
     /** The brokers that new replicas may be placed on, by node id; see {@link #eligible}. */
@@ -74,11 +124,17 @@ final class MetadataState {
     }
 
     /**
-     * The brokers of {@code brokers} that placement may put new replicas on, by node id: today every registered
-     * broker. The one place where brokers are filtered for placement and replication-factor checks.
+     * The brokers of {@code brokers} that placement may put new replicas on, by node id: the registered brokers that
+     * are not fenced. The one place where brokers are filtered for placement and replication-factor checks.
      */
     static List<Broker> eligible(Map<Integer, Broker> brokers) {
-        return List.copyOf(new TreeMap<>(brokers).values());
+        List<Broker> live = new ArrayList<>();
+        for (Broker b : new TreeMap<>(brokers).values()) {
+            if (!b.fenced()) {
+                live.add(b);
+            }
+        }
+        return List.copyOf(live);
     }
 
     /** A mutable copy for building the next state. */
@@ -109,6 +165,7 @@ final class MetadataState {
         long nextProducerId;
         final Set<UUID> deletedTopics;
         final Map<Integer, Leader> leaders;
+        final Map<Integer, List<Integer>> isrs;
 
         Builder(MetadataState s) {
             clusterId = s.clusterId;
@@ -119,10 +176,12 @@ final class MetadataState {
             nextProducerId = s.nextProducerId;
             deletedTopics = new HashSet<>(s.deletedTopics);
             leaders = new TreeMap<>(s.leaders);
+            isrs = new TreeMap<>(s.isrs);
         }
 
         MetadataState build() {
-            return new MetadataState(clusterId, brokers, topics, groups, nextGroupNo, nextProducerId, deletedTopics, leaders);
+            return new MetadataState(clusterId, brokers, topics, groups, nextGroupNo, nextProducerId, deletedTopics, leaders,
+                    isrs);
         }
     }
 }

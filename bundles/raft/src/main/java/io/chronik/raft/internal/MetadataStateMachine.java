@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Function;
 
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -55,12 +56,24 @@ final class MetadataStateMachine extends BaseStateMachine {
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private volatile Listener listener;
+    private volatile Function<Message, CompletableFuture<Message>> queries =
+            q -> CompletableFuture.failedFuture(new IOException("no metadata queries yet"));
     private volatile MetadataState state = MetadataState.EMPTY;
     private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> waiters = new ConcurrentSkipListMap<>();
 
     /** Sets the listener; called once, before the server starts (so before anything is loaded or applied). */
     void setListener(Listener listener) {
         this.listener = listener;
+    }
+
+    /** Sets what answers read-only queries (broker heartbeats, see {@link Liveness}); called once, before the server starts. */
+    void setQueryHandler(Function<Message, CompletableFuture<Message>> handler) {
+        this.queries = handler;
+    }
+
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        return queries.apply(request);
     }
 
     MetadataState state() {
@@ -119,7 +132,7 @@ final class MetadataStateMachine extends BaseStateMachine {
         if (command == null) {
             result = MetaCommand.Result.fail(Reason.INVALID_REQUEST, "undecodable metadata entry");
         } else {
-            MetaCommand.Applied applied = command.apply(before);
+            MetaCommand.Applied applied = command.apply(before, entry.getIndex());
             state = applied.state();
             result = applied.result();
         }

@@ -175,8 +175,9 @@ final class MetadataWriter {
     }
 
     /**
-     * Completes when every data group of {@code topic} hosted on this node knows its leader, or after twice the
-     * maximum election timeout (a new topic is then usable at once instead of answering NOT_LEADER first).
+     * Completes when every data group of {@code topic} hosted on this node knows its leader and every group's leader
+     * is recorded in the metadata (so that Metadata names it on every node), or after twice the maximum election
+     * timeout (a new topic is then usable at once instead of answering NOT_LEADER first).
      */
     CompletableFuture<Void> awaitLeaders(String topic) {
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -188,7 +189,8 @@ final class MetadataWriter {
             if (t != null) {
                 for (int p = 0; p < t.groups().size(); p++) {
                     DataGroup g = groups.get(t.groups().get(p));
-                    if (g != null && replicas.replica(topic, p) != null && g.leaderNodeId() < 0) {
+                    if ((g != null && replicas.replica(topic, p) != null && g.leaderNodeId() < 0)
+                            || !machine.state().leaders.containsKey(t.groups().get(p))) {
                         ready = false;
                         break;
                     }

@@ -12,8 +12,9 @@ import io.chronik.api.net.HostPort;
 /**
  * The settings of one node, parsed and checked (from {@link RaftConfig} in OSGi, built directly by tests).
  *
- * @param peers         the metadata group's members (node id to Raft address), including this node
- * @param leaderBalance the automatic leader rebalance ({@link LeaderBalancer})
+ * @param peers            the metadata group's members (node id to Raft address), including this node
+ * @param leaderBalance    the automatic leader rebalance ({@link LeaderBalancer})
+ * @param sessionTimeoutMs how long the metadata leader waits for a broker's heartbeat before fencing it
  */
 record NodeSettings(
         int nodeId,
@@ -34,7 +35,10 @@ record NodeSettings(
         int maxEntryBytes,
         int maxInflightEntries,
         long raftSegmentSizeBytes,
-        LeaderBalance leaderBalance) {
+        LeaderBalance leaderBalance, long sessionTimeoutMs) {
+
+    /** KRaft's default {@code broker.session.timeout.ms}. */
+    static final long DEFAULT_SESSION_TIMEOUT_MS = 9000;
 
     NodeSettings {
         if (nodeId < 0) {
@@ -49,6 +53,9 @@ record NodeSettings(
         if (defaultPartitions < 1 || defaultReplicationFactor < 1 || divisionBudget < 1 || maxInflightEntries < 1) {
             throw new IllegalArgumentException("default.partitions, default.replication.factor, division.budget and "
                     + "append.max.inflight must be >= 1");
+        }
+        if (sessionTimeoutMs < 100) {
+            throw new IllegalArgumentException("session.timeout.ms must be at least 100, got " + sessionTimeoutMs);
         }
         if (maxEntryBytes < 64 * 1024) {
             throw new IllegalArgumentException("raft.entry.max.bytes must be at least 64 KiB");
@@ -111,7 +118,7 @@ record NodeSettings(
                 c.retention_check_interval_ms(), c.snapshot_threshold_entries(), c.raft_entry_max_bytes(),
                 c.append_max_inflight(), c.raft_segment_size_bytes(),
                 new LeaderBalance(c.auto_leader_rebalance_enable(), c.leader_imbalance_check_interval_seconds() * 1000L,
-                        c.leader_imbalance_per_broker_percentage()));
+                        c.leader_imbalance_per_broker_percentage()), c.session_timeout_ms());
     }
 
     /**
@@ -147,35 +154,51 @@ record NodeSettings(
         HostPort raft = new HostPort("127.0.0.1", raftPort);
         return new NodeSettings(nodeId, raft, Map.of(nodeId, raft), dataDir, new HostPort("localhost", 9092), null,
                 flush, 1, 1, 64, 1000, 2000, 10_000, 300_000, 1024, 2 * 1024 * 1024, 2, 16L * 1024 * 1024,
-                LeaderBalance.DEFAULT);
+                LeaderBalance.DEFAULT, DEFAULT_SESSION_TIMEOUT_MS);
     }
 
     NodeSettings withSnapshotThreshold(long entries) {
         return new NodeSettings(nodeId, raftAddr, peers, dataDir, advertisedAddr, rack, flushPolicy, defaultPartitions,
                 defaultReplicationFactor, divisionBudget, electionTimeoutMinMs, electionTimeoutMaxMs, requestTimeoutMs,
                 retentionCheckIntervalMs, entries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes,
-                leaderBalance);
+                leaderBalance, sessionTimeoutMs);
     }
 
     NodeSettings withDivisionBudget(int budget) {
         return new NodeSettings(nodeId, raftAddr, peers, dataDir, advertisedAddr, rack, flushPolicy, defaultPartitions,
                 defaultReplicationFactor, budget, electionTimeoutMinMs, electionTimeoutMaxMs, requestTimeoutMs,
                 retentionCheckIntervalMs, snapshotThresholdEntries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes,
-                leaderBalance);
+                leaderBalance, sessionTimeoutMs);
     }
 
     NodeSettings withPeers(Map<Integer, HostPort> newPeers) {
         return new NodeSettings(nodeId, raftAddr, newPeers, dataDir, advertisedAddr, rack, flushPolicy, defaultPartitions,
                 defaultReplicationFactor, divisionBudget, electionTimeoutMinMs, electionTimeoutMaxMs, requestTimeoutMs,
                 retentionCheckIntervalMs, snapshotThresholdEntries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes,
-                leaderBalance);
+                leaderBalance, sessionTimeoutMs);
     }
 
     NodeSettings withLeaderBalance(LeaderBalance balance) {
         return new NodeSettings(nodeId, raftAddr, peers, dataDir, advertisedAddr, rack, flushPolicy, defaultPartitions,
                 defaultReplicationFactor, divisionBudget, electionTimeoutMinMs, electionTimeoutMaxMs, requestTimeoutMs,
                 retentionCheckIntervalMs, snapshotThresholdEntries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes,
-                balance);
+                balance, sessionTimeoutMs);
+    }
+
+    NodeSettings withSessionTimeout(long ms) {
+        return new NodeSettings(nodeId, raftAddr, peers, dataDir, advertisedAddr, rack, flushPolicy, defaultPartitions,
+                defaultReplicationFactor, divisionBudget, electionTimeoutMinMs, electionTimeoutMaxMs, requestTimeoutMs,
+                retentionCheckIntervalMs, snapshotThresholdEntries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes,
+                leaderBalance, ms);
+    }
+
+    /**
+     * The interval of a broker's heartbeats: a quarter of the session timeout (KRaft's ratio of
+     * {@code broker.heartbeat.interval.ms} to {@code broker.session.timeout.ms} is 2 s to 9 s), so that a session
+     * survives two lost heartbeats.
+     */
+    long heartbeatIntervalMs() {
+        return Math.max(25, sessionTimeoutMs / 4);
     }
 
     List<Integer> peerIds() {

@@ -125,7 +125,7 @@ final class PreferredLeaders implements AutoCloseable {
         if (preferred == server.settings().nodeId() && local != null && local.isLeader()) {
             return CompletableFuture.completedFuture(ElectionResult.NOT_NEEDED);
         }
-        if (!s.brokers.containsKey(preferred) || !inSyncAsFarAsKnown(groupNo, g, preferred)) {
+        if (!s.isLive(preferred) || !inSyncAsFarAsKnown(groupNo, g, preferred)) {
             return CompletableFuture.completedFuture(ElectionResult.PREFERRED_NOT_AVAILABLE);
         }
         RaftGroup raftGroup = raftGroup(s, g, server.settings());
@@ -193,7 +193,7 @@ final class PreferredLeaders implements AutoCloseable {
     /** False only if this node leads the group and sees that {@code preferred} stopped answering it. */
     private boolean inSyncAsFarAsKnown(int groupNo, MetadataState.Group g, int preferred) {
         DataGroup local = groups.get(groupNo);
-        return local == null || !local.isLeader() || local.inSyncReplicas(g.replicas()).contains(preferred);
+        return local == null || !local.isLeader() || local.inSyncReplicas(g.replicas(), 0).contains(preferred);
     }
 
     /** The Raft group of data group {@code g}: its replicas at their registered Raft addresses; null if one is unknown. */

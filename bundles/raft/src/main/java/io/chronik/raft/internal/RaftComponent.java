@@ -46,6 +46,9 @@ import io.chronik.ratis.rpc.RaftTransport;
  * <p><b>Leadership balance</b> ({@code auto.leader.rebalance.enable}, {@code leader.imbalance.check.interval.seconds},
  * {@code leader.imbalance.per.broker.percentage}, Kafka's names and defaults): the metadata leader moves the
  * leadership of data groups back to their preferred replicas ({@link LeaderBalancer}, {@link PreferredLeaders}).
+ * <p><b>Broker sessions</b> ({@code session.timeout.ms}, default 9000 as KRaft's): the node heartbeats to the
+ * metadata leader every quarter of it; a broker silent for longer is fenced, and unfenced once it is back and has
+ * caught up ({@link Liveness}).
  */
 @Component(configurationPid = "io.chronik.raft", configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
         service = {})

@@ -75,4 +75,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "Share of a broker's preferred partitions led elsewhere (%) above which their "
             + "leadership is moved back (Kafka's leader.imbalance.per.broker.percentage)")
     int leader_imbalance_per_broker_percentage() default 10;
+
+    @AttributeDefinition(description = "A broker whose heartbeats stop reaching the metadata leader for this long is fenced: "
+            + "left out of Metadata and of every in-sync replica set (ms; KRaft's broker.session.timeout.ms). "
+            + "Heartbeats go every quarter of it")
+    long session_timeout_ms() default 9000;
 }

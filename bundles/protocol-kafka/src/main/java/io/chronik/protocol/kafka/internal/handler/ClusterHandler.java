@@ -57,9 +57,14 @@ final class ClusterHandler {
                     .setErrorMessage("the cluster metadata is not available right now"));
         }
         resp.setErrorCode(Errors.NONE.code()).setClusterId(md.clusterId()).setControllerId(md.controllerId());
+        // as Kafka: fenced brokers only when asked for them (v2 includeFencedBrokers), then flagged
+        boolean withFenced = req.version() >= 2 && data.includeFencedBrokers();
         for (BrokerInfo b : md.brokers()) {
+            if (b.fenced() && !withFenced) {
+                continue;
+            }
             resp.brokers().add(new DescribeClusterBroker().setBrokerId(b.nodeId()).setHost(b.host()).setPort(b.port())
-                    .setRack(b.rack()).setIsFenced(false));
+                    .setRack(b.rack()).setIsFenced(b.fenced()));
         }
         return req.respond(resp);
     }

@@ -53,6 +53,9 @@ final class MetadataHandler {
         }
         MetadataResponseBrokerCollection brokers = new MetadataResponseBrokerCollection();
         for (BrokerInfo b : md.brokers()) {
+            if (b.fenced()) {
+                continue; // as Kafka: a fenced broker is not offered to clients
+            }
             brokers.add(new MetadataResponseBroker().setNodeId(b.nodeId()).setHost(b.host()).setPort(b.port()).setRack(b.rack()));
         }
         resp.setBrokers(brokers).setClusterId(md.clusterId()).setControllerId(md.controllerId());
@@ -139,7 +142,7 @@ final class MetadataHandler {
                     .setErrorCode(p.leader() < 0 ? Errors.LEADER_NOT_AVAILABLE.code() : Errors.NONE.code())
                     .setPartitionIndex(p.partition()).setLeaderId(p.leader()).setLeaderEpoch(p.leaderEpoch())
                     .setReplicaNodes(new ArrayList<>(p.replicas())).setIsrNodes(new ArrayList<>(p.inSyncReplicas()))
-                    .setOfflineReplicas(new ArrayList<>()));
+                    .setOfflineReplicas(new ArrayList<>(p.offlineReplicas())));
         }
         return new MetadataResponseTopic().setErrorCode(Errors.NONE.code()).setName(t.name())
                 .setTopicId(Broker.kafkaId(t)).setIsInternal(Broker.isInternal(t.name())).setPartitions(partitions);
