@@ -11,6 +11,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The node's local admin endpoint: a Unix domain socket in the data directory ({@code admin.sock}), so only
  * users who can reach the data directory can query the node and no TCP port is opened. A client sends one
- * command line; the node answers with text and closes. Commands: {@code status}.
+ * command line; the node answers with text and closes. Commands: {@code status}, and those that bundles contribute
+ * ({@link AdminCommands}, e.g. {@code add-voter <node-id>} from the consensus provider).
  */
 final class AdminSocket implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminSocket.class);
@@ -32,24 +34,21 @@ final class AdminSocket implements AutoCloseable {
     /**
      * Opens the socket. The caller must hold the data directory's lock, so an existing socket file is stale.
      */
-    AdminSocket(Path dataDir, Supplier<NodeStatus> status) throws IOException {
+    AdminSocket(Path dataDir, Supplier<NodeStatus> status, Function<String, String> others) throws IOException {
         this.path = dataDir.resolve(FILE);
         Files.deleteIfExists(path);
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(path));
-        thread = new Thread(() -> serve(status), "chronik-admin");
+        thread = new Thread(() -> serve(status, others), "chronik-admin");
         thread.setDaemon(true);
         thread.start();
     }
 
-    private void serve(Supplier<NodeStatus> status) {
+    private void serve(Supplier<NodeStatus> status, Function<String, String> others) {
         while (server.isOpen()) {
             try (SocketChannel client = server.accept()) {
                 String command = readLine(client);
-                String answer = switch (command) {
-                    case "status" -> status.get().render();
-                    default -> "error: unknown command '" + command + "'\n";
-                };
+                String answer = command.equals("status") ? status.get().render() : others.apply(command);
                 client.write(ByteBuffer.wrap(answer.getBytes(StandardCharsets.UTF_8)));
             } catch (ClosedChannelException e) {
                 return;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -11,7 +12,8 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * {@code bin/chronik}: starts a node in the foreground, reports a running node's status, prints help.
+ * {@code bin/chronik}: starts a node in the foreground, reports a running node's status, changes the cluster's
+ * membership through a running node, prints help.
  * Exit codes: 0 success or clean stop, 1 the node could not start or is unhealthy, 2 bad command line.
  */
 public final class Main {
@@ -42,6 +44,7 @@ public final class Main {
             return switch (args.get(0)) {
                 case "start" -> start(NodeSettings.resolve(rest, env, home), err);
                 case "status" -> status(NodeSettings.resolve(rest, env, home), out, err);
+                case "cluster" -> cluster(rest, env, home, out, err);
                 case "version", "--version" -> {
                     out.println("chronik " + build().get("version"));
                     yield 0;
@@ -86,6 +89,34 @@ public final class Main {
         return report.startsWith("status: healthy") ? 0 : 1;
     }
 
+    /**
+     * {@code cluster add-voter --node ID [--data-dir DIR]}: asks the node running on {@code DIR} (any member of the
+     * cluster) to make node {@code ID}, a listener of the metadata group, one of its voters.
+     */
+    private static int cluster(List<String> args, Map<String, String> env, Path home, PrintStream out, PrintStream err)
+            throws UsageException {
+        if (args.isEmpty() || !args.get(0).equals("add-voter")) {
+            throw new UsageException("cluster: expected 'add-voter --node ID' (see --help)");
+        }
+        List<String> flags = new ArrayList<>(args.subList(1, args.size()));
+        int at = flags.indexOf("--node");
+        if (at < 0 || at + 1 >= flags.size() || !flags.get(at + 1).matches("\\d{1,9}")) {
+            throw new UsageException("cluster add-voter needs --node ID, the node id to promote");
+        }
+        String node = flags.remove(at + 1);
+        flags.remove(at);
+        Path dataDir = NodeSettings.resolve(flags, env, home).dataDir();
+        String report;
+        try {
+            report = AdminSocket.request(dataDir, "add-voter " + node);
+        } catch (IOException e) {
+            err.println("chronik: no running node answers in data directory " + dataDir + " (" + e.getMessage() + ")");
+            return 1;
+        }
+        out.print(report);
+        return report.startsWith("ok") ? 0 : 1;
+    }
+
     /** SLF4J's simple logger, to stdout with timestamps; must run before the first logger is created. */
     private static void configureLogging(String level) {
         setDefault("org.slf4j.simpleLogger.logFile", "System.out");
@@ -124,6 +155,8 @@ public final class Main {
         h.append("Commands:\n");
         h.append("  start     run a node in the foreground until Ctrl-C or SIGTERM\n");
         h.append("  status    list the bundles and components of the node running on --data-dir\n");
+        h.append("  cluster add-voter --node ID\n");
+        h.append("            make node ID (joined as a listener) a voter of the metadata group, through the node on --data-dir\n");
         h.append("  version   print the version\n\n");
         h.append("Flags (each also read from its environment variable, then conf/chronik.properties):\n");
         for (Setting s : Setting.values()) {

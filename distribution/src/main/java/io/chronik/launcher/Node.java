@@ -56,7 +56,8 @@ final class Node implements AutoCloseable {
             framework = newFramework(dataDir);
             framework.start();
             installBundles();
-            admin = new AdminSocket(dataDir, () -> NodeStatus.of(framework.getBundleContext()));
+            admin = new AdminSocket(dataDir, () -> NodeStatus.of(framework.getBundleContext()),
+                    line -> AdminCommands.run(framework.getBundleContext(), line));
             awaitHealthy(readyTimeoutMillis);
             awaitKafkaListener(readyTimeoutMillis);
         } catch (StartupException e) {

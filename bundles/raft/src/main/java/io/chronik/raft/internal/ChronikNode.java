@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,6 +34,7 @@ import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.chronik.api.consensus.ConsensusException;
 import io.chronik.api.consensus.PartitionLogs;
 import io.chronik.api.net.HostPort;
 import io.chronik.ratis.rpc.RaftTransport;
@@ -43,7 +45,7 @@ import io.chronik.ratis.rpc.TransportRpcType;
  * One Chronik node's consensus: the lifecycle of its Ratis server (carrying the metadata group and this node's data
  * groups), of the metadata group client and of the node's threads, and the wiring of the parts that do the work:
  * {@link LocalReplicas} (the {@link PartitionLogs}), {@link DataGroups}, {@link MetadataWriter},
- * {@link MetadataReconciler}, {@link Liveness} and {@link ClusterMetadataImpl}. Plain Java (no OSGi), so that tests run it directly;
+ * {@link MetadataReconciler}, {@link Liveness}, {@link MetadataMembership} and {@link ClusterMetadataImpl}. Plain Java (no OSGi), so that tests run it directly;
  * {@link RaftComponent} runs it in OSGi.
  *
  * <p>{@link #start} blocks until the server runs; {@link #stop} blocks until it is closed (each group is
@@ -70,6 +72,7 @@ final class ChronikNode implements LocalServer {
     private final PreferredLeaders preferredLeaders;
     private final LeaderBalancer leaderBalancer;
     private final Liveness liveness;
+    private final MetadataMembership membership;
     private volatile RaftServer server;
     /** The Ratis properties and parameters (carrying the transport) the server was built with; for group clients. */
     private volatile RaftProperties properties;
@@ -99,6 +102,7 @@ final class ChronikNode implements LocalServer {
         metadataMachine.setListener(reconciler);
         this.liveness = new Liveness(this, metadataMachine, () -> metadataClient, writer, groups);
         metadataMachine.setQueryHandler(liveness::query);
+        this.membership = new MetadataMembership(this, () -> metadataClient);
     }
 
     private static ThreadFactory threads(String name) {
@@ -173,11 +177,25 @@ final class ChronikNode implements LocalServer {
         RaftGroup metadataGroup = RaftGroup.valueOf(Ids.METADATA_GROUP, peers(settings.peers()));
         this.properties = properties;
         this.parameters = parameters;
+        RaftGroup clientGroup = metadataGroup;
+        boolean joining = false;
+        if (settings.peers().size() > 1 && !MetadataMembership.hasMetadataStorage(settings)) {
+            Optional<RaftGroup> running = RatisContext.call(
+                    () -> MetadataMembership.probe(settings, properties, parameters));
+            if (running.isPresent() && !MetadataMembership.isVoter(running.get(), settings.nodeId())) {
+                joining = true;
+                metadataGroup = MetadataMembership.joiningGroup(running.get(), settings);
+                clientGroup = running.get();
+                LOG.info("node {} joins the running metadata group {} as a listener", settings.nodeId(),
+                        clientGroup.getPeers());
+            }
+        }
+        RaftGroup serverGroup = metadataGroup;
         StateMachine.Registry registry = this::stateMachine;
         server = RatisContext.call(() -> {
             RaftServer s = RaftServer.newBuilder()
                     .setServerId(peerId)
-                    .setGroup(metadataGroup)
+                    .setGroup(serverGroup)
                     .setStateMachineRegistry(registry)
                     .setProperties(properties)
                     .setParameters(parameters)
@@ -187,9 +205,10 @@ final class ChronikNode implements LocalServer {
             return s;
         });
         started.complete(server);
+        RaftGroup finalClientGroup = clientGroup;
         metadataClient = RatisContext.call(() -> RaftClient.newBuilder()
                 .setClientId(ClientId.randomId())
-                .setRaftGroup(metadataGroup)
+                .setRaftGroup(finalClientGroup)
                 .setProperties(properties)
                 .setParameters(parameters)
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
@@ -200,8 +219,23 @@ final class ChronikNode implements LocalServer {
         leaderBalancer.start();
         LOG.info("node {} started its Raft server on {} ({} flush policy, metadata peers {})", settings.nodeId(),
                 settings.raftAddr(), settings.flushPolicy().name().toLowerCase(), settings.peers());
-        writer.register();
+        if (joining) {
+            membership.joinAsListener().thenRun(writer::register);
+        } else {
+            writer.register();
+        }
         liveness.start();
+        scheduler.scheduleWithFixedDelay(membership::restartIfPromoted, 500, 500, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Makes {@code nodeId}, a listener of the metadata group, one of its voters (see
+     * {@link MetadataMembership#addVoter}); blocks until the change is committed or refused.
+     *
+     * @throws ConsensusException if it is not a listener or the change failed
+     */
+    String addMetadataVoter(int nodeId) throws ConsensusException {
+        return membership.addVoter(nodeId);
     }
 
     /**

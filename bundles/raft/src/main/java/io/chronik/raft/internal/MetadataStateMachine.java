@@ -83,6 +83,10 @@ final class MetadataStateMachine extends BaseStateMachine {
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         super.initialize(server, groupId, raftStorage);
+        // a division restarted in this node (MetadataMembership) reloads from its snapshot and replays the log after
+        // it: start from the empty state, as Ratis' applied index starts from the snapshot's
+        state = MetadataState.EMPTY;
+        setLastAppliedTermIndex(null);
         storage.init(raftStorage);
         load();
     }

@@ -2,9 +2,11 @@ package io.chronik.raft.internal;
 
 import java.util.Dictionary;
 import java.util.Hashtable;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -21,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.chronik.api.consensus.ClusterMetadata;
+import io.chronik.api.consensus.ConsensusException;
 import io.chronik.api.consensus.PartitionLogs;
 import io.chronik.ratis.rpc.RaftTransport;
 
@@ -30,7 +33,9 @@ import io.chronik.ratis.rpc.RaftTransport;
  * <p>Runs one {@link ChronikNode}: a Ratis server with the metadata group and this node's data groups. Once the
  * metadata group has a leader, this node is registered and its metadata is loaded, it registers
  * {@link ClusterMetadata} and {@link PartitionLogs} (service property {@code node.id}); they are unregistered
- * before the node stops.
+ * before the node stops. It also registers the launcher's admin command {@code add-voter <node-id>} (a
+ * {@code java.util.function.Function<String, String>} with {@code chronik.admin.command=add-voter}, see
+ * docs/cluster.md "Growing the cluster"), which promotes a listener of the metadata group to a voter.
  *
  * <p>The Raft transport is the {@link RaftTransport} matching {@code transport.target} (default
  * {@code (transport.name=grpc)}), bound dynamically and greedily: losing it stops the node (the component is
@@ -69,6 +74,7 @@ public class RaftComponent {
     private ChronikNode node;
     private ServiceRegistration<?> metadataRegistration;
     private ServiceRegistration<?> logsRegistration;
+    private ServiceRegistration<?> addVoterRegistration;
 
     @Activate
     public RaftComponent(BundleContext context, RaftConfig config) {
@@ -143,7 +149,25 @@ public class RaftComponent {
         props.put("consensus.impl", "ratis");
         metadataRegistration = context.registerService(ClusterMetadata.class, n.metadata(), props);
         logsRegistration = context.registerService(PartitionLogs.class, n.replicas(), props);
+        Dictionary<String, Object> command = new Hashtable<>(Map.of("chronik.admin.command", "add-voter"));
+        addVoterRegistration = context.registerService(Function.class, (Function<String, String>) arg -> addVoter(n, arg),
+                command);
         LOG.info("node {} ready: ClusterMetadata and PartitionLogs registered", settings.nodeId());
+    }
+
+    /** The admin command {@code add-voter <node-id>}: "ok: ..." or "error: ..." (blocks until the change is done). */
+    private static String addVoter(ChronikNode n, String argument) {
+        int nodeId;
+        try {
+            nodeId = Integer.parseInt(argument.trim());
+        } catch (NumberFormatException e) {
+            return "error: add-voter needs a node id, got '" + argument + "'";
+        }
+        try {
+            return "ok: " + n.addMetadataVoter(nodeId);
+        } catch (ConsensusException e) {
+            return "error: " + e.getMessage();
+        }
     }
 
     private void stopNode() {
@@ -156,7 +180,8 @@ public class RaftComponent {
     }
 
     private void unregister() {
-        for (ServiceRegistration<?> r : new ServiceRegistration<?>[] {metadataRegistration, logsRegistration}) {
+        for (ServiceRegistration<?> r : new ServiceRegistration<?>[] {metadataRegistration, logsRegistration,
+                addVoterRegistration}) {
             if (r != null) {
                 try {
                     r.unregister();
@@ -167,5 +192,6 @@ public class RaftComponent {
         }
         metadataRegistration = null;
         logsRegistration = null;
+        addVoterRegistration = null;
     }
 }
