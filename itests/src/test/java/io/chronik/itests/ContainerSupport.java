@@ -82,6 +82,11 @@ public abstract class ContainerSupport {
                 frameworkProperty("chronik.raft.addr").value("127.0.0.1:" + freePort()),
                 frameworkProperty("chronik.peers").value(""),
                 frameworkProperty("chronik.flush.policy").value("os"),
+                // the launcher fills in every setting of conf/config/*.cfg; the container gives the defaults
+                frameworkProperty("chronik.rack").value(""),
+                frameworkProperty("chronik.session.timeout.ms").value("9000"),
+                frameworkProperty("chronik.auto.leader.rebalance.enable").value("true"),
+                frameworkProperty("chronik.leader.imbalance.check.interval.seconds").value("300"),
                 frameworkProperty("chronik.metrics.addr").value("127.0.0.1:" + freePort()),
                 frameworkProperty("chronik.object.store").value("local"),
                 frameworkProperty("felix.fileinstall.dir").value(distribution().resolve("conf/config").toString()),
