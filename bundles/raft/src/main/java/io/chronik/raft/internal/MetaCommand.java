@@ -14,7 +14,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 
-import io.chronik.api.consensus.ConsensusException;
 import io.chronik.api.consensus.ConsensusException.Reason;
 
 /**
@@ -40,72 +39,8 @@ sealed interface MetaCommand {
      */
     byte PLACEMENT_BALANCED = 1;
 
-    /**
-     * The outcome of applying a command: {@link Ok} with a value, or {@link Failed} with the reason. Encoded into the
-     * entry's reply as one byte (0 = ok, else the reason's ordinal + 1), the nullable message and the value.
-     */
-    sealed interface Result {
-        static Result ok(long value) {
-            return new Ok(value);
-        }
-
-        static Result fail(Reason reason, String message) {
-            return new Failed(reason, message);
-        }
-
-        /** This result if it is {@link Ok}. */
-        Ok orThrow() throws ConsensusException;
-
-        byte[] encode();
-
-        static Result decode(DataInput in) throws IOException {
-            int code = in.readUnsignedByte();
-            String message = Codec.readNullableString(in);
-            long value = in.readLong();
-            return code == 0 ? new Ok(value) : new Failed(Reason.values()[code - 1], message);
-        }
-
-        private static byte[] encode(Reason error, String message, long value) {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(32);
-            try (DataOutputStream out = new DataOutputStream(bytes)) {
-                out.writeByte(error == null ? 0 : error.ordinal() + 1);
-                Codec.writeNullableString(out, message);
-                out.writeLong(value);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return bytes.toByteArray();
-        }
-
-        /** The command took effect; {@code value} is its answer (the first producer id of a block, else 0). */
-        record Ok(long value) implements Result {
-            @Override
-            public Ok orThrow() {
-                return this;
-            }
-
-            @Override
-            public byte[] encode() {
-                return Result.encode(null, null, value);
-            }
-        }
-
-        /** The command was refused; the state is unchanged. */
-        record Failed(Reason error, String message) implements Result {
-            @Override
-            public Ok orThrow() throws ConsensusException {
-                throw new ConsensusException(error, message);
-            }
-
-            @Override
-            public byte[] encode() {
-                return Result.encode(error, message, 0);
-            }
-        }
-    }
-
     /** The new state and the result. */
-    record Applied(MetadataState state, Result result) {
+    record Applied(MetadataState state, MetaResult result) {
     }
 
     void write(DataOutput out) throws IOException;
@@ -211,7 +146,7 @@ sealed interface MetaCommand {
             MetadataState.Broker old = b.brokers.get(nodeId);
             b.brokers.put(nodeId, new MetadataState.Broker(nodeId, host, port, rack, raftHost, raftPort,
                     old == null ? -1 : old.fencedAt()));
-            return new Applied(b.build(), Result.ok(0));
+            return new Applied(b.build(), MetaResult.ok(0));
         }
     }
 
@@ -252,31 +187,31 @@ sealed interface MetaCommand {
         @Override
         public Applied apply(MetadataState s) {
             if (s.topics.containsKey(name)) {
-                return new Applied(s, Result.fail(Reason.TOPIC_EXISTS, "topic '" + name + "' already exists"));
+                return new Applied(s, MetaResult.fail(Reason.TOPIC_EXISTS, "topic '" + name + "' already exists"));
             }
             if (!assignment.isEmpty()) {
                 String refused = ReplicaPlacer.checkAssignment(s.liveBrokers(), assignment, -1);
                 if (refused != null) {
-                    return new Applied(s, Result.fail(Reason.INVALID_REPLICA_ASSIGNMENT, refused));
+                    return new Applied(s, MetaResult.fail(Reason.INVALID_REPLICA_ASSIGNMENT, refused));
                 }
                 MetadataState.Builder b = s.toBuilder();
                 List<Integer> groups = new ReplicaPlacer(b, divisionBudget).placeAssigned(assignment);
                 b.topics.put(name, new MetadataState.Topic(name, id, configs, groups));
-                return new Applied(b.build(), Result.ok(0));
+                return new Applied(b.build(), MetaResult.ok(0));
             }
             if (partitions < 1) {
-                return new Applied(s, Result.fail(Reason.INVALID_PARTITIONS, "partitions must be >= 1"));
+                return new Applied(s, MetaResult.fail(Reason.INVALID_PARTITIONS, "partitions must be >= 1"));
             }
             int eligible = balanced ? s.liveBrokers().size() : s.brokers.size();
             if (replicationFactor < 1 || replicationFactor > eligible) {
-                return new Applied(s, Result.fail(Reason.INVALID_REPLICATION_FACTOR, "replication factor "
+                return new Applied(s, MetaResult.fail(Reason.INVALID_REPLICATION_FACTOR, "replication factor "
                         + replicationFactor + " with " + eligible + " live brokers"));
             }
             MetadataState.Builder b = s.toBuilder();
             List<Integer> groups = balanced ? new ReplicaPlacer(b, divisionBudget).place(partitions, replicationFactor)
                     : ReplicaPlacer.legacy(b, partitions, replicationFactor, divisionBudget);
             b.topics.put(name, new MetadataState.Topic(name, id, configs, groups));
-            return new Applied(b.build(), Result.ok(0));
+            return new Applied(b.build(), MetaResult.ok(0));
         }
     }
 
@@ -291,12 +226,12 @@ sealed interface MetaCommand {
         public Applied apply(MetadataState s) {
             MetadataState.Topic t = s.topics.get(name);
             if (t == null) {
-                return new Applied(s, Result.fail(Reason.UNKNOWN_TOPIC, "topic '" + name + "' does not exist"));
+                return new Applied(s, MetaResult.fail(Reason.UNKNOWN_TOPIC, "topic '" + name + "' does not exist"));
             }
             MetadataState.Builder b = s.toBuilder();
             b.topics.remove(name);
             b.deletedTopics.add(t.id());
-            return new Applied(b.build(), Result.ok(0));
+            return new Applied(b.build(), MetaResult.ok(0));
         }
     }
 
@@ -331,11 +266,11 @@ sealed interface MetaCommand {
         public Applied apply(MetadataState s) {
             MetadataState.Topic t = s.topics.get(name);
             if (t == null) {
-                return new Applied(s, Result.fail(Reason.UNKNOWN_TOPIC, "topic '" + name + "' does not exist"));
+                return new Applied(s, MetaResult.fail(Reason.UNKNOWN_TOPIC, "topic '" + name + "' does not exist"));
             }
             int current = t.groups().size();
             if (totalPartitions <= current) {
-                return new Applied(s, Result.fail(Reason.INVALID_PARTITIONS, "topic '" + name + "' has " + current
+                return new Applied(s, MetaResult.fail(Reason.INVALID_PARTITIONS, "topic '" + name + "' has " + current
                         + " partitions; the new count must be larger, got " + totalPartitions));
             }
             int rf = s.groups.get(t.groups().get(0)).replicas().size();
@@ -345,10 +280,10 @@ sealed interface MetaCommand {
                                 + (totalPartitions - current) + " new partition(s)"
                         : ReplicaPlacer.checkAssignment(s.liveBrokers(), assignment, rf);
                 if (refused != null) {
-                    return new Applied(s, Result.fail(Reason.INVALID_REPLICA_ASSIGNMENT, refused));
+                    return new Applied(s, MetaResult.fail(Reason.INVALID_REPLICA_ASSIGNMENT, refused));
                 }
             } else if (balanced && rf > s.liveBrokers().size()) {
-                return new Applied(s, Result.fail(Reason.INVALID_REPLICATION_FACTOR, "replication factor "
+                return new Applied(s, MetaResult.fail(Reason.INVALID_REPLICATION_FACTOR, "replication factor "
                         + rf + " with " + s.liveBrokers().size() + " live brokers"));
             }
             MetadataState.Builder b = s.toBuilder();
@@ -361,7 +296,7 @@ sealed interface MetaCommand {
                 groups.addAll(ReplicaPlacer.legacy(b, totalPartitions - current, rf, divisionBudget));
             }
             b.topics.put(name, new MetadataState.Topic(name, t.id(), t.configs(), groups));
-            return new Applied(b.build(), Result.ok(0));
+            return new Applied(b.build(), MetaResult.ok(0));
         }
     }
 
@@ -378,14 +313,14 @@ sealed interface MetaCommand {
         public Applied apply(MetadataState s) {
             MetadataState.Topic t = s.topics.get(name);
             if (t == null) {
-                return new Applied(s, Result.fail(Reason.UNKNOWN_TOPIC, "topic '" + name + "' does not exist"));
+                return new Applied(s, MetaResult.fail(Reason.UNKNOWN_TOPIC, "topic '" + name + "' does not exist"));
             }
             Map<String, String> configs = new TreeMap<>(t.configs());
             configs.keySet().removeAll(delete);
             configs.putAll(set);
             MetadataState.Builder b = s.toBuilder();
             b.topics.put(name, new MetadataState.Topic(name, t.id(), configs, t.groups()));
-            return new Applied(b.build(), Result.ok(0));
+            return new Applied(b.build(), MetaResult.ok(0));
         }
     }
 
@@ -403,7 +338,7 @@ sealed interface MetaCommand {
             MetadataState.Builder b = s.toBuilder();
             long first = b.nextProducerId;
             b.nextProducerId = first + count;
-            return new Applied(b.build(), Result.ok(first));
+            return new Applied(b.build(), MetaResult.ok(first));
         }
     }
 
@@ -424,11 +359,11 @@ sealed interface MetaCommand {
         public Applied apply(MetadataState s) {
             MetadataState.Leader current = s.leaders.get(groupNo);
             if (!s.groups.containsKey(groupNo) || (current != null && current.term() >= term)) {
-                return new Applied(s, Result.ok(0));
+                return new Applied(s, MetaResult.ok(0));
             }
             MetadataState.Builder b = s.toBuilder();
             b.leaders.put(groupNo, new MetadataState.Leader(nodeId, term));
-            return new Applied(b.build(), Result.ok(0));
+            return new Applied(b.build(), MetaResult.ok(0));
         }
     }
 
@@ -453,13 +388,13 @@ sealed interface MetaCommand {
         public Applied apply(MetadataState s, long index) {
             MetadataState.Broker broker = s.brokers.get(nodeId);
             if (broker == null || broker.fenced()) {
-                return new Applied(s, Result.ok(0));
+                return new Applied(s, MetaResult.ok(0));
             }
             MetadataState.Builder b = s.toBuilder();
             b.brokers.put(nodeId, broker.withFencedAt(index));
             b.isrs.replaceAll((g, isr) -> isr.contains(nodeId)
                     ? isr.stream().filter(id -> id != nodeId).toList() : isr);
-            return new Applied(b.build(), Result.ok(0));
+            return new Applied(b.build(), MetaResult.ok(0));
         }
     }
 
@@ -479,11 +414,11 @@ sealed interface MetaCommand {
         public Applied apply(MetadataState s) {
             MetadataState.Broker broker = s.brokers.get(nodeId);
             if (broker == null || !broker.fenced() || appliedIndex < broker.fencedAt()) {
-                return new Applied(s, Result.ok(0));
+                return new Applied(s, MetaResult.ok(0));
             }
             MetadataState.Builder b = s.toBuilder();
             b.brokers.put(nodeId, broker.withFencedAt(-1));
-            return new Applied(b.build(), Result.ok(0));
+            return new Applied(b.build(), MetaResult.ok(0));
         }
     }
 
@@ -515,7 +450,7 @@ sealed interface MetaCommand {
             MetadataState.Leader current = s.leaders.get(groupNo);
             if (g == null || (current != null && (current.term() > term
                     || (current.term() == term && current.nodeId() != nodeId)))) {
-                return new Applied(s, Result.ok(0));
+                return new Applied(s, MetaResult.ok(0));
             }
             List<Integer> kept = new ArrayList<>();
             for (Integer r : g.replicas()) {
@@ -526,7 +461,7 @@ sealed interface MetaCommand {
             MetadataState.Builder b = s.toBuilder();
             b.leaders.put(groupNo, new MetadataState.Leader(nodeId, term));
             b.isrs.put(groupNo, kept);
-            return new Applied(b.build(), Result.ok(0));
+            return new Applied(b.build(), MetaResult.ok(0));
         }
     }
 }

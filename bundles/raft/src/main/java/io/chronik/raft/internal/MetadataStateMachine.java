@@ -125,7 +125,7 @@ final class MetadataStateMachine extends BaseStateMachine {
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();
-        MetaCommand.Result result;
+        MetaResult result;
         MetaCommand command = null;
         try {
             command = MetaCommand.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
@@ -134,14 +134,14 @@ final class MetadataStateMachine extends BaseStateMachine {
         }
         MetadataState before = state;
         if (command == null) {
-            result = MetaCommand.Result.fail(Reason.INVALID_REQUEST, "undecodable metadata entry");
+            result = MetaResult.fail(Reason.INVALID_REQUEST, "undecodable metadata entry");
         } else {
             MetaCommand.Applied applied = command.apply(before, entry.getIndex());
             state = applied.state();
             result = applied.result();
         }
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
-        if (command != null && result instanceof MetaCommand.Result.Ok) {
+        if (command != null && result instanceof MetaResult.Ok) {
             try {
                 listener.applied(before, state, command, entry.getIndex());
             } catch (RuntimeException e) {

@@ -102,7 +102,7 @@ final class MetadataWriter {
      * this node are added to the server. Fails with {@link ConsensusException} if the command was refused, not
      * committed in time or no metadata leader was reachable.
      */
-    CompletableFuture<MetaCommand.Result.Ok> submit(MetaCommand command, boolean awaitGroups) {
+    CompletableFuture<MetaResult.Ok> submit(MetaCommand command, boolean awaitGroups) {
         RaftClient c = client.get();
         if (c == null) {
             return CompletableFuture.failedFuture(new ConsensusException(Reason.NOT_AVAILABLE, "node is not running"));
@@ -113,15 +113,15 @@ final class MetadataWriter {
         } catch (Exception e) {
             sent = CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<MetaCommand.Result> result = sent
+        CompletableFuture<MetaResult> result = sent
                 .orTimeout(server.settings().requestTimeoutMs(), TimeUnit.MILLISECONDS)
                 .thenCompose(reply -> {
                     if (!reply.isSuccess()) {
                         throw new CompletionException(toConsensusException(reply.getException()));
                     }
-                    MetaCommand.Result r;
+                    MetaResult r;
                     try {
-                        r = MetaCommand.Result.decode(new DataInputStream(reply.getMessage().getContent().newInput()));
+                        r = MetaResult.decode(new DataInputStream(reply.getMessage().getContent().newInput()));
                     } catch (IOException e) {
                         throw new CompletionException(e);
                     }

@@ -51,7 +51,7 @@ public class LivenessTest {
 
         // placement avoids the fenced broker, and the replication factor counts live brokers only
         MetaCommand.Applied rf3 = new MetaCommand.CreateTopic("u", UUID.randomUUID(), 1, 3, Map.of(), 4).apply(s, 12);
-        assertEquals(Reason.INVALID_REPLICATION_FACTOR, ((MetaCommand.Result.Failed) rf3.result()).error());
+        assertEquals(Reason.INVALID_REPLICATION_FACTOR, ((MetaResult.Failed) rf3.result()).error());
         s = apply(s, new MetaCommand.CreateTopic("v", UUID.randomUUID(), 3, 2, Map.of(), 8), 12);
         for (Integer g : s.topics.get("v").groups()) {
             assertFalse(s.groups.get(g).replicas().contains(1));
@@ -170,7 +170,7 @@ public class LivenessTest {
 
     private static MetadataState apply(MetadataState s, MetaCommand c, long index) throws Exception {
         MetaCommand.Applied a = MetaCommand.decode(c.encode()).apply(s, index);
-        assertTrue(a.result() instanceof MetaCommand.Result.Ok);
+        assertTrue(a.result() instanceof MetaResult.Ok);
         return a.state();
     }
 }

@@ -33,10 +33,10 @@ public class ReplicaPlacerTest {
         return a.state();
     }
 
-    private static MetaCommand.Result.Failed refused(MetadataState s, MetaCommand c) throws Exception {
-        MetaCommand.Result r = MetaCommand.decode(c.encode()).apply(s).result();
-        assertTrue("expected a refusal, got " + r, r instanceof MetaCommand.Result.Failed);
-        return (MetaCommand.Result.Failed) r;
+    private static MetaResult.Failed refused(MetadataState s, MetaCommand c) throws Exception {
+        MetaResult r = MetaCommand.decode(c.encode()).apply(s).result();
+        assertTrue("expected a refusal, got " + r, r instanceof MetaResult.Failed);
+        return (MetaResult.Failed) r;
     }
 
     /** The replica list of every partition of every topic, in topic name order. */
@@ -186,7 +186,7 @@ public class ReplicaPlacerTest {
         bad.put("uneven", List.of(List.of(1, 2), List.of(3)));
         bad.put("empty list", List.of(List.of()));
         for (Map.Entry<String, List<List<Integer>>> e : bad.entrySet()) {
-            MetaCommand.Result.Failed f = refused(s, new MetaCommand.CreateTopic("x", UUID.randomUUID(), -1, -1, Map.of(), 8,
+            MetaResult.Failed f = refused(s, new MetaCommand.CreateTopic("x", UUID.randomUUID(), -1, -1, Map.of(), 8,
                     true, e.getValue()));
             assertEquals(e.getKey(), Reason.INVALID_REPLICA_ASSIGNMENT, f.error());
         }

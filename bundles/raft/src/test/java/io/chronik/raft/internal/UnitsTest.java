@@ -61,9 +61,9 @@ public class UnitsTest {
         assertEquals(3, s.topics.get("b").groups().get(0).intValue());
         assertEquals(2, s.groups.get(0).replicas().size());
         MetaCommand.Applied dup = new MetaCommand.CreateTopic("a", UUID.randomUUID(), 1, 1, Map.of(), 4).apply(s);
-        assertEquals(Reason.TOPIC_EXISTS, ((MetaCommand.Result.Failed) dup.result()).error());
+        assertEquals(Reason.TOPIC_EXISTS, ((MetaResult.Failed) dup.result()).error());
         MetaCommand.Applied rf = new MetaCommand.CreateTopic("c", UUID.randomUUID(), 1, 3, Map.of(), 4).apply(s);
-        assertEquals(Reason.INVALID_REPLICATION_FACTOR, ((MetaCommand.Result.Failed) rf.result()).error());
+        assertEquals(Reason.INVALID_REPLICATION_FACTOR, ((MetaResult.Failed) rf.result()).error());
         MetaCommand.Applied pids = new MetaCommand.AllocateProducerIds(1, 1000).apply(s);
         assertEquals(0, pids.result().orThrow().value());
         s = pids.state();
@@ -89,15 +89,15 @@ public class UnitsTest {
         assertEquals(s.nextProducerId, read.nextProducerId);
         assertEquals(s.deletedTopics, read.deletedTopics);
         assertEquals(s.leaders, read.leaders);
-        MetaCommand.Result r = MetaCommand.Result.fail(Reason.UNKNOWN_TOPIC, "gone");
-        assertEquals(r, MetaCommand.Result.decode(new DataInputStream(new ByteArrayInputStream(r.encode()))));
-        MetaCommand.Result ok = MetaCommand.Result.ok(42);
-        assertEquals(ok, MetaCommand.Result.decode(new DataInputStream(new ByteArrayInputStream(ok.encode()))));
+        MetaResult r = MetaResult.fail(Reason.UNKNOWN_TOPIC, "gone");
+        assertEquals(r, MetaResult.decode(new DataInputStream(new ByteArrayInputStream(r.encode()))));
+        MetaResult ok = MetaResult.ok(42);
+        assertEquals(ok, MetaResult.decode(new DataInputStream(new ByteArrayInputStream(ok.encode()))));
     }
 
     private static MetadataState apply(MetadataState s, MetaCommand c) throws Exception {
         MetaCommand.Applied a = MetaCommand.decode(c.encode()).apply(s);
-        assertTrue(a.result() instanceof MetaCommand.Result.Ok);
+        assertTrue(a.result() instanceof MetaResult.Ok);
         return a.state();
     }
 
