@@ -17,7 +17,8 @@ enum Setting {
             "This broker's rack (failure domain), reported to clients; replicas of a partition go to distinct racks. Empty: none."),
     RAFT_ADDR("raft-addr", "CHRONIK_RAFT_ADDR", "127.0.0.1:5001", "host:port of this node's Raft transport."),
     PEERS("peers", "CHRONIK_CLUSTER_PEERS", "",
-            "Cluster members as id@host:port,id@host:port,... (Raft addresses); empty means a single node."),
+            "Cluster members as id@host:port,id@host:port,... (Raft addresses), this node included; empty means a single node. "
+                    + "A node with a fresh data dir whose id the running members do not have joins them as a metadata listener."),
     DATA_DIR("data-dir", "CHRONIK_DATA_DIR", null, "Directory for all node data; created if missing (default: data/ in the distribution)."),
     METRICS_ADDR("metrics-addr", "CHRONIK_METRICS_ADDR", "0.0.0.0:9101", "host:port of the Prometheus /metrics endpoint."),
     OBJECT_STORE("object-store", "CHRONIK_OBJECT_STORE", "local", "Object store for snapshots and tiered segments: local."),
