@@ -48,10 +48,7 @@ public class FencingIT {
 
     @Test
     public void aStoppedBrokerIsFencedEverywhereAndUnfencedAfterItsReturn() throws Exception {
-        Map<Integer, HostPort> peers = new LinkedHashMap<>();
-        for (int id = 1; id <= 3; id++) {
-            peers.put(id, new HostPort("127.0.0.1", TestNodes.freePort()));
-        }
+        Map<Integer, HostPort> peers = TestNodes.loopbackPeers(3);
         Map<Integer, NodeSettings> settings = new LinkedHashMap<>();
         for (int id = 1; id <= 3; id++) {
             Path dir = tmp.newFolder("n" + id).toPath();
@@ -133,10 +130,7 @@ public class FencingIT {
      */
     @Test
     public void theNextMetadataLeaderFencesTheOldOneAndNobodyElse() throws Exception {
-        Map<Integer, HostPort> peers = new LinkedHashMap<>();
-        for (int id = 1; id <= 3; id++) {
-            peers.put(id, new HostPort("127.0.0.1", TestNodes.freePort()));
-        }
+        Map<Integer, HostPort> peers = TestNodes.loopbackPeers(3);
         for (int id = 1; id <= 3; id++) {
             Path dir = tmp.newFolder("m" + id).toPath();
             ChronikNode node = new ChronikNode(NodeSettings.singleNode(id, peers.get(id).port(), dir, FlushPolicy.OS)

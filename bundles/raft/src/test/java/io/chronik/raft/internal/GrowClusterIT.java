@@ -46,10 +46,7 @@ public class GrowClusterIT {
 
     @Test
     public void aFourthNodeJoinsReceivesReplicasAndIsPromotedToVoter() throws Exception {
-        Map<Integer, HostPort> all = new LinkedHashMap<>();
-        for (int id = 1; id <= 4; id++) {
-            all.put(id, new HostPort("127.0.0.1", TestNodes.freePort()));
-        }
+        Map<Integer, HostPort> all = TestNodes.loopbackPeers(4);
         Map<Integer, HostPort> first = new LinkedHashMap<>(all);
         first.remove(4);
         for (int id = 1; id <= 3; id++) {

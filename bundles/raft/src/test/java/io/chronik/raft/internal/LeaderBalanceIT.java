@@ -38,10 +38,7 @@ public class LeaderBalanceIT {
     }
 
     private void startCluster(LeaderBalance balance) throws Exception {
-        Map<Integer, HostPort> peers = new LinkedHashMap<>();
-        for (int id = 1; id <= 3; id++) {
-            peers.put(id, new HostPort("127.0.0.1", TestNodes.freePort()));
-        }
+        Map<Integer, HostPort> peers = TestNodes.loopbackPeers(3);
         for (int id = 1; id <= 3; id++) {
             settings.put(id, NodeSettings.singleNode(id, peers.get(id).port(), tmp.newFolder("n" + id).toPath(), FlushPolicy.OS)
                     .withPeers(peers).withLeaderBalance(balance));

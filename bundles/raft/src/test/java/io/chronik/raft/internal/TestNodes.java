@@ -6,7 +6,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.common.compress.Compression;
@@ -16,6 +18,7 @@ import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.record.SimpleRecord;
 
 import io.chronik.api.consensus.PartitionLog;
+import io.chronik.api.net.HostPort;
 import io.chronik.transport.grpc.internal.GrpcRaftTransport;
 
 /** Helpers: nodes on loopback ports with the real gRPC transport, and real Kafka v2 record batches. */
@@ -28,6 +31,15 @@ final class TestNodes {
             s.setReuseAddress(true);
             return s.getLocalPort();
         }
+    }
+
+    /** Raft addresses for nodes 1..{@code n} on free loopback ports, in node order. */
+    static Map<Integer, HostPort> loopbackPeers(int n) throws IOException {
+        Map<Integer, HostPort> peers = new LinkedHashMap<>();
+        for (int id = 1; id <= n; id++) {
+            peers.put(id, new HostPort("127.0.0.1", freePort()));
+        }
+        return peers;
     }
 
     static ChronikNode start(NodeSettings settings) throws Exception {

@@ -38,10 +38,7 @@ public class ThreeNodeIT {
 
     @Test
     public void replicatedTopicWithFollowerReads() throws Exception {
-        Map<Integer, HostPort> peers = new LinkedHashMap<>();
-        for (int id = 1; id <= 3; id++) {
-            peers.put(id, new HostPort("127.0.0.1", TestNodes.freePort()));
-        }
+        Map<Integer, HostPort> peers = TestNodes.loopbackPeers(3);
         for (int id = 1; id <= 3; id++) {
             Path dir = tmp.newFolder("n" + id).toPath();
             NodeSettings s = NodeSettings.singleNode(id, peers.get(id).port(), dir, FlushPolicy.OS).withPeers(peers);
@@ -157,10 +154,7 @@ public class ThreeNodeIT {
      */
     @Test
     public void aLaggingReplicaCatchesUpFromEntriesReadBackFromDisk() throws Exception {
-        Map<Integer, HostPort> peers = new LinkedHashMap<>();
-        for (int id = 1; id <= 3; id++) {
-            peers.put(id, new HostPort("127.0.0.1", TestNodes.freePort()));
-        }
+        Map<Integer, HostPort> peers = TestNodes.loopbackPeers(3);
         Map<Integer, NodeSettings> settings = new LinkedHashMap<>();
         for (int id = 1; id <= 3; id++) {
             Path dir = tmp.newFolder("c" + id).toPath();
