@@ -158,6 +158,40 @@ public interface ClusterMetadata {
      */
     CompletionStage<Map<String, Map<Integer, ElectionResult>>> electPreferredLeaders(Map<String, Set<Integer>> partitions);
 
+    /**
+     * Starts moving a partition's replicas to {@code targetReplicas} (first = preferred leader), or, with
+     * {@code targetReplicas} null, cancels the partition's reassignment in progress (Kafka's
+     * AlterPartitionReassignments). A reassignment that is already in progress for the partition is replaced. A
+     * target equal to the current replica list ends any reassignment in progress and changes nothing.
+     *
+     * <p>The move itself runs in the background: the target replicas copy the partition's data and catch up with
+     * its tail while producers and consumers keep using the current replicas, then the partition switches to the
+     * target replicas behind a short write fence (producers see a retriable NOT_LEADER error during it). Every
+     * acknowledged record, every offset and the idempotent producers' state move with it. Until the switch,
+     * {@link #reassignments()} lists the partition; afterwards {@link PartitionInfo#replicas()} is the target.
+     *
+     * <p>Non-blocking; may be called on any node. The stage completes once the reassignment is recorded (or
+     * cancelled) in the cluster metadata, not when the move is done.
+     *
+     * @return a stage that fails with {@link ConsensusException}: {@link ConsensusException.Reason#UNKNOWN_TOPIC}
+     *         or {@link ConsensusException.Reason#UNKNOWN_PARTITION};
+     *         {@link ConsensusException.Reason#INVALID_REPLICA_ASSIGNMENT} for an empty list, a broker named twice,
+     *         or a broker that is not registered or is fenced;
+     *         {@link ConsensusException.Reason#NO_REASSIGNMENT_IN_PROGRESS} when cancelling and there is none;
+     *         {@link ConsensusException.Reason#NOT_AVAILABLE} or {@link ConsensusException.Reason#TIMEOUT} when the
+     *         metadata cannot be changed now
+     * @since 1.4
+     */
+    CompletionStage<Void> reassignPartition(String topic, int partition, List<Integer> targetReplicas);
+
+    /**
+     * The partition reassignments in progress (Kafka's ListPartitionReassignments), as applied on this node.
+     * Immutable snapshot; any thread, never blocks.
+     *
+     * @since 1.4
+     */
+    Collection<Reassignment> reassignments();
+
     /** Registers a listener called after each applied metadata change. */
     void addListener(MetadataListener listener);
 

@@ -42,7 +42,13 @@ public class ConsensusException extends Exception {
          *
          * @since 1.3
          */
-        INVALID_REPLICA_ASSIGNMENT
+        INVALID_REPLICA_ASSIGNMENT,
+        /**
+         * Cancelling the reassignment of a partition that is not being reassigned.
+         *
+         * @since 1.4
+         */
+        NO_REASSIGNMENT_IN_PROGRESS
     }
 
     private final Reason reason;

@@ -352,6 +352,16 @@ final class ClusterMetadataImpl implements ClusterMetadata {
     }
 
     @Override
+    public CompletionStage<Void> reassignPartition(String topic, int partition, List<Integer> targetReplicas) {
+        return CompletableFuture.failedFuture(new ConsensusException(Reason.NOT_AVAILABLE, "reassignment: being built"));
+    }
+
+    @Override
+    public Collection<io.chronik.api.consensus.Reassignment> reassignments() {
+        return List.of();
+    }
+
+    @Override
     public CompletionStage<Map<String, Map<Integer, ElectionResult>>> electPreferredLeaders(Map<String, Set<Integer>> partitions) {
         if (server.serverOrNull() == null) {
             return CompletableFuture.failedFuture(new ConsensusException(Reason.NOT_AVAILABLE, "node is not running"));

@@ -352,6 +352,16 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
     }
 
     @Override
+    public CompletionStage<Void> reassignPartition(String topic, int partition, List<Integer> targetReplicas) {
+        return CompletableFuture.failedFuture(new ConsensusException(ConsensusException.Reason.NOT_AVAILABLE, "not yet"));
+    }
+
+    @Override
+    public java.util.Collection<io.chronik.api.consensus.Reassignment> reassignments() {
+        return List.of();
+    }
+
+    @Override
     public void addListener(MetadataListener listener) {
         listeners.add(listener);
     }
