@@ -3,78 +3,54 @@ package io.chronik.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
-import org.junit.After;
+import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Test;
 
 /**
  * Three broker processes with a 3 s session timeout: after SIGKILL of one, every survivor's DescribeCluster and
  * DescribeTopics (through a Java Admin client bootstrapped on that survivor) drop it from the brokers, the ISRs and
- * the leaders within 15 s, and all survivors answer alike; after a restart it is back everywhere.
+ * the leaders within 15 s, and all survivors answer alike; after a restart it is back everywhere. Idempotent
+ * production across such a kill loses and duplicates no acknowledged record. The tests share the cluster; each leaves
+ * it with all three brokers live.
  */
 public class BrokerFencingIT {
     private static final String SESSION_MS = "3000";
     private static final long FENCED_WITHIN_MS = 15_000;
 
-    private final List<ChronikProcess> nodes = new ArrayList<>();
-    private final List<String[]> args = new ArrayList<>();
-    private final int[] kafkaPorts = new int[3];
+    @ClassRule
+    public static final ProcessCluster CLUSTER = new ProcessCluster(3).args("--session-timeout-ms", SESSION_MS);
 
-    @After
-    public void stopNodes() throws InterruptedException {
-        for (ChronikProcess p : nodes) {
-            if (p != null) {
-                p.close();
-            }
+    @BeforeClass
+    public static void startCluster() throws Exception {
+        CLUSTER.start();
+        try (Admin admin = CLUSTER.admin()) {
+            admin.createTopics(List.of(new NewTopic("replicated", 3, (short) 3), new NewTopic("single", 3, (short) 1)))
+                    .all().get(30, TimeUnit.SECONDS);
         }
     }
 
     @Test
     public void aKilledBrokerIsFencedOnEveryNodeAndComesBack() throws Exception {
-        Path home = ChronikProcess.copyDistribution();
-        int[] raftPorts = new int[3];
-        StringBuilder peers = new StringBuilder();
-        for (int i = 0; i < 3; i++) {
-            kafkaPorts[i] = ContainerSupport.freePort();
-            raftPorts[i] = ContainerSupport.freePort();
-            peers.append(i == 0 ? "" : ",").append(i + 1).append("@127.0.0.1:").append(raftPorts[i]);
-        }
-        for (int i = 0; i < 3; i++) {
-            Path data = Files.createTempDirectory("chronik-fencing" + (i + 1));
-            args.add(new String[] {"start", "--node-id", Integer.toString(i + 1), "--data-dir", data.toString(),
-                    "--kafka-addr", "127.0.0.1:" + kafkaPorts[i], "--advertised-addr", "127.0.0.1:" + kafkaPorts[i],
-                    "--raft-addr", "127.0.0.1:" + raftPorts[i], "--metrics-addr", "127.0.0.1:" + ContainerSupport.freePort(),
-                    "--peers", peers.toString(), "--flush-policy", "os", "--session-timeout-ms", SESSION_MS});
-            nodes.add(ChronikProcess.run(home, args.get(i)));
-        }
-        for (ChronikProcess n : nodes) {
-            n.awaitLine("started in", 90_000);
-        }
-        try (Admin admin = admin(kafkaPorts[0])) {
-            admin.createTopics(List.of(new NewTopic("replicated", 3, (short) 3), new NewTopic("single", 3, (short) 1)))
-                    .all().get(30, TimeUnit.SECONDS);
-        }
         List<Integer> all = List.of(1, 2, 3);
         awaitOn(all, "three brokers and full ISRs", 60_000, v -> v.brokers.equals(List.of(1, 2, 3))
                 && v.partitions.values().stream().allMatch(p -> p.leader() != null && p.isr().size() == p.replicas().size()));
 
         int victim = 3;
-        nodes.get(victim - 1).process.destroyForcibly().waitFor();
+        CLUSTER.kill(victim);
         long killed = System.currentTimeMillis();
         List<Integer> survivors = List.of(1, 2);
         awaitOn(survivors, "node 3 fenced", FENCED_WITHIN_MS, v -> {
@@ -93,7 +69,7 @@ public class BrokerFencingIT {
         long fencedAfter = System.currentTimeMillis() - killed;
         assertTrue("fenced after " + fencedAfter + " ms", fencedAfter < FENCED_WITHIN_MS);
         awaitSame(survivors);
-        try (Admin admin = admin(kafkaPorts[0])) {
+        try (Admin admin = CLUSTER.admin(1)) {
             List<Node> withFenced = new ArrayList<>(admin.describeCluster(new DescribeClusterOptions().includeFencedBrokers(true))
                     .nodes().get(30, TimeUnit.SECONDS));
             withFenced.sort((a, b) -> Integer.compare(a.id(), b.id()));
@@ -102,11 +78,52 @@ public class BrokerFencingIT {
             assertTrue(!withFenced.get(0).isFenced() && !withFenced.get(1).isFenced());
         }
 
-        nodes.set(victim - 1, ChronikProcess.run(home, args.get(victim - 1)));
-        nodes.get(victim - 1).awaitLine("started in", 90_000);
+        CLUSTER.restart(victim);
         awaitOn(all, "node 3 unfenced and back in every ISR", 60_000, v -> v.brokers.equals(List.of(1, 2, 3))
                 && v.partitions.values().stream().allMatch(p -> !noLeader(p) && p.isr().size() == p.replicas().size()));
         awaitSame(all);
+    }
+
+    /**
+     * An idempotent producer (acks=all) writes continuously while the leader of a partition is SIGKILLed: production
+     * carries on once the broker is fenced, every acknowledged record is in the log exactly once at its acknowledged
+     * offset, before and after the broker comes back, unfenced and in every ISR again.
+     */
+    @Test
+    public void acknowledgedRecordsSurviveTheKillOfALeaderExactlyOnce() throws Exception {
+        List<Integer> all = List.of(1, 2, 3);
+        awaitOn(all, "three brokers and full ISRs", 60_000, BrokerFencingIT::complete);
+        String topic = "across-kill";
+        try (Admin admin = CLUSTER.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 3))).all().get(30, TimeUnit.SECONDS);
+        }
+        awaitOn(all, topic + " led", 30_000, v -> v.partitions.containsKey(topic + "-2") && complete(v));
+        List<TopicPartition> partitions = List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1),
+                new TopicPartition(topic, 2));
+        try (LoadProducer load = new LoadProducer(CLUSTER.bootstrap(), "across-kill", partitions, 400)) {
+            load.awaitProgress(400, 30_000);
+            int victim = view(1).partitions.get(topic + "-0").leader().id();
+            CLUSTER.kill(victim);
+            List<Integer> survivors = all.stream().filter(id -> id != victim).toList();
+            awaitOn(survivors, "node " + victim + " fenced and " + topic + " led by survivors", FENCED_WITHIN_MS,
+                    v -> !v.brokers.contains(victim) && v.partitions.entrySet().stream().filter(e -> e.getKey().startsWith(topic))
+                            .allMatch(e -> !noLeader(e.getValue()) && e.getValue().leader().id() != victim
+                                    && e.getValue().isr().stream().noneMatch(n -> n.id() == victim)));
+            load.awaitProgress(400, 30_000);
+            load.stop();
+            System.out.println(LoadVerifier.assertExactlyOnce(CLUSTER.bootstrap(), load, 60_000));
+
+            CLUSTER.restart(victim);
+            awaitOn(all, "node " + victim + " unfenced and back in every ISR", 60_000, BrokerFencingIT::complete);
+            awaitSame(all);
+            System.out.println(LoadVerifier.assertExactlyOnce(CLUSTER.bootstrap(victim), load, 60_000));
+        }
+    }
+
+    /** Three live brokers, and every partition led and with its full replica set in sync. */
+    private static boolean complete(View v) {
+        return v.brokers.equals(List.of(1, 2, 3))
+                && v.partitions.values().stream().allMatch(p -> !noLeader(p) && p.isr().size() == p.replicas().size());
     }
 
     private static boolean noLeader(TopicPartitionInfo p) {
@@ -130,11 +147,11 @@ public class BrokerFencingIT {
     }
 
     private View view(int nodeId) throws Exception {
-        try (Admin admin = admin(kafkaPorts[nodeId - 1])) {
+        try (Admin admin = CLUSTER.admin(nodeId)) {
             List<Integer> brokers = admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).stream().map(Node::id)
                     .sorted().toList();
             TreeMap<String, TopicPartitionInfo> partitions = new TreeMap<>();
-            for (TopicDescription d : admin.describeTopics(List.of("replicated", "single")).allTopicNames()
+            for (TopicDescription d : admin.describeTopics(admin.listTopics().names().get(10, TimeUnit.SECONDS)).allTopicNames()
                     .get(10, TimeUnit.SECONDS).values()) {
                 for (TopicPartitionInfo p : d.partitions()) {
                     partitions.put(d.name() + "-" + p.partition(), p);
@@ -185,14 +202,5 @@ public class BrokerFencingIT {
             Thread.sleep(250);
         }
         throw new AssertionError("nodes " + nodeIds + " disagree: " + answers);
-    }
-
-    /** A client that only knows {@code port}'s broker at first (it may learn the others from Metadata). */
-    private static Admin admin(int port) {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port);
-        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
-        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
-        return Admin.create(p);
     }
 }

@@ -5,8 +5,6 @@ import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,7 +16,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -29,7 +26,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.After;
+import org.junit.Rule;
 import org.junit.Test;
 
 /**
@@ -38,70 +35,31 @@ import org.junit.Test;
  * produced is missed.
  */
 public class GroupCoordinatorFailoverIT {
-    private final List<ChronikProcess> nodes = new ArrayList<>();
-    private final int[] kafkaPorts = new int[3];
-
-    @After
-    public void stopNodes() throws InterruptedException {
-        for (ChronikProcess p : nodes) {
-            p.close();
-        }
-    }
-
-    private String bootstrap(int... skip) {
-        StringBuilder sb = new StringBuilder();
-        outer:
-        for (int i = 0; i < 3; i++) {
-            for (int s : skip) {
-                if (s == i + 1) {
-                    continue outer;
-                }
-            }
-            sb.append(sb.length() == 0 ? "" : ",").append("127.0.0.1:").append(kafkaPorts[i]);
-        }
-        return sb.toString();
-    }
+    @Rule
+    public final ProcessCluster cluster = new ProcessCluster(3).distribution(GroupSupport::fastGroupsDistribution);
 
     @Test
     public void theGroupSurvivesTheLossOfItsCoordinator() throws Exception {
-        Path home = GroupSupport.fastGroupsDistribution();
-        int[] raftPorts = new int[3];
-        StringBuilder peers = new StringBuilder();
-        for (int i = 0; i < 3; i++) {
-            kafkaPorts[i] = ContainerSupport.freePort();
-            raftPorts[i] = ContainerSupport.freePort();
-            peers.append(i == 0 ? "" : ",").append(i + 1).append("@127.0.0.1:").append(raftPorts[i]);
-        }
-        for (int i = 0; i < 3; i++) {
-            Path data = Files.createTempDirectory("chronik-node" + (i + 1));
-            nodes.add(ChronikProcess.run(home, "start", "--node-id", Integer.toString(i + 1), "--data-dir", data.toString(),
-                    "--kafka-addr", "127.0.0.1:" + kafkaPorts[i], "--advertised-addr", "127.0.0.1:" + kafkaPorts[i],
-                    "--raft-addr", "127.0.0.1:" + raftPorts[i], "--metrics-addr", "127.0.0.1:" + ContainerSupport.freePort(),
-                    "--peers", peers.toString(), "--flush-policy", "os"));
-        }
-        for (ChronikProcess n : nodes) {
-            n.awaitLine("started in", 90_000);
-        }
+        cluster.start();
         String topic = "failover";
-        try (Admin admin = admin(bootstrap())) {
+        try (Admin admin = cluster.admin()) {
             admin.createTopics(List.of(new NewTopic(topic, 3, (short) 3))).all().get(30, TimeUnit.SECONDS);
         }
-        produce(bootstrap(), topic, 0, 300);
+        produce(cluster.bootstrap(), topic, 0, 300);
 
         // consume everything in the group and commit it
-        Set<String> first = consume(bootstrap(), topic, 300);
+        Set<String> first = consume(cluster.bootstrap(), topic, 300);
         assertEquals(300, first.size());
 
         int coordinator;
-        try (Admin admin = admin(bootstrap())) {
+        try (Admin admin = cluster.admin()) {
             ConsumerGroupDescription d = admin.describeConsumerGroups(List.of("failover-group")).all().get(30, TimeUnit.SECONDS)
                     .get("failover-group");
             coordinator = d.coordinator().id();
         }
-        ChronikProcess victim = nodes.get(coordinator - 1);
-        victim.process.destroyForcibly().waitFor();
+        cluster.kill(coordinator);
 
-        String survivors = bootstrap(coordinator);
+        String survivors = cluster.bootstrap();
         produce(survivors, topic, 300, 400);
         Set<String> second = consume(survivors, topic, 100);
         for (String key : second) {
@@ -109,7 +67,7 @@ public class GroupCoordinatorFailoverIT {
             assertTrue("record " + key + " was committed before the coordinator was lost and was read again", i >= 300);
         }
         assertEquals(100, second.size());
-        try (Admin admin = admin(survivors)) {
+        try (Admin admin = cluster.admin()) {
             ConsumerGroupDescription d = admin.describeConsumerGroups(List.of("failover-group")).all().get(30, TimeUnit.SECONDS)
                     .get("failover-group");
             assertNotEquals("the killed broker still coordinates the group", coordinator, d.coordinator().id());
@@ -118,12 +76,6 @@ public class GroupCoordinatorFailoverIT {
             long total = offsets.values().stream().mapToLong(o -> o.offset()).sum();
             assertEquals("committed offsets after the fail-over: " + offsets, 400, total);
         }
-    }
-
-    private static Admin admin(String bootstrap) {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        return Admin.create(p);
     }
 
     private static void produce(String bootstrap, String topic, int from, int to) throws Exception {
