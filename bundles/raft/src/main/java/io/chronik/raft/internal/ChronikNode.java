@@ -73,6 +73,7 @@ final class ChronikNode implements LocalServer {
     private final LeaderBalancer leaderBalancer;
     private final Liveness liveness;
     private final MetadataMembership membership;
+    private final PartitionMover mover;
     private volatile RaftServer server;
     /** The Ratis properties and parameters (carrying the transport) the server was built with; for group clients. */
     private volatile RaftProperties properties;
@@ -93,7 +94,7 @@ final class ChronikNode implements LocalServer {
         this.groupOps = Executors.newSingleThreadExecutor(threads(name + "-groups"));
         this.notifier = Executors.newSingleThreadExecutor(threads(name + "-notify"));
         this.replicas = new LocalReplicas(settings);
-        this.groups = new DataGroups(this, replicas, metadataMachine::state);
+        this.groups = new DataGroups(this, replicas, metadataMachine::state, metadataMachine::awaitApplied);
         this.writer = new MetadataWriter(this, metadataMachine, () -> metadataClient, groupOps, groups, replicas);
         this.preferredLeaders = new PreferredLeaders(this, metadataMachine::state, groups, this::groupClient);
         this.leaderBalancer = new LeaderBalancer(this, metadataMachine::state, preferredLeaders);
@@ -103,6 +104,7 @@ final class ChronikNode implements LocalServer {
         this.liveness = new Liveness(this, metadataMachine, () -> metadataClient, writer, groups);
         metadataMachine.setQueryHandler(liveness::query);
         this.membership = new MetadataMembership(this, () -> metadataClient);
+        this.mover = new PartitionMover(this, metadataMachine::state, replicas, writer, this::groupClient);
     }
 
     private static ThreadFactory threads(String name) {
@@ -225,6 +227,7 @@ final class ChronikNode implements LocalServer {
             writer.register();
         }
         liveness.start();
+        mover.start();
         scheduler.scheduleWithFixedDelay(membership::restartIfPromoted, 500, 500, TimeUnit.MILLISECONDS);
     }
 
@@ -285,6 +288,7 @@ final class ChronikNode implements LocalServer {
         writer.stop();
         scheduler.shutdownNow();
         preferredLeaders.close();
+        mover.close();
         RaftClient c = metadataClient;
         metadataClient = null;
         if (c != null) {

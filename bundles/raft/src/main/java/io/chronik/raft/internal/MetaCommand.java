@@ -20,7 +20,10 @@ import io.chronik.api.consensus.ConsensusException.Reason;
  * The commands of the metadata group. Each is encoded into one Raft entry and applied by {@link #apply} on every
  * node: a pure function of the previous state and the command, so all replicas reach the same state.
  */
-sealed interface MetaCommand {
+sealed interface MetaCommand permits MetaCommand.RegisterBroker, MetaCommand.CreateTopic, MetaCommand.DeleteTopic,
+        MetaCommand.CreatePartitions, MetaCommand.AlterConfigs, MetaCommand.AllocateProducerIds, MetaCommand.GroupLeader,
+        MetaCommand.FenceBroker, MetaCommand.UnfenceBroker, MetaCommand.GroupIsr, ReassignPartition,
+        CompleteReassignment {
 
     byte REGISTER_BROKER = 1;
     byte CREATE_TOPIC = 2;
@@ -32,6 +35,8 @@ sealed interface MetaCommand {
     byte FENCE_BROKER = 20;
     byte UNFENCE_BROKER = 21;
     byte GROUP_ISR = 22;
+    byte REASSIGN_PARTITION = 23;
+    byte COMPLETE_REASSIGNMENT = 24;
 
     /**
      * The placement a CREATE_TOPIC or CREATE_PARTITIONS entry asks for, written after its original fields. Entries
@@ -105,6 +110,10 @@ sealed interface MetaCommand {
                 return new UnfenceBroker(in.readInt(), in.readLong());
             case GROUP_ISR:
                 return new GroupIsr(in.readInt(), in.readInt(), in.readLong(), readIds(in));
+            case REASSIGN_PARTITION:
+                return ReassignPartition.read(in);
+            case COMPLETE_REASSIGNMENT:
+                return CompleteReassignment.read(in);
             default:
                 throw new IOException("unknown metadata command " + op);
         }
@@ -231,6 +240,13 @@ sealed interface MetaCommand {
             MetadataState.Builder b = s.toBuilder();
             b.topics.remove(name);
             b.deletedTopics.add(t.id());
+            PartitionMoves before = b.moves;
+            b.moves = b.moves.withoutTopic(name);
+            for (PartitionMoves.Pending m : before.pending().values()) {
+                if (m.topic().equals(name)) {
+                    b.retireIfUnused(m.targetGroup());
+                }
+            }
             return new Applied(b.build(), MetaResult.ok(0));
         }
     }
