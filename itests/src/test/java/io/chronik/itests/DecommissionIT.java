@@ -42,9 +42,9 @@ public class DecommissionIT {
         partitions.add(new TopicPartition("decom-b", 0));
         partitions.add(new TopicPartition("decom-b", 1));
         ProcessCluster.await("replicas on node 4 before the decommission", 30_000, () -> {
-            MetadataResponseData m = NodeMetadata.metadata(cluster.kafkaPort(1), "decom-a", "decom-b");
-            return NodeMetadata.replicas(m, "decom-a").values().stream().anyMatch(r -> r.contains(4))
-                    && NodeMetadata.replicas(m, "decom-b").size() == 2;
+            MetadataResponseData m = NodeRequests.metadata(cluster.kafkaPort(1), "decom-a", "decom-b");
+            return NodeRequests.replicas(m, "decom-a").values().stream().anyMatch(r -> r.contains(4))
+                    && NodeRequests.replicas(m, "decom-b").size() == 2;
         });
 
         try (LoadProducer load = new LoadProducer(cluster.bootstrap(), "decom", partitions, 300)) {
@@ -67,8 +67,8 @@ public class DecommissionIT {
                 last.clear();
                 boolean ok = true;
                 for (int id : remaining) {
-                    MetadataResponseData m = NodeMetadata.metadata(cluster.kafkaPort(id));
-                    ok &= NodeMetadata.brokers(m).equals(remaining);
+                    MetadataResponseData m = NodeRequests.metadata(cluster.kafkaPort(id));
+                    ok &= NodeRequests.brokers(m).equals(remaining);
                     for (MetadataResponseData.MetadataResponseTopic t : m.topics()) {
                         for (MetadataResponseData.MetadataResponsePartition p : t.partitions()) {
                             boolean good = !p.replicaNodes().contains(4) && p.leaderId() >= 0

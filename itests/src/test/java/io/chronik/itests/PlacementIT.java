@@ -66,14 +66,14 @@ public class PlacementIT {
                 Map<Integer, String> brokerRacks = new TreeMap<>();
                 m.brokers().forEach(b -> brokerRacks.put(b.nodeId(), b.rack()));
                 assertEquals("Metadata brokers from node " + (i + 1), racks, brokerRacks);
-                assertEquals("assignment seen by node " + (i + 1), assignment, NodeMetadata.replicas(m, "assigned"));
-                for (List<Integer> replicas : NodeMetadata.replicas(m, "spread").values()) {
+                assertEquals("assignment seen by node " + (i + 1), assignment, NodeRequests.replicas(m, "assigned"));
+                for (List<Integer> replicas : NodeRequests.replicas(m, "spread").values()) {
                     Set<String> used = new HashSet<>();
                     replicas.forEach(r -> used.add(racks.get(r)));
                     assertEquals("replicas " + replicas + " on distinct racks (node " + (i + 1) + ")", 2, used.size());
                 }
                 for (String refused : List.of("unknown-broker", "duplicate", "uneven", "too-many")) {
-                    assertTrue(refused + " was created", NodeMetadata.metadata(cluster.kafkaPort(i + 1), refused).topics().find(refused).errorCode() != 0);
+                    assertTrue(refused + " was created", NodeRequests.metadata(cluster.kafkaPort(i + 1), refused).topics().find(refused).errorCode() != 0);
                 }
             }
         }
@@ -104,7 +104,7 @@ public class PlacementIT {
     private static MetadataResponseData awaitTopics(int port, String... topics) throws Exception {
         long deadline = System.currentTimeMillis() + 15_000;
         while (true) {
-            MetadataResponseData m = NodeMetadata.metadata(port, topics);
+            MetadataResponseData m = NodeRequests.metadata(port, topics);
             if (m.topics().stream().allMatch(t -> t.errorCode() == 0) || System.currentTimeMillis() > deadline) {
                 return m;
             }

@@ -33,6 +33,7 @@ import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.NoReassignmentInProgressException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.protocol.Errors;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
@@ -141,7 +142,11 @@ public class ReassignmentIT {
         try (Admin admin = CLUSTER.admin()) {
             expect(InvalidReplicaAssignmentException.class, () -> reassign(admin, p1, List.of(1, 2, 9)));
             expect(InvalidReplicaAssignmentException.class, () -> reassign(admin, p1, List.of(1, 1, 2)));
-            expect(InvalidReplicaAssignmentException.class, () -> reassign(admin, p1, List.of()));
+            // the Java client refuses to send an empty list; the broker must refuse it too
+            for (int id : CLUSTER.running()) {
+                assertEquals("empty list to node " + id, Errors.INVALID_REPLICA_ASSIGNMENT,
+                        NodeRequests.alterPartitionReassignment(CLUSTER.kafkaPort(id), TOPIC, 1, List.of()));
+            }
             expect(UnknownTopicOrPartitionException.class, () -> reassign(admin, new TopicPartition(TOPIC, 7), List.of(1, 2, 3)));
             expect(UnknownTopicOrPartitionException.class, () -> reassign(admin, new TopicPartition("no-such-topic", 0), List.of(1, 2, 3)));
             expect(NoReassignmentInProgressException.class, () -> admin.alterPartitionReassignments(Map.of(p1, Optional.empty()))
@@ -226,9 +231,9 @@ public class ReassignmentIT {
                 () -> {
                     seen.clear();
                     for (int id : CLUSTER.running()) {
-                        MetadataResponseData m = NodeMetadata.metadata(CLUSTER.kafkaPort(id), TOPIC);
-                        Map<Integer, List<Integer>> replicas = NodeMetadata.replicas(m, TOPIC);
-                        Map<Integer, List<Integer>> isr = NodeMetadata.isr(m, TOPIC);
+                        MetadataResponseData m = NodeRequests.metadata(CLUSTER.kafkaPort(id), TOPIC);
+                        Map<Integer, List<Integer>> replicas = NodeRequests.replicas(m, TOPIC);
+                        Map<Integer, List<Integer>> isr = NodeRequests.isr(m, TOPIC);
                         seen.put(id, replicas);
                         for (Map.Entry<Integer, List<Integer>> e : replicas.entrySet()) {
                             if (!new HashSet<>(isr.get(e.getKey())).equals(new HashSet<>(e.getValue()))) {
