@@ -10,8 +10,6 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,7 +19,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -94,28 +91,8 @@ public class ConsumerGroupCommandIT {
     private static Run tool(String... args) throws IOException, InterruptedException {
         List<String> all = new ArrayList<>(List.of("--bootstrap-server", RUNNING.broker().bootstrap()));
         all.addAll(Arrays.asList(args));
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), TOOL));
-        command.addAll(all);
-        Process p = new ProcessBuilder(command).start();
-        p.getOutputStream().close();
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor();
-            throw new AssertionError("kafka-consumer-groups " + String.join(" ", all) + " did not end in 60 s");
-        }
-        Run run = new Run(all, p.exitValue(), out.join(), err.join());
-        System.out.println(run);
-        return run;
-    }
-
-    private static String read(java.io.InputStream in) {
-        try {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return e.toString();
-        }
+        KafkaTool.Run run = KafkaTool.run("kafka-consumer-groups", TOOL, all.toArray(new String[0]));
+        return new Run(all, run.exit(), run.out(), run.err());
     }
 
     /** A run that must have succeeded: exit 0 and no "Error:" line (the tool reports most failures that way). */
