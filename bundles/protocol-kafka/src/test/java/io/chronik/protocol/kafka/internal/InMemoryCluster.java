@@ -67,6 +67,7 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
     /** Reassignments in progress by "topic-partition"; only while {@link #holdReassignments} holds them. */
     private final Map<String, Move> moves = new ConcurrentHashMap<>();
     private volatile boolean holdReassignments;
+    private volatile Reason reassignFailure;
 
     InMemoryCluster(int nodeId) {
         this.nodeId = nodeId;
@@ -389,6 +390,12 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
         holdReassignments = hold;
     }
 
+    /** Test hook: every {@link #reassignPartition} fails with {@code reason} (as the provider does when its metadata
+     * group has no leader), or, with {@code null}, works again. */
+    void failReassignments(Reason reason) {
+        reassignFailure = reason;
+    }
+
     /** Test hook: completes every reassignment in progress (the partitions switch to their target replicas). */
     CompletionStage<Void> completeReassignments() {
         return async(() -> {
@@ -403,6 +410,10 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
     @Override
     public CompletionStage<Void> reassignPartition(String topic, int partition, List<Integer> targetReplicas) {
         List<Integer> target = targetReplicas == null ? null : List.copyOf(targetReplicas);
+        Reason failure = reassignFailure;
+        if (failure != null) {
+            return CompletableFuture.failedFuture(new ConsensusException(failure, "the metadata cannot be changed now"));
+        }
         return async(() -> {
             synchronized (this) {
                 Topic t = topics.get(topic);

@@ -36,6 +36,8 @@ import org.apache.kafka.common.errors.NoReassignmentInProgressException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.After;
@@ -222,6 +224,37 @@ public class PartitionReassignmentIT {
             }
         }
         assertEquals(List.of(1), replicas("empty", 0));
+    }
+
+    @Test
+    public void unavailableMetadataIsNotControllerForTheWholeRequest() throws Exception {
+        topic("unavailable", 2);
+        AlterPartitionReassignmentsRequestData d = new AlterPartitionReassignmentsRequestData();
+        d.topics().add(new AlterPartitionReassignmentsRequestData.ReassignableTopic().setName("unavailable").setPartitions(List.of(
+                new AlterPartitionReassignmentsRequestData.ReassignablePartition().setPartitionIndex(0).setReplicas(List.of(2)),
+                new AlterPartitionReassignmentsRequestData.ReassignablePartition().setPartitionIndex(1).setReplicas(null))));
+        cluster.failReassignments(io.chronik.api.consensus.ConsensusException.Reason.NOT_AVAILABLE);
+        try (RawClient c = new RawClient(server.port())) {
+            c.send(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, (short) 1, 1, d);
+            AlterPartitionReassignmentsResponseData r = c.receive(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, (short) 1, 1);
+            // the Java client refreshes its metadata and sends the request again
+            assertEquals(Errors.NOT_CONTROLLER.code(), r.errorCode());
+            assertEquals(Errors.NOT_CONTROLLER.code(), r.responses().get(0).partitions().get(1).errorCode());
+        } finally {
+            cluster.failReassignments(null);
+        }
+        // without the consensus services: NOT_CONTROLLER for both APIs
+        try (KafkaServer bare = new KafkaServer(ServerSettings.defaults("127.0.0.1:0"), () -> null, () -> null)) {
+            bare.start();
+            try (RawClient c = new RawClient(bare.port())) {
+                c.send(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, (short) 0, 2, d);
+                AlterPartitionReassignmentsResponseData r = c.receive(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, (short) 0, 2);
+                assertEquals(Errors.NOT_CONTROLLER.code(), r.errorCode());
+                c.send(ApiKeys.LIST_PARTITION_REASSIGNMENTS, (short) 0, 3, new ListPartitionReassignmentsRequestData());
+                ListPartitionReassignmentsResponseData l = c.receive(ApiKeys.LIST_PARTITION_REASSIGNMENTS, (short) 0, 3);
+                assertEquals(Errors.NOT_CONTROLLER.code(), l.errorCode());
+            }
+        }
     }
 
     private static final List<String> BROKER_THROTTLES = List.of("leader.replication.throttled.rate",
