@@ -155,9 +155,12 @@ public class PartitionReassignmentIT {
         assertEquals(Set.of(p1), named.keySet());
 
         // without replication factor changes: a target of another size is refused, one of the same size replaces
-        Map<TopicPartition, Throwable> strict = alter(Map.of(p0, to(2, 1), p2, to(1, 2)),
+        TopicPartition p1Invalid = new TopicPartition("pending", 1);
+        Map<TopicPartition, Throwable> strict = alter(Map.of(p0, to(2, 1), p2, to(1, 2), p1Invalid, to(2, 2)),
                 new AlterPartitionReassignmentsOptions().allowReplicationFactorChange(false));
-        assertEquals(Set.of(p2), strict.keySet());
+        assertEquals(Set.of(p2, p1Invalid), strict.keySet());
+        // an invalid list is reported as such, whatever its length
+        assertTrue(String.valueOf(strict.get(p1Invalid)), strict.get(p1Invalid) instanceof InvalidReplicaAssignmentException);
         assertTrue(String.valueOf(strict.get(p2)), strict.get(p2) instanceof InvalidReplicationFactorException);
         assertEquals("The replication factor is changed from 1 to 2", strict.get(p2).getMessage());
         assertEquals(List.of(List.of(2, 1)), cluster.reassignments().stream()

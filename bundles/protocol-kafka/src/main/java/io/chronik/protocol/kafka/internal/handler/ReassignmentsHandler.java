@@ -1,9 +1,11 @@
 package io.chronik.protocol.kafka.internal.handler;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -83,7 +85,8 @@ final class ReassignmentsHandler {
                 topicResponse.partitions().add(result);
                 all.add(result);
                 List<Integer> target = p.replicas() == null ? null : List.copyOf(p.replicas());
-                if (target != null && !data.allowReplicationFactorChange()) {
+                // as Kafka's controller: an invalid list is INVALID_REPLICA_ASSIGNMENT (from the provider) even then
+                if (target != null && !data.allowReplicationFactorChange() && assignable(md, target)) {
                     int current = replicationFactor(md, inProgress, t.name(), p.partitionIndex());
                     if (current >= 0 && current != target.size()) {
                         result.setErrorCode(Errors.INVALID_REPLICATION_FACTOR.code()).setErrorMessage(
@@ -113,6 +116,17 @@ final class ReassignmentsHandler {
             }
             return req.respond(resp);
         });
+    }
+
+    /** Whether {@code replicas} passes the provider's checks: distinct, registered, unfenced brokers. */
+    private static boolean assignable(ClusterMetadata md, List<Integer> replicas) {
+        Set<Integer> live = new HashSet<>();
+        md.brokers().forEach(b -> {
+            if (!b.fenced()) {
+                live.add(b.nodeId());
+            }
+        });
+        return !replicas.isEmpty() && Set.copyOf(replicas).size() == replicas.size() && live.containsAll(replicas);
     }
 
     /**
