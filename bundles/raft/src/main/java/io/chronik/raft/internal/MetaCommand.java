@@ -18,9 +18,10 @@ import io.chronik.api.consensus.ConsensusException.Reason;
 
 /**
  * The commands of the metadata group. Each is encoded into one Raft entry and applied by {@link #apply} on every
- * node: a pure function of the previous state and the command, so all replicas reach the same state.
+ * node: a pure function of the previous state and the command, so all replicas reach the same state. Most are
+ * nested here; {@link DecommissionBroker} has a file of its own.
  */
-sealed interface MetaCommand {
+interface MetaCommand {
 
     byte REGISTER_BROKER = 1;
     byte CREATE_TOPIC = 2;
@@ -105,6 +106,8 @@ sealed interface MetaCommand {
                 return new UnfenceBroker(in.readInt(), in.readLong());
             case GROUP_ISR:
                 return new GroupIsr(in.readInt(), in.readInt(), in.readLong(), readIds(in));
+            case DecommissionBroker.OP:
+                return DecommissionBroker.read(in);
             default:
                 throw new IOException("unknown metadata command " + op);
         }

@@ -18,14 +18,16 @@ import io.chronik.raft.internal.MetadataState.Leader;
 import io.chronik.raft.internal.MetadataState.Topic;
 
 /**
- * The binary form of a {@link MetadataState} in the metadata group's snapshots (format 2): a format number, then
+ * The binary form of a {@link MetadataState} in the metadata group's snapshots (format 3): a format number, then
  * the cluster id, brokers (each with the index of the entry that fenced it, -1 if none), topics, groups, the group
- * and producer id counters, the deleted topic ids, the group leaders and the groups' published in-sync replicas,
- * each collection as a count followed by its elements. Format 1 (written before fencing existed: no fence index, no
- * in-sync replicas) is still read. Stateless; safe on any thread; blocks only on the streams it is given.
+ * and producer id counters, the deleted topic ids, the group leaders, the groups' published in-sync replicas and the
+ * brokers being decommissioned, each collection as a count followed by its elements. Format 2 (written before
+ * decommissioning existed: no decommissioned brokers) and format 1 (written before fencing existed: no fence index,
+ * no in-sync replicas either) are still read. Stateless; safe on any thread; blocks only on the streams it is given.
  */
 final class MetadataSnapshotCodec {
-    private static final int FORMAT = 2;
+    private static final int FORMAT = 3;
+    private static final int FORMAT_BEFORE_DECOMMISSIONING = 2;
     private static final int FORMAT_BEFORE_FENCING = 1;
 
     private MetadataSnapshotCodec() {
@@ -89,6 +91,10 @@ final class MetadataSnapshotCodec {
                 out.writeInt(id);
             }
         }
+        out.writeInt(state.decommissioned.size());
+        for (Integer id : state.decommissioned) {
+            out.writeInt(id);
+        }
     }
 
     /**
@@ -98,14 +104,14 @@ final class MetadataSnapshotCodec {
      */
     static MetadataState read(DataInput in) throws IOException {
         int format = in.readInt();
-        if (format != FORMAT && format != FORMAT_BEFORE_FENCING) {
+        if (format != FORMAT && format != FORMAT_BEFORE_DECOMMISSIONING && format != FORMAT_BEFORE_FENCING) {
             throw new IOException("unknown metadata snapshot format " + format);
         }
         String clusterId = Codec.readNullableString(in);
         Map<Integer, Broker> brokers = new TreeMap<>();
         for (int i = in.readInt(); i > 0; i--) {
             Broker b = new Broker(in.readInt(), in.readUTF(), in.readInt(), Codec.readNullableString(in), in.readUTF(), in.readInt(),
-                    format == FORMAT ? in.readLong() : -1);
+                    format != FORMAT_BEFORE_FENCING ? in.readLong() : -1);
             brokers.put(b.nodeId(), b);
         }
         Map<String, Topic> topics = new LinkedHashMap<>();
@@ -139,7 +145,7 @@ final class MetadataSnapshotCodec {
             leaders.put(in.readInt(), new Leader(in.readInt(), in.readLong()));
         }
         Map<Integer, List<Integer>> isrs = new TreeMap<>();
-        for (int i = format == FORMAT ? in.readInt() : 0; i > 0; i--) {
+        for (int i = format != FORMAT_BEFORE_FENCING ? in.readInt() : 0; i > 0; i--) {
             int groupNo = in.readInt();
             List<Integer> isr = new ArrayList<>();
             for (int n = in.readInt(); n > 0; n--) {
@@ -147,6 +153,11 @@ final class MetadataSnapshotCodec {
             }
             isrs.put(groupNo, isr);
         }
-        return new MetadataState(clusterId, brokers, topics, groups, nextGroupNo, nextProducerId, deleted, leaders, isrs);
+        Set<Integer> decommissioned = new HashSet<>();
+        for (int i = format == FORMAT ? in.readInt() : 0; i > 0; i--) {
+            decommissioned.add(in.readInt());
+        }
+        return new MetadataState(clusterId, brokers, topics, groups, nextGroupNo, nextProducerId, deleted, leaders, isrs,
+                decommissioned);
     }
 }

@@ -65,7 +65,7 @@ final class ReplicaPlacer {
 
     /** The groups of {@code count} new partitions with {@code rf} replicas each, placed by load. */
     List<Integer> place(int count, int rf) {
-        List<Broker> eligible = MetadataState.eligible(state.brokers);
+        List<Broker> eligible = MetadataState.eligible(state.brokers, state.decommissioned);
         List<Integer> placed = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             List<Integer> wanted = replicasFor(eligible, rf);
