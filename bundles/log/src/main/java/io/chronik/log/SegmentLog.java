@@ -21,6 +21,7 @@ import io.chronik.api.consensus.PartitionLog.EpochEndOffset;
 import io.chronik.api.consensus.PartitionLog.TimestampOffset;
 import io.chronik.log.internal.AppendPlan;
 import io.chronik.log.internal.BatchValidator;
+import io.chronik.log.internal.Batches;
 import io.chronik.log.internal.CheckpointFiles;
 import io.chronik.log.internal.EpochCache;
 import io.chronik.log.internal.LogLoader;
@@ -170,6 +171,55 @@ public final class SegmentLog implements Closeable {
             return new AppendInfo(plan.baseOffset(), plan.lastOffset(), logAppendTime, logStartOffset,
                     plan.newRecords(), false);
         }
+    }
+
+    /**
+     * Appends record batches copied from another replica of this partition (a partition moving between replica
+     * sets), as they are: offsets, partition leader epochs, timestamps and CRCs are kept, and the producer state and
+     * leader-epoch cache are rebuilt from their headers, as recovery does. Batches that end before the log end are
+     * skipped (copied already); the next one must start at the log end. Nothing is fsynced.
+     *
+     * @return the log end offset afterwards
+     * @throws ConsensusException CORRUPT_RECORD for a damaged batch, OFFSET_OUT_OF_RANGE for a gap, STORAGE
+     */
+    public long appendCopied(ByteBuffer batches) throws ConsensusException {
+        synchronized (writeLock) {
+            ensureWritable();
+            AppendPlan plan = AppendPlan.copied(batches, logEndOffset);
+            if (plan.count() == 0) {
+                return logEndOffset;
+            }
+            try {
+                segments.write(plan, epochs.latestEpoch(), System.currentTimeMillis(), config);
+            } catch (IOException e) {
+                failure = "copy failed: " + e;
+                throw new ConsensusException(Reason.STORAGE, "Writing to the partition log in " + dir + " failed: "
+                        + e.getMessage(), -1, e);
+            }
+            for (int i = 0; i < plan.count(); i++) {
+                ByteBuffer header = plan.buffer().duplicate();
+                header.position(plan.position(i)).limit(plan.position(i) + Batches.HEADER_SIZE);
+                LogLoader.replayBatch(header.slice(), epochs, producers);
+            }
+            logEndOffset = plan.nextOffset();
+            return logEndOffset;
+        }
+    }
+
+    /**
+     * Creates an empty log in {@code dir} (removing whatever is there) that starts at {@code startOffset}, with a
+     * checkpoint at Raft entry {@code appliedIndex} / {@code appliedTerm}: the start of a replica that is filled
+     * with {@link #appendCopied}.
+     */
+    public static SegmentLog createEmpty(Path dir, LogConfig config, long startOffset, long appliedIndex,
+            long appliedTerm) throws IOException {
+        Objects.requireNonNull(dir, "dir");
+        deleteDirectory(dir);
+        Files.createDirectories(dir);
+        CheckpointFiles.write(dir, appliedIndex, appliedTerm, startOffset, startOffset, new EpochCache(),
+                new ProducerStateTable());
+        CheckpointFiles.writeLogStartOffset(dir, startOffset);
+        return open(dir, config);
     }
 
     /**
@@ -427,13 +477,17 @@ public final class SegmentLog implements Closeable {
     public void delete() throws IOException {
         synchronized (writeLock) {
             close();
-            if (!Files.exists(dir)) {
-                return;
-            }
-            try (Stream<Path> walk = Files.walk(dir)) {
-                for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                    Files.deleteIfExists(p);
-                }
+            deleteDirectory(dir);
+        }
+    }
+
+    private static void deleteDirectory(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
             }
         }
     }

@@ -5,7 +5,7 @@
  * the integrity check a Raft leader makes before it replicates produced batches.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.chronik.log;
 
 import org.osgi.annotation.bundle.Export;

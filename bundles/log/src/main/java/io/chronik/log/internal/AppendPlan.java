@@ -31,12 +31,24 @@ public final class AppendPlan {
     final BatchMeta[] duplicates;
     /** The offset after the last new batch: the log end offset once the plan is written. */
     final long nextOffset;
+    /**
+     * Copied batches ({@link #copied}): written as they are, with their own base offsets, partition leader epochs,
+     * timestamps and CRCs.
+     */
+    final boolean verbatim;
     private final Map<Long, Entry> producerUpdates;
     private final int newBatches;
     private final int newRecords;
 
     private AppendPlan(ByteBuffer in, int count, int[] positions, long[] baseOffsets, BatchMeta[] duplicates,
                        long nextOffset, Map<Long, Entry> producerUpdates, int newBatches, int newRecords) {
+        this(in, count, positions, baseOffsets, duplicates, nextOffset, producerUpdates, newBatches, newRecords, false);
+    }
+
+    private AppendPlan(ByteBuffer in, int count, int[] positions, long[] baseOffsets, BatchMeta[] duplicates,
+                       long nextOffset, Map<Long, Entry> producerUpdates, int newBatches, int newRecords,
+                       boolean verbatim) {
+        this.verbatim = verbatim;
         this.in = in;
         this.count = count;
         this.positions = positions;
@@ -106,6 +118,62 @@ public final class AppendPlan {
             records += in.getInt(p + Batches.RECORD_COUNT);
         }
         return new AppendPlan(in, n, pos, bases, dups, next, pending, appended, records);
+    }
+
+    /**
+     * The plan for batches copied from another replica of the partition ({@code batches}, position to limit, as that
+     * replica stored them): each is checked for framing and CRC only and keeps its base offset; batches that end
+     * before {@code logEndOffset} are already here and are left out. The producer state is not touched (the caller
+     * replays the written batches' headers).
+     *
+     * @throws ConsensusException CORRUPT_RECORD for a damaged batch; OFFSET_OUT_OF_RANGE if the first batch not yet
+     *                            here does not start at {@code logEndOffset} (a gap) or the batches are not
+     *                            contiguous
+     */
+    public static AppendPlan copied(ByteBuffer batches, long logEndOffset) throws ConsensusException {
+        ByteBuffer in = batches.duplicate().order(ByteOrder.BIG_ENDIAN);
+        BatchValidator.checkIntegrity(in);
+        int end = in.limit();
+        int n = 0;
+        int[] pos = new int[4];
+        long[] bases = new long[4];
+        long next = logEndOffset;
+        int records = 0;
+        for (int p = in.position(); p < end; p += Batches.LOG_OVERHEAD + in.getInt(p + Batches.LENGTH)) {
+            long base = in.getLong(p + Batches.BASE_OFFSET);
+            long last = base + in.getInt(p + Batches.LAST_OFFSET_DELTA);
+            if (last < next) {
+                continue; // already copied
+            }
+            if (base != next) {
+                throw new ConsensusException(Reason.OFFSET_OUT_OF_RANGE, "copied batch at offset " + base
+                        + " does not continue the log, which ends at " + next);
+            }
+            if (n == pos.length) {
+                pos = Arrays.copyOf(pos, n * 2);
+                bases = Arrays.copyOf(bases, n * 2);
+            }
+            pos[n] = p;
+            bases[n++] = base;
+            next = last + 1;
+            records += in.getInt(p + Batches.RECORD_COUNT);
+        }
+        return new AppendPlan(in, n, pos, bases, new BatchMeta[n], next, null, n, records, true);
+    }
+
+    /** The position in the caller's buffer of batch {@code i} of the plan (read-only view: {@link #buffer}). */
+    public int position(int i) {
+        return positions[i];
+    }
+
+    /** Number of batches in the plan. */
+    public int count() {
+        return count;
+    }
+
+    /** A big-endian view of the caller's bytes. */
+    public ByteBuffer buffer() {
+        return in;
     }
 
     /** Whether every batch is a duplicate (nothing to write). */

@@ -216,6 +216,14 @@ public final class LogLoader {
 
     /** Non-truncating recovery: rebuilds producer and epoch state from a batch header after the checkpoint. */
     private void replayBatch(ByteBuffer header) {
+        replayBatch(header, epochs, producers);
+    }
+
+    /**
+     * Rebuilds producer and epoch state from the header of a stored batch (at position 0 of {@code header}): the
+     * non-truncating recovery, and batches copied from another replica. Writer thread.
+     */
+    public static void replayBatch(ByteBuffer header, EpochCache epochs, ProducerStateTable producers) {
         long base = header.getLong(Batches.BASE_OFFSET);
         int lastDelta = header.getInt(Batches.LAST_OFFSET_DELTA);
         epochs.assign(header.getInt(Batches.PARTITION_LEADER_EPOCH), base);

@@ -74,7 +74,9 @@ public final class LogSegments {
      * Writer only: writes the new batches of {@code plan} with their offsets and {@code leaderEpoch}, on
      * LogAppendTime topics with the LogAppendTime attribute, {@code appendTimeMs} as max timestamp and a new CRC,
      * rolling to new segments as {@code cfg} requires. Publishes each run's size, then indexes it. Nothing is
-     * fsynced. After an IOException the segments are in an unknown state and the log must be reopened.
+     * fsynced. A {@linkplain AppendPlan#copied verbatim} plan's batches are written as they are ({@code leaderEpoch}
+     * and {@code appendTimeMs} then only decide segment rolling). After an IOException the segments are in an
+     * unknown state and the log must be reopened.
      */
     public void write(AppendPlan plan, int leaderEpoch, long appendTimeMs, LogConfig cfg) throws IOException {
         int n = plan.count;
@@ -119,11 +121,13 @@ public final class LogSegments {
             ByteBuffer src = in.duplicate();
             src.limit(p + Batches.HEADER_SIZE).position(p);
             h.put(src);
-            h.putLong(Batches.BASE_OFFSET, base);
-            h.putInt(Batches.PARTITION_LEADER_EPOCH, leaderEpoch);
             ByteBuffer payload = in.duplicate();
             payload.limit(p + size).position(p + Batches.HEADER_SIZE);
-            if (lat) {
+            if (!plan.verbatim) {
+                h.putLong(Batches.BASE_OFFSET, base);
+                h.putInt(Batches.PARTITION_LEADER_EPOCH, leaderEpoch);
+            }
+            if (lat && !plan.verbatim) {
                 short attributes = h.getShort(Batches.ATTRIBUTES);
                 h.putShort(Batches.ATTRIBUTES, (short) (attributes | Batches.TIMESTAMP_TYPE_BIT));
                 h.putLong(Batches.MAX_TIMESTAMP, appendTimeMs);
@@ -164,7 +168,7 @@ public final class LogSegments {
             long base = plan.baseOffsets[i];
             int size = Batches.LOG_OVERHEAD + in.getInt(p + Batches.LENGTH);
             long last = base + in.getInt(p + Batches.LAST_OFFSET_DELTA);
-            long maxTs = lat ? appendTimeMs : in.getLong(p + Batches.MAX_TIMESTAMP);
+            long maxTs = lat && !plan.verbatim ? appendTimeMs : in.getLong(p + Batches.MAX_TIMESTAMP);
             seg.onBatchAppended(base, last, position, size, maxTs, interval);
             position += size;
         }

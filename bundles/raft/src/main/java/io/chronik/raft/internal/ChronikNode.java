@@ -74,6 +74,7 @@ final class ChronikNode implements LocalServer {
     private final LeaderBalancer leaderBalancer;
     private final Liveness liveness;
     private final MetadataMembership membership;
+    private final PartitionMover mover;
     /** Runs the steps of decommissions ({@link Decommissioner}), which block on metadata writes. */
     private final ScheduledExecutorService decommissions;
     private final Decommissioner decommissioner;
@@ -97,7 +98,7 @@ final class ChronikNode implements LocalServer {
         this.groupOps = Executors.newSingleThreadExecutor(threads(name + "-groups"));
         this.notifier = Executors.newSingleThreadExecutor(threads(name + "-notify"));
         this.replicas = new LocalReplicas(settings);
-        this.groups = new DataGroups(this, replicas, metadataMachine::state);
+        this.groups = new DataGroups(this, replicas, metadataMachine::state, metadataMachine::awaitApplied);
         this.writer = new MetadataWriter(this, metadataMachine, () -> metadataClient, groupOps, groups, replicas);
         this.preferredLeaders = new PreferredLeaders(this, metadataMachine::state, groups, this::groupClient);
         this.leaderBalancer = new LeaderBalancer(this, metadataMachine::state, preferredLeaders);
@@ -107,6 +108,7 @@ final class ChronikNode implements LocalServer {
         this.liveness = new Liveness(this, metadataMachine, () -> metadataClient, writer, groups);
         metadataMachine.setQueryHandler(liveness::query);
         this.membership = new MetadataMembership(this, () -> metadataClient);
+        this.mover = new PartitionMover(this, metadataMachine::state, replicas, writer, this::groupClient);
         this.decommissions = Executors.newScheduledThreadPool(1, threads(name + "-decommission"));
         this.decommissioner = new Decommissioner(metadataMachine::state, metadata::reassignments,
                 metadata::reassignPartition, cmd -> writer.submit(cmd, false), membership, decommissions, 1000,
@@ -233,6 +235,7 @@ final class ChronikNode implements LocalServer {
             writer.register();
         }
         liveness.start();
+        mover.start();
         scheduler.scheduleWithFixedDelay(membership::restartIfRoleChanged, 500, 500, TimeUnit.MILLISECONDS);
     }
 
@@ -299,6 +302,7 @@ final class ChronikNode implements LocalServer {
         scheduler.shutdownNow();
         decommissions.shutdownNow();
         preferredLeaders.close();
+        mover.close();
         RaftClient c = metadataClient;
         metadataClient = null;
         if (c != null) {

@@ -26,6 +26,7 @@ import io.chronik.api.consensus.ConsensusException.Reason;
 import io.chronik.api.consensus.ElectionResult;
 import io.chronik.api.consensus.MetadataListener;
 import io.chronik.api.consensus.PartitionInfo;
+import io.chronik.api.consensus.Reassignment;
 import io.chronik.api.consensus.TopicInfo;
 import io.chronik.log.LogConfig;
 
@@ -138,6 +139,7 @@ final class ClusterMetadataImpl implements ClusterMetadata {
             leader = local.leaderNodeId();
             epoch = local.term();
         }
+        epoch += s.moves.epochBase(topic, p);
         if (leader >= 0 && isFenced(s, leader)) {
             leader = -1; // known to be dead: never advertised
         }
@@ -259,7 +261,8 @@ final class ClusterMetadataImpl implements ClusterMetadata {
         List<List<Integer>> copy = new ArrayList<>();
         if (assignment != null) {
             for (List<Integer> replicas : assignment) {
-                copy.add(replicas == null || replicas.contains(null) ? List.of() : List.copyOf(replicas));
+                copy.add(replicas == null || replicas.stream().anyMatch(java.util.Objects::isNull) ? List.of()
+                        : List.copyOf(replicas));
             }
         }
         return List.copyOf(copy);
@@ -353,12 +356,27 @@ final class ClusterMetadataImpl implements ClusterMetadata {
 
     @Override
     public CompletionStage<Void> reassignPartition(String topic, int partition, List<Integer> targetReplicas) {
-        return CompletableFuture.failedFuture(new ConsensusException(Reason.NOT_AVAILABLE, "reassignment: being built"));
+        if (targetReplicas != null && targetReplicas.isEmpty()) {
+            return CompletableFuture.failedFuture(new ConsensusException(Reason.INVALID_REPLICA_ASSIGNMENT,
+                    "the reassignment of " + topic + "-" + partition + " names no replicas"));
+        }
+        List<Integer> target = targetReplicas == null ? List.of() : List.copyOf(targetReplicas);
+        return writer.submit(new ReassignPartition(topic, partition, target, server.settings().divisionBudget()), false)
+                .thenApply(r -> null);
     }
 
     @Override
-    public Collection<io.chronik.api.consensus.Reassignment> reassignments() {
-        return List.of();
+    public Collection<Reassignment> reassignments() {
+        MetadataState s = state();
+        List<Reassignment> result = new ArrayList<>();
+        for (PartitionMoves.Pending m : s.moves.pending().values()) {
+            MetadataState.Group source = s.groups.get(m.sourceGroup());
+            MetadataState.Group target = s.groups.get(m.targetGroup());
+            if (source != null && target != null) {
+                result.add(new Infos.Move(m.topic(), m.partition(), source.replicas(), target.replicas()));
+            }
+        }
+        return result;
     }
 
     @Override

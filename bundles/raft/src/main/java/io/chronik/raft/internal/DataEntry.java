@@ -30,6 +30,21 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 final class DataEntry {
     static final byte APPEND = 1;
     static final byte DELETE_RECORDS = 2;
+    /** Source group of a move: no more writes to the partition here (value: the move's id). */
+    static final byte FENCE = 3;
+    /** Source group of a cancelled move: writes are accepted again (value: the move's id). */
+    static final byte UNFENCE = 4;
+    /** Target group of a move: the copy starts at the offset in the payload (value: the move's id). */
+    static final byte COPY_START = 5;
+    /** Target group of a move: record batches copied as they are (value: the move's id). */
+    static final byte COPY = 6;
+    /** Target group of a move: the copy is complete; payload: log start offset, epoch base (value: the move's id). */
+    static final byte COPY_SEAL = 7;
+
+    /** Whether {@code type} is one of a move's operations on its target group (COPY_START, COPY, COPY_SEAL). */
+    static boolean isCopy(byte type) {
+        return type == COPY_START || type == COPY || type == COPY_SEAL;
+    }
 
     /** Bytes of header per operation besides the topic name. */
     static final int OP_HEADER_BYTES = 1 + 8 + 8 + 16 + 2 + 4 + 8 + 4;
@@ -39,8 +54,10 @@ final class DataEntry {
      *
      * @param origin  random id of the node run that submitted it (results are delivered only there)
      * @param id      the submitter's request id
-     * @param value   APPEND: the leader's append time (ms); DELETE_RECORDS: the new log start offset
-     * @param payload APPEND: the record batches; otherwise empty
+     * @param value   APPEND: the leader's append time (ms); DELETE_RECORDS: the new log start offset; the move
+     *                operations: the move's id
+     * @param payload APPEND and COPY: the record batches; COPY_START: the start offset (8 bytes); COPY_SEAL: the log
+     *                start offset (8 bytes) and the epoch base (4 bytes); otherwise empty
      */
     record Op(byte type, long origin, long id, UUID topicId, String topic, int partition, long value, ByteString payload) {
         ByteBuffer payloadBuffer() {

@@ -39,6 +39,7 @@ final class DataGroup {
     private final LocalServer server;
     private final LocalReplicas localReplicas;
     private final Supplier<MetadataState> metadata;
+    private final MetadataProgress metadataApplied;
     private final RaftGroupId groupId;
     private volatile int groupNo;
     private final Map<String, PartitionReplica> replicas = new ConcurrentHashMap<>();
@@ -50,10 +51,12 @@ final class DataGroup {
     /**
      * @param localReplicas opens the partitions listed in the group's partitions file
      * @param metadata      the metadata as applied on this node
+     * @param metadataApplied how far this node has applied the metadata
      * @param groupNo       the group's number, or -1 if not known yet (then read from its partitions file)
      */
-    DataGroup(LocalServer server, LocalReplicas localReplicas, Supplier<MetadataState> metadata, RaftGroupId groupId,
-            int groupNo) {
+    DataGroup(LocalServer server, LocalReplicas localReplicas, Supplier<MetadataState> metadata,
+            MetadataProgress metadataApplied, RaftGroupId groupId, int groupNo) {
+        this.metadataApplied = metadataApplied;
         this.server = server;
         this.localReplicas = localReplicas;
         this.metadata = metadata;
@@ -221,12 +224,19 @@ final class DataGroup {
 
     /**
      * The replica an entry's operation applies to. While this node's metadata lags behind the data group (a
-     * follower), waits for the metadata entry that placed the partition here.
+     * follower), waits for the metadata entry that placed the partition here; for a move's copy operations
+     * ({@code moveId} >= 0), for the entry that started the move.
      *
-     * @return null if the operation's topic was deleted
+     * @param moveId the id of the move a copy operation belongs to, or -1
+     * @return null if the operation's topic was deleted, the partition has moved to another group, or the move the
+     *         copy belongs to is no longer in progress (then the operation is skipped)
      */
-    PartitionReplica replicaForApply(UUID topicId, String topic, int partition) throws ConsensusException {
-        long deadline = System.nanoTime() + server.settings().requestTimeoutMs() * 1_000_000L;
+    PartitionReplica replicaForApply(UUID topicId, String topic, int partition, long moveId) throws ConsensusException {
+        long timeoutMs = server.settings().requestTimeoutMs();
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+        if (moveId >= 0 && replica(topic, partition) == null) {
+            awaitMetadata(moveId, timeoutMs);
+        }
         while (true) {
             PartitionReplica r = replica(topic, partition);
             if (r != null && r.topicId().equals(topicId)) {
@@ -235,6 +245,16 @@ final class DataGroup {
             MetadataState state = metadata.get();
             if (state.deletedTopics.contains(topicId)) {
                 return null;
+            }
+            PartitionMoves.Pending move = state.moves.pending(topic, partition);
+            boolean movingHere = move != null && move.targetGroup() == groupNo && move.topicId().equals(topicId);
+            if (moveId >= 0 && metadataApplied.applied(moveId) && (!movingHere || move.id() != moveId)) {
+                return null; // the move was cancelled or replaced
+            }
+            MetadataState.Topic t = state.topics.get(topic);
+            if (moveId < 0 && !movingHere && t != null && t.id().equals(topicId) && partition < t.groups().size()
+                    && t.groups().get(partition) != groupNo) {
+                return null; // an entry from before the partition moved to another group
             }
             if (System.nanoTime() > deadline || server.isStopping()) {
                 throw new ConsensusException(Reason.UNKNOWN_TOPIC, "partition " + topic + "-" + partition + " (topic id "
@@ -249,6 +269,18 @@ final class DataGroup {
         }
     }
 
+    private void awaitMetadata(long index, long timeoutMs) throws ConsensusException {
+        try {
+            metadataApplied.await(index).get(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConsensusException(Reason.NOT_AVAILABLE, "interrupted");
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new ConsensusException(Reason.NOT_AVAILABLE, "metadata entry " + index + " not applied within "
+                    + timeoutMs + " ms on this node");
+        }
+    }
+
     /** Opens the replicas listed in the group's partitions file (state machine initialisation). */
     void openReplicas() throws IOException {
         GroupPartitionsFile.Contents contents = partitionsFile.read();
@@ -257,7 +289,11 @@ final class DataGroup {
         }
         contents.groupNo().ifPresent(no -> groupNo = no);
         for (GroupPartitionsFile.Member m : contents.members()) {
-            localReplicas.open(m.topicId(), m.topic(), m.partition(), this, null);
+            if (m.staging()) {
+                localReplicas.openStaging(m.topicId(), m.topic(), m.partition(), this, null, -1);
+            } else {
+                localReplicas.open(m.topicId(), m.topic(), m.partition(), this, null);
+            }
         }
     }
 
@@ -265,12 +301,21 @@ final class DataGroup {
     synchronized void persistMembers() {
         List<GroupPartitionsFile.Member> members = new ArrayList<>();
         for (PartitionReplica r : new ArrayList<>(replicas.values())) {
-            members.add(new GroupPartitionsFile.Member(r.topicId(), r.topic(), r.partition()));
+            members.add(new GroupPartitionsFile.Member(r.topicId(), r.topic(), r.partition(), r.isStaging()));
         }
         try {
             partitionsFile.write(groupNo, members);
         } catch (IOException e) {
             LOG.error("writing {} failed", partitionsFile.path(), e);
+        }
+    }
+
+    /** Deletes the group's partitions file (the group was retired). */
+    void deletePartitionsFile() {
+        try {
+            java.nio.file.Files.deleteIfExists(partitionsFile.path());
+        } catch (IOException e) {
+            LOG.warn("deleting {} failed", partitionsFile.path(), e);
         }
     }
 

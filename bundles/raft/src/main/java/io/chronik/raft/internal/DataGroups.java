@@ -16,8 +16,11 @@ final class DataGroups {
     private final LocalServer server;
     private final LocalReplicas replicas;
     private final Supplier<MetadataState> metadata;
+    private final MetadataProgress metadataApplied;
 
-    DataGroups(LocalServer server, LocalReplicas replicas, Supplier<MetadataState> metadata) {
+    DataGroups(LocalServer server, LocalReplicas replicas, Supplier<MetadataState> metadata,
+            MetadataProgress metadataApplied) {
+        this.metadataApplied = metadataApplied;
         this.server = server;
         this.replicas = replicas;
         this.metadata = metadata;
@@ -30,7 +33,12 @@ final class DataGroups {
 
     /** The group {@code groupId}, created if new ({@code groupNo} -1: not known yet, read from its partitions file). */
     DataGroup getOrCreate(RaftGroupId groupId, int groupNo) {
-        return groups.computeIfAbsent(groupId, gid -> new DataGroup(server, replicas, metadata, gid, groupNo));
+        return groups.computeIfAbsent(groupId, gid -> new DataGroup(server, replicas, metadata, metadataApplied, gid, groupNo));
+    }
+
+    /** Forgets {@code group} (its division was removed). */
+    void remove(DataGroup group) {
+        groups.remove(group.groupId(), group);
     }
 
     Collection<DataGroup> all() {

@@ -2,6 +2,7 @@ package io.chronik.raft.internal;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -182,13 +183,16 @@ final class DataStateMachine extends BaseStateMachine {
                 group.appender().complete(op.id(), outcomes[i]);
             }
         }
+        if (ops.size() == 1 && ops.get(0).origin() == MoveReply.REMOTE_ORIGIN) {
+            return CompletableFuture.completedFuture(MoveReply.encode(outcomes[0])); // to a move's Raft client
+        }
         return CompletableFuture.completedFuture(Message.EMPTY);
     }
 
     private OpResult apply(DataEntry.Op op, long index, int epoch) {
         PartitionReplica r;
         try {
-            r = group.replicaForApply(op.topicId(), op.topic(), op.partition());
+            r = group.replicaForApply(op.topicId(), op.topic(), op.partition(), DataEntry.isCopy(op.type()) ? op.value() : -1);
         } catch (ConsensusException e) {
             return new OpResult.Failed(e);
         }
@@ -203,9 +207,23 @@ final class DataStateMachine extends BaseStateMachine {
         try {
             switch (op.type()) {
                 case DataEntry.APPEND:
-                    return new OpResult.Appended(r.applyAppend(op.payloadBuffer(), epoch, op.value()));
+                    return new OpResult.Appended(r.applyAppend(op.payloadBuffer(), epoch + r.epochBase(), op.value()));
                 case DataEntry.DELETE_RECORDS:
                     return new OpResult.RecordsDeleted(r.applyDeleteRecords(op.value()));
+                case DataEntry.FENCE:
+                    return new OpResult.Moved(r.applyFence(op.value()));
+                case DataEntry.UNFENCE:
+                    return new OpResult.Moved(r.applyUnfence(op.value()));
+                case DataEntry.COPY_START: {
+                    ByteBuffer start = op.payloadBuffer();
+                    return new OpResult.Moved(r.applyCopyStart(start.getLong(start.position()), index, epoch));
+                }
+                case DataEntry.COPY:
+                    return new OpResult.Moved(r.applyCopy(op.payloadBuffer()));
+                case DataEntry.COPY_SEAL: {
+                    ByteBuffer seal = op.payloadBuffer();
+                    return new OpResult.Moved(r.applySeal(seal.getLong(seal.position()), seal.getInt(seal.position() + 8)));
+                }
                 default:
                     return new OpResult.Failed(new ConsensusException(Reason.INVALID_REQUEST, "unknown operation " + op.type()));
             }

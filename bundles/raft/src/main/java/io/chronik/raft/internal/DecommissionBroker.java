@@ -13,9 +13,6 @@ import io.chronik.api.consensus.ConsensusException.Reason;
  * Fails for a broker that is not registered; marking twice changes nothing.
  */
 record DecommissionBroker(int nodeId, boolean decommissioning) implements MetaCommand {
-    /** The entry's type byte (see {@link MetaCommand#decode}). */
-    static final byte OP = 40;
-
     /** Reads the fields after the type byte. */
     static DecommissionBroker read(DataInput in) throws IOException {
         return new DecommissionBroker(in.readInt(), in.readBoolean());
@@ -23,7 +20,7 @@ record DecommissionBroker(int nodeId, boolean decommissioning) implements MetaCo
 
     @Override
     public void write(DataOutput out) throws IOException {
-        out.writeByte(OP);
+        out.writeByte(DECOMMISSION_BROKER);
         out.writeInt(nodeId);
         out.writeBoolean(decommissioning);
     }

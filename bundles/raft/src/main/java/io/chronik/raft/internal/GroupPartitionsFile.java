@@ -22,15 +22,22 @@ import org.apache.ratis.protocol.RaftGroupId;
  * metadata group has replayed anything.
  *
  * <p>Format (UTF-8 text): a line {@code #group <number>}, then one line per partition,
- * {@code <topic id>\t<topic>\t<partition>}. Blank lines and other lines starting with {@code #} are ignored.
+ * {@code <topic id>\t<topic>\t<partition>}, followed by {@code \tstaging} for a replica a move is filling. Blank lines and other lines starting with {@code #} are ignored.
  *
  * <p>Not thread-safe for writers: the caller serialises {@link #write} calls (one file per group). Every method
  * blocks on file-system I/O.
  */
 final class GroupPartitionsFile {
 
-    /** A partition of the group as listed in the file. */
-    record Member(UUID topicId, String topic, int partition) {
+    /**
+     * A partition of the group as listed in the file.
+     *
+     * @param staging whether a move is still filling the replica ({@link PartitionReplica#isStaging})
+     */
+    record Member(UUID topicId, String topic, int partition, boolean staging) {
+        Member(UUID topicId, String topic, int partition) {
+            this(topicId, topic, partition, false);
+        }
     }
 
     /**
@@ -74,7 +81,8 @@ final class GroupPartitionsFile {
                 continue;
             }
             String[] f = line.split("\t");
-            members.add(new Member(UUID.fromString(f[0]), f[1], Integer.parseInt(f[2])));
+            members.add(new Member(UUID.fromString(f[0]), f[1], Integer.parseInt(f[2]),
+                    f.length > 3 && f[3].equals("staging")));
         }
         return new Contents(groupNo, members);
     }
@@ -91,7 +99,7 @@ final class GroupPartitionsFile {
         try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
             w.write("#group " + groupNo + "\n");
             for (Member m : members) {
-                w.write(m.topicId() + "\t" + m.topic() + "\t" + m.partition() + "\n");
+                w.write(m.topicId() + "\t" + m.topic() + "\t" + m.partition() + (m.staging() ? "\tstaging" : "") + "\n");
             }
         }
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import io.chronik.api.consensus.PartitionInfo;
+import io.chronik.api.consensus.Reassignment;
 import io.chronik.api.consensus.TopicInfo;
 
 /** Immutable snapshots handed to consumers of the API. */
@@ -25,6 +26,14 @@ final class Infos {
             replicas = List.copyOf(replicas);
             inSyncReplicas = List.copyOf(inSyncReplicas);
             offlineReplicas = List.copyOf(offlineReplicas);
+        }
+    }
+
+    record Move(String topic, int partition, List<Integer> currentReplicas, List<Integer> targetReplicas)
+            implements Reassignment {
+        Move {
+            currentReplicas = List.copyOf(currentReplicas);
+            targetReplicas = List.copyOf(targetReplicas);
         }
     }
 }

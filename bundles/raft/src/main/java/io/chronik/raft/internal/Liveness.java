@@ -151,10 +151,15 @@ final class Liveness {
     private void publishIsrs() {
         MetadataState state = machine.state();
         int self = server.settings().nodeId();
+        commits.keySet().removeIf(no -> !state.groups.containsKey(no)); // retired groups
         for (DataGroup g : groups.all()) {
             int groupNo = g.groupNo();
             MetadataState.Group placed = state.groups.get(groupNo);
-            if (placed == null || !g.isLeaderReady() || publishing.contains(groupNo)) {
+            if (placed == null || !g.isLeaderReady()) {
+                commits.remove(groupNo); // a new leadership starts a new history
+                continue;
+            }
+            if (publishing.contains(groupNo)) {
                 continue;
             }
             long term = g.term();

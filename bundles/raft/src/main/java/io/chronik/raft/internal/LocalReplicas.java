@@ -33,6 +33,8 @@ final class LocalReplicas implements PartitionLogs {
     private final NodeSettings settings;
     /** By {@link PartitionReplica#key}; opening and removing synchronize on the map. */
     private final Map<String, PartitionReplica> replicas = new ConcurrentHashMap<>();
+    /** Replicas that moves are filling ({@link PartitionReplica#isStaging}), by key; guarded like {@link #replicas}. */
+    private final Map<String, PartitionReplica> staging = new ConcurrentHashMap<>();
 
     LocalReplicas(NodeSettings settings) {
         this.settings = settings;
@@ -97,7 +99,10 @@ final class LocalReplicas implements PartitionLogs {
                 }
                 return r;
             }
-            Path dir = settings.logsDir().resolve(key);
+            Path dir = movedInDir(key, group);
+            if (!java.nio.file.Files.isDirectory(dir)) {
+                dir = settings.logsDir().resolve(key);
+            }
             LogConfig config;
             try {
                 config = configs == null ? LogConfig.defaultConfig() : LogConfig.of(configs);
@@ -117,9 +122,102 @@ final class LocalReplicas implements PartitionLogs {
         }
     }
 
-    /** Removes a replica from this node and its group and deletes its files (its topic was deleted). */
+    /**
+     * The directory of a replica that a move put into {@code group}: {@code <key>.g<group number>}, beside the
+     * directory {@code <key>} of the replica placed at creation, which may still be on this node while the move runs.
+     */
+    private Path movedInDir(String key, DataGroup group) {
+        return settings.logsDir().resolve(key + ".g" + group.groupNo());
+    }
+
+    /**
+     * Opens (or returns) the replica a move fills in {@code group}, its target group (blocking). It is not served
+     * ({@link #log} does not return it) until {@link #promote}d.
+     *
+     * @param configs the topic's configs; null when opened from a group's partitions file
+     * @param moveId  the id of the move, noted in the replica; -1 when opened from a group's partitions file
+     */
+    PartitionReplica openStaging(UUID topicId, String topic, int partition, DataGroup group, Map<String, String> configs,
+            long moveId) throws IOException {
+        String key = PartitionReplica.key(topic, partition);
+        synchronized (replicas) {
+            PartitionReplica r = staging.get(key);
+            if (r != null && r.group() == group && r.topicId().equals(topicId)) {
+                if (moveId >= 0) {
+                    r.markMoveId(moveId);
+                }
+                return r;
+            }
+            if (r != null) {
+                delete(r);
+            }
+            Path dir = movedInDir(key, group);
+            LogConfig config;
+            try {
+                config = configs == null ? LogConfig.defaultConfig() : LogConfig.of(configs);
+            } catch (ConsensusException e) {
+                throw new IOException("invalid config of " + key + ": " + e.getMessage(), e);
+            }
+            r = new PartitionReplica(topic, partition, topicId, group, SegmentLog.open(dir, config), dir, true);
+            if (moveId >= 0) {
+                r.markMoveId(moveId);
+            }
+            staging.put(key, r);
+            group.add(r);
+            group.persistMembers();
+            LOG.info("opened {} in data group {} to receive it (move)", key, group.groupNo());
+            return r;
+        }
+    }
+
+    /** Every replica this node serves (not those moves are filling). */
+    List<PartitionReplica> all() {
+        return List.copyOf(replicas.values());
+    }
+
+    /** The replica a move is filling for a partition, or null. */
+    PartitionReplica staging(String topic, int partition) {
+        return staging.get(PartitionReplica.key(topic, partition));
+    }
+
+    /** Every replica moves are filling. */
+    List<PartitionReplica> allStaging() {
+        return List.copyOf(staging.values());
+    }
+
+    /**
+     * A move is done: {@code r}, filled in its target group, becomes the partition's replica on this node, and the
+     * replica it replaces (in the source group), if any, is deleted.
+     */
+    void promote(PartitionReplica r, long index) {
+        PartitionReplica old;
+        synchronized (replicas) {
+            if (!staging.remove(r.key(), r)) {
+                return;
+            }
+            old = replicas.put(r.key(), r);
+            try {
+                r.promote(index);
+            } catch (IOException e) {
+                LOG.error("noting the move of {} in {} failed", r.key(), r.directory(), e);
+            }
+            r.group().persistMembers();
+            if (old != null && old != r) {
+                old.group().remove(old);
+                old.group().persistMembers();
+            }
+        }
+        if (old != null && old != r) {
+            old.delete();
+        }
+        LOG.info("{} moved to data group {}{}", r.key(), r.group().groupNo(),
+                old == null ? "" : " from data group " + old.group().groupNo());
+    }
+
+    /** Removes a replica from this node and its group and deletes its files (its topic was deleted or it moved). */
     void delete(PartitionReplica r) {
         synchronized (replicas) {
+            staging.remove(r.key(), r);
             replicas.remove(r.key(), r);
             r.group().remove(r);
             r.group().persistMembers();
@@ -143,6 +241,9 @@ final class LocalReplicas implements PartitionLogs {
     /** Closes every replica (the node stops); waiting readers are woken. */
     void closeAll() {
         for (PartitionReplica r : replicas.values()) {
+            r.close();
+        }
+        for (PartitionReplica r : staging.values()) {
             r.close();
         }
     }

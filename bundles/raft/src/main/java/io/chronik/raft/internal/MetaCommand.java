@@ -18,10 +18,12 @@ import io.chronik.api.consensus.ConsensusException.Reason;
 
 /**
  * The commands of the metadata group. Each is encoded into one Raft entry and applied by {@link #apply} on every
- * node: a pure function of the previous state and the command, so all replicas reach the same state. Most are
- * nested here; {@link DecommissionBroker} has a file of its own.
+ * node: a pure function of the previous state and the command, so all replicas reach the same state.
  */
-interface MetaCommand {
+sealed interface MetaCommand permits MetaCommand.RegisterBroker, MetaCommand.CreateTopic, MetaCommand.DeleteTopic,
+        MetaCommand.CreatePartitions, MetaCommand.AlterConfigs, MetaCommand.AllocateProducerIds, MetaCommand.GroupLeader,
+        MetaCommand.FenceBroker, MetaCommand.UnfenceBroker, MetaCommand.GroupIsr, ReassignPartition,
+        CompleteReassignment, DecommissionBroker {
 
     byte REGISTER_BROKER = 1;
     byte CREATE_TOPIC = 2;
@@ -33,6 +35,9 @@ interface MetaCommand {
     byte FENCE_BROKER = 20;
     byte UNFENCE_BROKER = 21;
     byte GROUP_ISR = 22;
+    byte REASSIGN_PARTITION = 23;
+    byte COMPLETE_REASSIGNMENT = 24;
+    byte DECOMMISSION_BROKER = 25;
 
     /**
      * The placement a CREATE_TOPIC or CREATE_PARTITIONS entry asks for, written after its original fields. Entries
@@ -106,7 +111,11 @@ interface MetaCommand {
                 return new UnfenceBroker(in.readInt(), in.readLong());
             case GROUP_ISR:
                 return new GroupIsr(in.readInt(), in.readInt(), in.readLong(), readIds(in));
-            case DecommissionBroker.OP:
+            case REASSIGN_PARTITION:
+                return ReassignPartition.read(in);
+            case COMPLETE_REASSIGNMENT:
+                return CompleteReassignment.read(in);
+            case DECOMMISSION_BROKER:
                 return DecommissionBroker.read(in);
             default:
                 throw new IOException("unknown metadata command " + op);
@@ -234,6 +243,13 @@ interface MetaCommand {
             MetadataState.Builder b = s.toBuilder();
             b.topics.remove(name);
             b.deletedTopics.add(t.id());
+            PartitionMoves before = b.moves;
+            b.moves = b.moves.withoutTopic(name);
+            for (PartitionMoves.Pending m : before.pending().values()) {
+                if (m.topic().equals(name)) {
+                    b.retireIfUnused(m.targetGroup());
+                }
+            }
             return new Applied(b.build(), MetaResult.ok(0));
         }
     }

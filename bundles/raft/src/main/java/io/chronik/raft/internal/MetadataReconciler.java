@@ -48,6 +48,8 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
     private final CompletableFuture<RaftServer> started;
     private final ClientId adminClientId = ClientId.randomId();
     private final AtomicLong adminCallIds = new AtomicLong();
+    /** Retired groups whose division is being removed. */
+    private final java.util.Set<org.apache.ratis.protocol.RaftGroupId> removing = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     MetadataReconciler(LocalServer server, LocalReplicas replicas, DataGroups groups, ClusterMetadataImpl metadata,
             MetadataWriter writer, ExecutorService groupOps, ExecutorService notifier,
@@ -63,13 +65,13 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
     }
 
     @Override
-    public void loaded(MetadataState state) {
-        reconcile(null, state);
+    public void loaded(MetadataState state, long index) {
+        reconcile(null, state, index);
     }
 
     @Override
     public void applied(MetadataState before, MetadataState after, MetaCommand command, long index) {
-        reconcile(before, after);
+        reconcile(before, after, index);
         notifier.execute(metadata::fireChanged);
     }
 
@@ -102,9 +104,12 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
         }
     }
 
-    /** Brings the local replicas and divisions in line with the metadata: create, reconfigure, delete. */
-    private void reconcile(MetadataState before, MetadataState after) {
-        int self = server.settings().nodeId();
+    /**
+     * Brings the local replicas and divisions in line with the metadata as of entry {@code index}: create,
+     * reconfigure, delete, and the replicas of partition moves (open the target replica, promote it when the move is
+     * done, delete the source replica, delete the target replica of a cancelled move).
+     */
+    private void reconcile(MetadataState before, MetadataState after, long index) {
         if (before != null) {
             for (MetadataState.Topic t : before.topics.values()) {
                 MetadataState.Topic now = after.topics.get(t.name());
@@ -122,39 +127,134 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
             MetadataState.Topic old = before == null ? null : before.topics.get(t.name());
             boolean configChanged = old == null || !old.id().equals(t.id()) || !old.configs().equals(t.configs());
             for (int p = 0; p < t.groups().size(); p++) {
-                int groupNo = t.groups().get(p);
-                MetadataState.Group g = after.groups.get(groupNo);
-                if (g == null || !g.replicas().contains(self)) {
-                    continue;
-                }
-                PartitionReplica r = replicas.replica(t.name(), p);
-                if (r != null && !r.topicId().equals(t.id())) {
-                    if (!after.deletedTopics.contains(r.topicId())) {
-                        continue; // our metadata is behind the data group's: it will catch up
-                    }
-                    replicas.delete(r);
-                    r = null;
-                }
-                DataGroup dg = groups.getOrCreate(Ids.dataGroup(groupNo), groupNo);
-                if (r == null) {
-                    try {
-                        replicas.open(t.id(), t.name(), p, dg, t.configs());
-                    } catch (IOException e) {
-                        LOG.error("opening the log of {}-{} failed", t.name(), p, e);
-                        continue;
-                    }
-                } else if (configChanged) {
-                    try {
-                        r.updateConfig(LogConfig.of(t.configs()));
-                    } catch (ConsensusException | RuntimeException e) {
-                        LOG.error("invalid config of topic {}: {}", t.name(), e.toString());
-                    }
-                }
-                if (dg.division() == null) {
-                    addDivision(dg, g, after);
-                }
+                reconcilePartition(after, t, p, configChanged, index);
             }
         }
+        for (PartitionReplica s : replicas.allStaging()) {
+            PartitionMoves.Pending move = after.moves.pending(s.topic(), s.partition());
+            if (s.moveId() > index) {
+                continue; // replaying metadata from before the move that opened it
+            }
+            if (move == null || move.targetGroup() != s.group().groupNo() || !move.topicId().equals(s.topicId())) {
+                LOG.info("the move of {} to data group {} was cancelled or replaced", s.key(), s.group().groupNo());
+                replicas.delete(s);
+            }
+        }
+        for (DataGroup dg : groups.all()) {
+            int no = dg.groupNo();
+            if (no >= 0 && no < after.nextGroupNo && !after.groups.containsKey(no) && dg.replicas().isEmpty()) {
+                removeDivision(dg);
+            }
+        }
+    }
+
+    /** Removes the division of a retired data group from the server (off the apply thread) and forgets the group. */
+    private void removeDivision(DataGroup dg) {
+        if (!removing.add(dg.groupId())) {
+            return;
+        }
+        try {
+            groupOps.execute(() -> {
+                try {
+                    RaftServer s = started.get(server.settings().requestTimeoutMs(), TimeUnit.MILLISECONDS);
+                    if (dg.division() != null) {
+                        RaftClientReply reply = s.groupManagementAsync(GroupManagementRequest.newRemove(adminClientId,
+                                server.peerId(), adminCallIds.incrementAndGet(), dg.groupId(), true, false))
+                                .get(server.settings().requestTimeoutMs(), TimeUnit.MILLISECONDS);
+                        if (!reply.isSuccess()) {
+                            LOG.warn("removing retired data group {} failed", dg.groupNo(), reply.getException());
+                            return;
+                        }
+                    }
+                    groups.remove(dg);
+                    dg.deletePartitionsFile();
+                    LOG.info("data group {} retired: its division is removed", dg.groupNo());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                    if (!server.isStopping()) {
+                        LOG.warn("removing retired data group {} failed", dg.groupNo(), e);
+                    }
+                } finally {
+                    removing.remove(dg.groupId());
+                }
+            });
+        } catch (RuntimeException e) {
+            removing.remove(dg.groupId());
+        }
+    }
+
+    private void reconcilePartition(MetadataState after, MetadataState.Topic t, int p, boolean configChanged,
+            long index) {
+        int self = server.settings().nodeId();
+        int groupNo = t.groups().get(p);
+        MetadataState.Group g = after.groups.get(groupNo);
+        boolean placedHere = g != null && g.replicas().contains(self);
+        PartitionReplica r = replicas.replica(t.name(), p);
+        if (r != null && r.movedInAt() > index) {
+            return; // replaying metadata from before this replica moved in: it is ahead of what is replayed
+        }
+        if (r != null && r.topicId().equals(t.id()) && r.group().groupNo() != groupNo) {
+            PartitionReplica moved = replicas.staging(t.name(), p);
+            if (placedHere && isFilledFor(moved, t, groupNo)) {
+                replicas.promote(moved, index); // and deletes r
+            } else {
+                LOG.info("{} moved to data group {}: deleting its replica in data group {}", r.key(), groupNo,
+                        r.group().groupNo());
+                replicas.delete(r);
+            }
+            r = replicas.replica(t.name(), p);
+        }
+        if (placedHere) {
+            if (r != null && !r.topicId().equals(t.id())) {
+                if (!after.deletedTopics.contains(r.topicId())) {
+                    return; // our metadata is behind the data group's: it will catch up
+                }
+                replicas.delete(r);
+                r = null;
+            }
+            DataGroup dg = groups.getOrCreate(Ids.dataGroup(groupNo), groupNo);
+            PartitionReplica moved = replicas.staging(t.name(), p);
+            if (r == null && isFilledFor(moved, t, groupNo)) {
+                replicas.promote(moved, index);
+            } else if (r == null) {
+                try {
+                    replicas.open(t.id(), t.name(), p, dg, t.configs());
+                } catch (IOException e) {
+                    LOG.error("opening the log of {}-{} failed", t.name(), p, e);
+                    return;
+                }
+            } else if (configChanged) {
+                try {
+                    r.updateConfig(LogConfig.of(t.configs()));
+                } catch (ConsensusException | RuntimeException e) {
+                    LOG.error("invalid config of topic {}: {}", t.name(), e.toString());
+                }
+            }
+            if (dg.division() == null) {
+                addDivision(dg, g, after);
+            }
+        }
+        PartitionMoves.Pending move = after.moves.pending(t.name(), p);
+        MetadataState.Group target = move == null ? null : after.groups.get(move.targetGroup());
+        if (target != null && move.topicId().equals(t.id()) && target.replicas().contains(self)) {
+            DataGroup dg = groups.getOrCreate(Ids.dataGroup(move.targetGroup()), move.targetGroup());
+            try {
+                replicas.openStaging(t.id(), t.name(), p, dg, t.configs(), move.id());
+            } catch (IOException e) {
+                LOG.error("opening the replica of {}-{} to move it to data group {} failed", t.name(), p,
+                        move.targetGroup(), e);
+                return;
+            }
+            if (dg.division() == null) {
+                addDivision(dg, target, after);
+            }
+        }
+    }
+
+    /** Whether {@code staging} is the replica a move filled for topic {@code t} in group {@code groupNo}. */
+    private static boolean isFilledFor(PartitionReplica staging, MetadataState.Topic t, int groupNo) {
+        return staging != null && staging.group().groupNo() == groupNo && staging.topicId().equals(t.id());
     }
 
     private void addDivision(DataGroup dg, MetadataState.Group g, MetadataState state) {

@@ -82,6 +82,8 @@ final class MetadataState {
      * without an entry has not published one yet (all its replicas count as in sync).
      */
     final Map<Integer, List<Integer>> isrs;
+    /** Reassignments in progress and the epoch bases of moved partitions. */
+    final PartitionMoves moves;
     /**
      * The brokers being decommissioned ({@link DecommissionBroker}): they keep serving the replicas they hold, but
      * placement never puts a new replica on them.
@@ -96,12 +98,21 @@ final class MetadataState {
     MetadataState(String clusterId, Map<Integer, Broker> brokers, Map<String, Topic> topics, Map<Integer, Group> groups,
             int nextGroupNo, long nextProducerId, Set<UUID> deletedTopics, Map<Integer, Leader> leaders,
             Map<Integer, List<Integer>> isrs) {
-        this(clusterId, brokers, topics, groups, nextGroupNo, nextProducerId, deletedTopics, leaders, isrs, Set.of());
+        this(clusterId, brokers, topics, groups, nextGroupNo, nextProducerId, deletedTopics, leaders, isrs,
+                PartitionMoves.NONE);
     }
 
     MetadataState(String clusterId, Map<Integer, Broker> brokers, Map<String, Topic> topics, Map<Integer, Group> groups,
             int nextGroupNo, long nextProducerId, Set<UUID> deletedTopics, Map<Integer, Leader> leaders,
-            Map<Integer, List<Integer>> isrs, Set<Integer> decommissioned) {
+            Map<Integer, List<Integer>> isrs, PartitionMoves moves) {
+        this(clusterId, brokers, topics, groups, nextGroupNo, nextProducerId, deletedTopics, leaders, isrs, moves,
+                Set.of());
+    }
+
+    MetadataState(String clusterId, Map<Integer, Broker> brokers, Map<String, Topic> topics, Map<Integer, Group> groups,
+            int nextGroupNo, long nextProducerId, Set<UUID> deletedTopics, Map<Integer, Leader> leaders,
+            Map<Integer, List<Integer>> isrs, PartitionMoves moves, Set<Integer> decommissioned) {
+        this.moves = moves;
         this.clusterId = clusterId;
         this.brokers = Collections.unmodifiableMap(new TreeMap<>(brokers));
         this.topics = Collections.unmodifiableMap(new TreeMap<>(topics));
@@ -180,9 +191,11 @@ final class MetadataState {
         final Set<UUID> deletedTopics;
         final Map<Integer, Leader> leaders;
         final Map<Integer, List<Integer>> isrs;
+        PartitionMoves moves;
         final Set<Integer> decommissioned;
 
         Builder(MetadataState s) {
+            moves = s.moves;
             clusterId = s.clusterId;
             brokers = new TreeMap<>(s.brokers);
             topics = new TreeMap<>(s.topics);
@@ -195,9 +208,30 @@ final class MetadataState {
             decommissioned = new TreeSet<>(s.decommissioned);
         }
 
+        /**
+         * Forgets data group {@code groupNo} if no partition belongs to it and no move involves it any more: every
+         * node then removes its division. Group numbers are never reused, so a node that meets a number below
+         * {@link #nextGroupNo} that is not in the metadata knows the group is retired.
+         */
+        void retireIfUnused(int groupNo) {
+            for (Topic t : topics.values()) {
+                if (t.groups().contains(groupNo)) {
+                    return;
+                }
+            }
+            for (PartitionMoves.Pending m : moves.pending().values()) {
+                if (m.sourceGroup() == groupNo || m.targetGroup() == groupNo) {
+                    return;
+                }
+            }
+            groups.remove(groupNo);
+            leaders.remove(groupNo);
+            isrs.remove(groupNo);
+        }
+
         MetadataState build() {
             return new MetadataState(clusterId, brokers, topics, groups, nextGroupNo, nextProducerId, deletedTopics, leaders,
-                    isrs, decommissioned);
+                    isrs, moves, decommissioned);
         }
     }
 }

@@ -45,8 +45,8 @@ final class MetadataStateMachine extends BaseStateMachine {
 
     /** Told about changes, on the apply thread. */
     interface Listener {
-        /** A state was loaded from a snapshot (start, or a snapshot installed from the leader). */
-        void loaded(MetadataState state);
+        /** A state was loaded from a snapshot taken at {@code index} (start, or installed from the leader). */
+        void loaded(MetadataState state, long index);
 
         /** An entry was applied. */
         void applied(MetadataState before, MetadataState after, MetaCommand command, long index);
@@ -108,7 +108,7 @@ final class MetadataStateMachine extends BaseStateMachine {
         setLastAppliedTermIndex(snapshot.getTermIndex());
         LOG.info("metadata loaded from snapshot {}: {} brokers, {} topics", snapshot.getTermIndex(), state.brokers.size(),
                 state.topics.size());
-        listener.loaded(state);
+        listener.loaded(state, snapshot.getIndex());
         completeWaiters(snapshot.getIndex());
     }
 

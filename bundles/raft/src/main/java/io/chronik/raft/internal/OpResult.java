@@ -17,6 +17,10 @@ sealed interface OpResult {
     record RecordsDeleted(long logStartOffset) implements OpResult {
     }
 
+    /** A move operation was applied; {@code logEndOffset} is the partition log's end afterwards. */
+    record Moved(long logEndOffset) implements OpResult {
+    }
+
     /** The partition log already had the operation from its checkpoint (a replay after restart): nothing applied. */
     record AlreadyApplied() implements OpResult {
     }

@@ -49,8 +49,19 @@ final class PartitionReplica implements PartitionLog {
     private final int partition;
     private final UUID topicId;
     private final DataGroup group;
-    private final SegmentLog log;
+    /** Replaced only when a move's copy starts over ({@link #applyCopyStart}), under {@link #writeLock}. */
+    private volatile SegmentLog log;
     private final Path dir;
+    /** A replica a move is filling in its target group: not served, not written by producers, until promoted. */
+    private volatile boolean staging;
+    /** Added to the group's term to make the partition's leader epoch (see {@link PartitionMoves}). */
+    private volatile int epochBase;
+    /** The id of the move that fenced the partition in this (source) group, or -1. */
+    private volatile long fencedBy;
+    /** The id of the move that fills (or filled) this replica, or -1. */
+    private volatile long moveId;
+    /** The index of the metadata entry that completed the move that filled this replica, or -1. */
+    private volatile long movedInAt;
     /** Serialises the writers of the log: the apply thread, the retention task, checkpoints. */
     final Object writeLock = new Object();
     /** Entries at or below this Raft index are already in the log (from its checkpoint): not applied again. */
@@ -59,6 +70,17 @@ final class PartitionReplica implements PartitionLog {
     private volatile boolean closed;
 
     PartitionReplica(String topic, int partition, UUID topicId, DataGroup group, SegmentLog log, Path dir) {
+        this(topic, partition, topicId, group, log, dir, false);
+    }
+
+    /** @param staging whether a move is filling the replica (see {@link #isStaging}) */
+    PartitionReplica(String topic, int partition, UUID topicId, DataGroup group, SegmentLog log, Path dir,
+            boolean staging) {
+        this.staging = staging;
+        this.epochBase = (int) ReplicaMarkers.read(dir, ReplicaMarkers.EPOCH_BASE, 0);
+        this.fencedBy = ReplicaMarkers.read(dir, ReplicaMarkers.FENCE, -1);
+        this.moveId = ReplicaMarkers.read(dir, ReplicaMarkers.MOVE_ID, -1);
+        this.movedInAt = ReplicaMarkers.read(dir, ReplicaMarkers.MOVED_IN_AT, -1);
         this.topic = topic;
         this.partition = partition;
         this.topicId = topicId;
@@ -66,7 +88,7 @@ final class PartitionReplica implements PartitionLog {
         this.log = log;
         this.dir = dir;
         this.checkpointIndex = log.lastCheckpoint().appliedIndex();
-        this.waiters = new EndOffsetWaiters(log::logEndOffset, () -> closed);
+        this.waiters = new EndOffsetWaiters(() -> this.log.logEndOffset(), () -> closed);
     }
 
     static String key(String topic, int partition) {
@@ -106,7 +128,59 @@ final class PartitionReplica implements PartitionLog {
 
     @Override
     public int leaderEpoch() {
-        return group.term();
+        return group.term() + epochBase;
+    }
+
+    int epochBase() {
+        return epochBase;
+    }
+
+    /** Whether a move is still filling this replica in its target group (it is not the partition's replica yet). */
+    boolean isStaging() {
+        return staging;
+    }
+
+    /**
+     * The move that filled this replica is done, as of metadata entry {@code index}: it is the partition's replica
+     * now (durably noted, so that replaying older metadata leaves it alone).
+     */
+    void promote(long index) throws IOException {
+        synchronized (writeLock) {
+            if (!closed) {
+                ReplicaMarkers.write(dir, ReplicaMarkers.MOVED_IN_AT, index);
+            }
+            movedInAt = index;
+            staging = false;
+        }
+    }
+
+    /** The index of the metadata entry that completed the move that filled this replica, or -1. */
+    long movedInAt() {
+        return movedInAt;
+    }
+
+    /** The id of the move that fills (or filled) this replica, or -1. */
+    long moveId() {
+        return moveId;
+    }
+
+    /** Notes (durably) that move {@code id} fills this replica. */
+    void markMoveId(long id) throws IOException {
+        synchronized (writeLock) {
+            if (moveId != id && !closed) {
+                ReplicaMarkers.write(dir, ReplicaMarkers.MOVE_ID, id);
+                moveId = id;
+            }
+        }
+    }
+
+    /** The id of the move that fenced the partition in this group, or -1. */
+    long fencedBy() {
+        return fencedBy;
+    }
+
+    Path directory() {
+        return dir;
     }
 
     @Override
@@ -121,9 +195,8 @@ final class PartitionReplica implements PartitionLog {
         if (closed) {
             return CompletableFuture.failedFuture(new ConsensusException(Reason.NOT_AVAILABLE, key() + " is closed"));
         }
-        if (!group.isLeader()) {
-            return CompletableFuture.failedFuture(new ConsensusException(Reason.NOT_LEADER,
-                    "not the leader of " + key(), group.leaderNodeId(), null));
+        if (!group.isLeader() || staging || fencedBy >= 0) {
+            return CompletableFuture.failedFuture(notWritable());
         }
         try {
             RecordBatches.checkIntegrity(batches);
@@ -190,9 +263,8 @@ final class PartitionReplica implements PartitionLog {
 
     @Override
     public CompletionStage<Long> deleteRecordsBefore(long offset) {
-        if (!group.isLeader()) {
-            return CompletableFuture.failedFuture(new ConsensusException(Reason.NOT_LEADER,
-                    "not the leader of " + key(), group.leaderNodeId(), null));
+        if (!group.isLeader() || staging || fencedBy >= 0) {
+            return CompletableFuture.failedFuture(notWritable());
         }
         long hw = log.logEndOffset();
         if (offset == -1) {
@@ -204,6 +276,14 @@ final class PartitionReplica implements PartitionLog {
         }
         return group.appender().submit(DataEntry.DELETE_RECORDS, this,
                 org.apache.ratis.thirdparty.com.google.protobuf.ByteString.EMPTY, offset).thenApply(PartitionReplica::recordsDeleted);
+    }
+
+    /** NOT_LEADER: this node does not lead the group, or the partition is moving (a retriable error for clients). */
+    private ConsensusException notWritable() {
+        if (fencedBy >= 0 || staging) {
+            return new ConsensusException(Reason.NOT_LEADER, key() + " is moving to other replicas", -1, null);
+        }
+        return new ConsensusException(Reason.NOT_LEADER, "not the leader of " + key(), group.leaderNodeId(), null);
     }
 
     private static AppendResult appended(OpResult r) {
@@ -232,6 +312,9 @@ final class PartitionReplica implements PartitionLog {
     AppendInfo applyAppend(ByteBuffer batches, int leaderEpoch, long appendTimeMs) throws ConsensusException {
         AppendInfo info;
         synchronized (writeLock) {
+            if (fencedBy >= 0) {
+                throw notWritable();
+            }
             info = log.append(batches, leaderEpoch, appendTimeMs);
         }
         waiters.wake();
@@ -241,11 +324,102 @@ final class PartitionReplica implements PartitionLog {
     /** Applies a committed DeleteRecords (apply thread): the new log start offset. */
     long applyDeleteRecords(long offset) throws ConsensusException {
         synchronized (writeLock) {
+            if (fencedBy >= 0) {
+                throw notWritable();
+            }
             long end = log.logEndOffset();
             if (offset > end) {
                 throw new ConsensusException(Reason.OFFSET_OUT_OF_RANGE, "offset " + offset + " beyond the log end " + end);
             }
             return log.deleteRecordsBefore(offset);
+        }
+    }
+
+    /**
+     * Applies a move's fence (source group, apply thread): from this entry on, writes to the partition fail here, so
+     * the log ends where it is. Durable before it returns, so that a restart keeps the fence.
+     */
+    long applyFence(long moveId) throws ConsensusException {
+        synchronized (writeLock) {
+            if (fencedBy != moveId) {
+                writeMarker(ReplicaMarkers.FENCE, moveId);
+                fencedBy = moveId;
+            }
+            return log.logEndOffset();
+        }
+    }
+
+    /** Lifts the fence of a cancelled move (source group, apply thread); a fence of another move stays. */
+    long applyUnfence(long moveId) throws ConsensusException {
+        synchronized (writeLock) {
+            if (fencedBy == moveId) {
+                try {
+                    ReplicaMarkers.delete(dir, ReplicaMarkers.FENCE);
+                } catch (java.io.IOException e) {
+                    throw new ConsensusException(Reason.STORAGE, "unfencing " + key() + " failed: " + e, -1, e);
+                }
+                fencedBy = -1;
+            }
+            return log.logEndOffset();
+        }
+    }
+
+    /**
+     * Starts a move's copy (target group, apply thread) at {@code startOffset}: keeps what an earlier copy of the
+     * same partition already put here if it covers {@code startOffset}, else starts an empty log there, checkpointed
+     * at this entry (so that a replay never re-applies older entries of this group to it).
+     */
+    long applyCopyStart(long startOffset, long index, long term) throws ConsensusException {
+        synchronized (writeLock) {
+            SegmentLog current = log;
+            if (current.logStartOffset() <= startOffset && current.logEndOffset() >= startOffset
+                    && current.logEndOffset() > current.logStartOffset()) {
+                return current.logEndOffset();
+            }
+            try {
+                LogConfig config = current.config();
+                current.close();
+                log = SegmentLog.createEmpty(dir, config, startOffset, index, term);
+                if (moveId >= 0) {
+                    ReplicaMarkers.write(dir, ReplicaMarkers.MOVE_ID, moveId); // the directory was emptied
+                }
+            } catch (java.io.IOException e) {
+                throw new ConsensusException(Reason.STORAGE, "starting the copy of " + key() + " failed: " + e, -1, e);
+            }
+            checkpointIndex = Math.max(checkpointIndex, index);
+            return startOffset;
+        }
+    }
+
+    /** Appends copied batches (target group, apply thread); returns the log end afterwards. */
+    long applyCopy(ByteBuffer batches) throws ConsensusException {
+        long end;
+        synchronized (writeLock) {
+            end = log.appendCopied(batches);
+        }
+        waiters.wake();
+        return end;
+    }
+
+    /** Ends a move's copy (target group, apply thread): the source's log start offset and the epoch base. */
+    long applySeal(long logStartOffset, int newEpochBase) throws ConsensusException {
+        synchronized (writeLock) {
+            if (logStartOffset > log.logStartOffset() && logStartOffset <= log.logEndOffset()) {
+                log.deleteRecordsBefore(logStartOffset);
+            }
+            if (newEpochBase != epochBase) {
+                writeMarker(ReplicaMarkers.EPOCH_BASE, newEpochBase);
+                epochBase = newEpochBase;
+            }
+            return log.logEndOffset();
+        }
+    }
+
+    private void writeMarker(String name, long value) throws ConsensusException {
+        try {
+            ReplicaMarkers.write(dir, name, value);
+        } catch (java.io.IOException e) {
+            throw new ConsensusException(Reason.STORAGE, "writing " + name + " of " + key() + " failed: " + e, -1, e);
         }
     }
 
@@ -319,6 +493,6 @@ final class PartitionReplica implements PartitionLog {
 
     @Override
     public String toString() {
-        return "PartitionReplica[" + key() + ", group " + group.groupNo() + "]";
+        return "PartitionReplica[" + key() + ", group " + group.groupNo() + (staging ? ", staging" : "") + "]";
     }
 }

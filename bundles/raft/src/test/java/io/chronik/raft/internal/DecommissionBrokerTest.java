@@ -67,7 +67,7 @@ public class DecommissionBrokerTest {
     }
 
     @Test
-    public void theMarkSurvivesASnapshotAndAFormat2SnapshotHasNone() throws Exception {
+    public void theMarkSurvivesASnapshotAndAFormat3SnapshotHasNone() throws Exception {
         MetadataState s = apply(brokers(3), new DecommissionBroker(3, true));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         MetadataSnapshotCodec.write(s, new DataOutputStream(bytes));
@@ -75,11 +75,11 @@ public class DecommissionBrokerTest {
         assertEquals(Set.of(3), read.decommissioned);
         assertEquals(s.brokers, read.brokers);
 
-        // format 2: the same bytes without the trailing decommissioned set, with format number 2
+        // format 3: the same bytes without the trailing decommissioned set, with format number 3
         byte[] b = bytes.toByteArray();
-        byte[] v2 = java.util.Arrays.copyOf(b, b.length - 8); // count 1 + one id
-        v2[3] = 2;
-        MetadataState old = MetadataSnapshotCodec.read(new DataInputStream(new ByteArrayInputStream(v2)));
+        byte[] v3 = java.util.Arrays.copyOf(b, b.length - 8); // count 1 + one id
+        v3[3] = 3;
+        MetadataState old = MetadataSnapshotCodec.read(new DataInputStream(new ByteArrayInputStream(v3)));
         assertEquals(Set.of(), old.decommissioned);
         assertEquals(s.brokers, old.brokers);
     }
