@@ -249,6 +249,11 @@ final class ChronikNode implements LocalServer {
         return membership.addVoter(nodeId);
     }
 
+    /** The metadata group's membership changes. */
+    MetadataMembership membership() {
+        return membership;
+    }
+
     /** Decommissions brokers ({@code decommission} admin command). */
     Decommissioner decommissioner() {
         return decommissioner;

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -48,8 +49,8 @@ import io.chronik.raft.internal.MetadataState.Broker;
  * {@code executor} until the decommission is done or refused; {@link #status} only reads. Both answer one line:
  * {@code "in progress: ..."}, {@code "ok: ..."} or {@code "error: ..."}.
  *
- * <p>Thread-safe: steps never overlap (they hold this object's lock). A step blocks its thread for at most about
- * {@code timeoutMs} per metadata write and for the Ratis configuration change.
+ * <p>Thread-safe: steps never overlap (they hold a lock of their own). A step blocks its thread for at most about
+ * {@code timeoutMs} for the metadata writes and for each Ratis configuration change.
  */
 final class Decommissioner {
     private static final Logger LOG = LoggerFactory.getLogger(Decommissioner.class);
@@ -96,7 +97,9 @@ final class Decommissioner {
     private final ScheduledExecutorService executor;
     private final long intervalMs;
     private final long timeoutMs;
-    private final Map<Integer, Job> jobs = new HashMap<>();
+    private final Map<Integer, Job> jobs = new ConcurrentHashMap<>();
+    /** Held by a step, so that steps never overlap. */
+    private final Object steps = new Object();
 
     /**
      * @param state         the metadata as applied on this node
@@ -140,18 +143,27 @@ final class Decommissioner {
      * (done or refused) is started again: done, it answers "ok" again at once; refused, it tries again. Blocks for the
      * first step when it starts one.
      */
-    synchronized String decommission(int nodeId) {
-        Job job = jobs.get(nodeId);
-        if (job != null && !job.finished()) {
-            return job.status;
+    String decommission(int nodeId) {
+        Job started;
+        synchronized (jobs) {
+            Job job = jobs.get(nodeId);
+            if (job != null && !job.finished()) {
+                return job.status;
+            }
+            started = new Job(nodeId);
+            jobs.put(nodeId, started);
         }
-        Job started = new Job(nodeId);
-        jobs.put(nodeId, started);
         run(started);
         if (!started.finished()) {
             try {
-                started.next = executor.scheduleWithFixedDelay(() -> run(started), intervalMs, intervalMs,
+                ScheduledFuture<?> next = executor.scheduleWithFixedDelay(() -> run(started), intervalMs, intervalMs,
                         TimeUnit.MILLISECONDS);
+                synchronized (steps) {
+                    started.next = next;
+                    if (started.finished()) {
+                        next.cancel(false);
+                    }
+                }
             } catch (RejectedExecutionException e) {
                 started.status = "error: the node is stopping";
             }
@@ -161,10 +173,7 @@ final class Decommissioner {
 
     /** The progress of the decommission of {@code nodeId} started on this node, without doing any work; never blocks. */
     String status(int nodeId) {
-        Job job;
-        synchronized (this) {
-            job = jobs.get(nodeId);
-        }
+        Job job = jobs.get(nodeId);
         if (job != null) {
             return job.status;
         }
@@ -174,10 +183,15 @@ final class Decommissioner {
                 + " partition(s) have a replica on it" + (s.decommissioned.contains(nodeId) ? "; it is marked decommissioned" : "");
     }
 
-    private synchronized void run(Job job) {
-        if (job.finished()) {
-            return;
+    private void run(Job job) {
+        synchronized (steps) {
+            if (!job.finished()) {
+                runStep(job);
+            }
         }
+    }
+
+    private void runStep(Job job) {
         String status;
         try {
             status = step(job.nodeId);

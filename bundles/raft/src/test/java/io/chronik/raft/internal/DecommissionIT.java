@@ -25,8 +25,8 @@ import io.chronik.transport.grpc.internal.GrpcRaftTransport;
 
 /**
  * Four nodes, all voters of the metadata group, and a topic with replication factor 3. Decommissioning node 4 through
- * node 1 moves every replica off node 4 (its data with it) and makes it a metadata listener; "ok" is reported only
- * then. After node 4 stops, every partition has three replicas, all in sync, the metadata group still commits, and
+ * node 4 itself while it leads the metadata group moves every replica off node 4 (its data with it), the metadata
+ * leadership to another node and makes node 4 a metadata listener; "ok" is reported only then. After node 4 stops, every partition has three replicas, all in sync, the metadata group still commits, and
  * new topics go to the three nodes left. Decommissioning one of the three left nodes is refused (too few brokers).
  */
 public class DecommissionIT {
@@ -71,7 +71,9 @@ public class DecommissionIT {
             }
         }
 
-        Decommissioner d = nodes.get(0).decommissioner();
+        nodes.get(0).membership().transferLeadership(4);
+        awaitEverywhere("node 4 leads the metadata group", n -> n.metadata().controllerId() == 4, 20_000);
+        Decommissioner d = nodes.get(3).decommissioner();
         String first = d.decommission(4);
         assertTrue(first, first.startsWith("in progress") || first.startsWith("ok"));
         assertEquals("idempotent while it runs", d.status(4).substring(0, 5), d.decommission(4).substring(0, 5));
@@ -90,6 +92,7 @@ public class DecommissionIT {
             assertTrue(n.metadataState().decommissioned.contains(4));
             assertEquals(List.of(1, 2, 3), ids(n));
         }
+        assertTrue(nodes.get(0).metadata().controllerId() != 4);
         awaitTrue("node 4 runs its metadata division as a listener", () -> {
             try {
                 return nodes.get(3).serverOrNull().getDivision(Ids.METADATA_GROUP).getInfo().getCurrentRole()
