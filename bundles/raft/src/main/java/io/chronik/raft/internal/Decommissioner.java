@@ -36,7 +36,8 @@ import io.chronik.raft.internal.MetadataState.Broker;
  * <li>{@link #plan}: for every partition with a replica on N, N's replacement (by load and rack, as
  * {@link ReplicaPlacer} places new replicas; in N's position, so a partition N preferred to lead gets the replacement
  * as its preferred leader). Refused, before anything changes, if some partition has no broker left to take the
- * replica (too few live, unfenced brokers outside its replica list) or has a replica on a fenced broker.</li>
+ * replica (too few live, unfenced brokers outside its replica list) or has a replica on a fenced broker or on
+ * another broker being decommissioned.</li>
  * <li>Marks N ({@link DecommissionBroker}): placement puts no new replica on it from then on.</li>
  * <li>Starts the reassignment of every partition of the plan ({@code reassignPartition}; one metadata entry each, the
  * moves themselves run in the background) that is not already being moved away from N.</li>
@@ -348,6 +349,11 @@ final class Decommissioner {
                     return new Plan(List.of(), remaining, "cannot decommission node " + nodeId + ": partition "
                             + h.topic() + "-" + h.partition() + " also has a replica on broker " + r
                             + ", which is fenced or unregistered; bring it back first");
+                }
+                if (r != nodeId && s.decommissioned.contains(r)) {
+                    return new Plan(List.of(), remaining, "cannot decommission node " + nodeId + " now: partition "
+                            + h.topic() + "-" + h.partition() + " also has a replica on node " + r
+                            + ", which is being decommissioned; decommission one node at a time");
                 }
             }
             List<Integer> target = decided.get(h.key());

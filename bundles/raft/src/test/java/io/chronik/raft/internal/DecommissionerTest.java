@@ -72,9 +72,11 @@ public class DecommissionerTest {
 
     @Test
     public void onlyTheLeavingReplicaChangesAndNeverToAnIneligibleBroker() throws Exception {
-        MetadataState s = brokers(null, null, null, null, null, null);
+        MetadataState s = brokers(null, null, null, null, null);
         s = apply(s, new MetaCommand.CreateTopic("t", UUID.randomUUID(), 60, 3, Map.of(), 1000));
-        s = apply(s, new DecommissionBroker(6, true)); // being decommissioned too: takes no new replica
+        // broker 6 registers later and is fenced: it holds nothing and takes no replica
+        s = apply(s, new MetaCommand.RegisterBroker(6, "h6", 9092, null, "r6", 5001, "c"));
+        s = apply(s, new MetaCommand.FenceBroker(6));
         Decommissioner.Plan plan = Decommissioner.plan(s, 5, List.of());
         assertNull(plan.refusal());
         Map<Integer, Integer> added = new TreeMap<>();
@@ -84,7 +86,7 @@ public class DecommissionerTest {
             assertEquals(before.size(), m.target().size());
             int position = before.indexOf(5);
             assertFalse(m.target().contains(5));
-            assertTrue("not onto the other broker being decommissioned", m.target().get(position) != 6);
+            assertTrue("not onto the fenced broker", m.target().get(position) != 6);
             assertEquals(m.target().size(), m.target().stream().distinct().count());
             for (int i = 0; i < before.size(); i++) {
                 if (i != position) {
@@ -97,7 +99,7 @@ public class DecommissionerTest {
             }
         }
         assertEquals(plan.remaining(), plan.moves().size());
-        assertTrue("partitions on node 5: " + plan.moves().size(), plan.moves().size() >= 20);
+        assertTrue("partitions on node 5: " + plan.moves().size(), plan.moves().size() >= 30);
         assertTrue("preferred leaders moved " + leadersAdded, leadersAdded.size() >= 2);
     }
 
@@ -152,6 +154,14 @@ public class DecommissionerTest {
         s = apply(s, new MetaCommand.FenceBroker(2));
         String refusal = Decommissioner.plan(s, 4, List.of()).refusal();
         assertTrue(refusal, refusal.contains("also has a replica on broker 2"));
+    }
+
+    @Test
+    public void aPartitionWithAnotherReplicaOnABrokerBeingDecommissionedIsRefused() throws Exception {
+        MetadataState s = assigned(brokers(null, null, null, null), "t", List.of(List.of(4, 3)));
+        s = apply(s, new DecommissionBroker(3, true));
+        String refusal = Decommissioner.plan(s, 4, List.of()).refusal();
+        assertTrue(refusal, refusal.contains("decommission one node at a time"));
     }
 
     @Test
