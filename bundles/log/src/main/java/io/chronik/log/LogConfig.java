@@ -30,6 +30,13 @@ public final class LogConfig {
     public static final String MESSAGE_TIMESTAMP_BEFORE_MAX_MS = "message.timestamp.before.max.ms";
     public static final String MESSAGE_TIMESTAMP_AFTER_MAX_MS = "message.timestamp.after.max.ms";
 
+    /**
+     * Kafka's replication throttle lists, which {@code kafka-reassign-partitions --throttle} sets and {@code --verify}
+     * clears. Kept as topic configs so that the tool works; they have no effect (replication is Raft's).
+     */
+    public static final String LEADER_REPLICATION_THROTTLED_REPLICAS = "leader.replication.throttled.replicas";
+    public static final String FOLLOWER_REPLICATION_THROTTLED_REPLICAS = "follower.replication.throttled.replicas";
+
     public static final String CREATE_TIME = "CreateTime";
     public static final String LOG_APPEND_TIME = "LogAppendTime";
 
@@ -49,6 +56,8 @@ public final class LogConfig {
         d.put(COMPRESSION_TYPE, "producer");
         d.put(MESSAGE_TIMESTAMP_BEFORE_MAX_MS, Long.toString(Long.MAX_VALUE));
         d.put(MESSAGE_TIMESTAMP_AFTER_MAX_MS, "3600000");
+        d.put(LEADER_REPLICATION_THROTTLED_REPLICAS, "");
+        d.put(FOLLOWER_REPLICATION_THROTTLED_REPLICAS, "");
         DEFAULTS = Collections.unmodifiableMap(d);
     }
 
@@ -75,10 +84,15 @@ public final class LogConfig {
     private final int segmentIndexBytes;
     private final String cleanupPolicy;
     private final String compressionType;
+    /** The replication throttle lists: kept and reported, no effect. */
+    private final String leaderThrottledReplicas;
+    private final String followerThrottledReplicas;
     private final long timestampBeforeMaxMs;
     private final long timestampAfterMaxMs;
 
     private LogConfig(Map<String, String> v) throws ConsensusException {
+        leaderThrottledReplicas = v.get(LEADER_REPLICATION_THROTTLED_REPLICAS);
+        followerThrottledReplicas = v.get(FOLLOWER_REPLICATION_THROTTLED_REPLICAS);
         segmentBytes = (int) number(v, SEGMENT_BYTES, 14, Integer.MAX_VALUE);
         segmentMs = number(v, SEGMENT_MS, 1, Long.MAX_VALUE);
         retentionMs = number(v, RETENTION_MS, -1, Long.MAX_VALUE);
@@ -169,6 +183,8 @@ public final class LogConfig {
         m.put(COMPRESSION_TYPE, compressionType);
         m.put(MESSAGE_TIMESTAMP_BEFORE_MAX_MS, Long.toString(timestampBeforeMaxMs));
         m.put(MESSAGE_TIMESTAMP_AFTER_MAX_MS, Long.toString(timestampAfterMaxMs));
+        m.put(LEADER_REPLICATION_THROTTLED_REPLICAS, leaderThrottledReplicas);
+        m.put(FOLLOWER_REPLICATION_THROTTLED_REPLICAS, followerThrottledReplicas);
         return Collections.unmodifiableMap(m);
     }
 

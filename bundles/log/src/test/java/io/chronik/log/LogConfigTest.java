@@ -31,7 +31,7 @@ public class LogConfigTest {
         assertEquals(Long.MAX_VALUE, c.messageTimestampBeforeMaxMs());
         assertEquals(3600000L, c.messageTimestampAfterMaxMs());
         assertEquals(LogConfig.names(), LogConfig.defaults().keySet());
-        assertEquals(12, LogConfig.names().size());
+        assertEquals(14, LogConfig.names().size());
         assertEquals(LogConfig.defaults(), c.toMap());
         assertEquals(c, LogConfig.of(LogConfig.defaults()));
     }

@@ -145,9 +145,9 @@ public class FencingIT {
         ChronikNode controller = nodes.stream().filter(n -> n.settings().nodeId() == n.metadata().controllerId())
                 .findFirst().orElseThrow();
         int dead = controller.settings().nodeId();
+        long stopped = System.currentTimeMillis(); // before stop(), which first stops the server, then snapshots
         controller.stop();
         nodes.remove(controller);
-        long stopped = System.currentTimeMillis();
         List<Integer> survivors = new ArrayList<>(List.of(1, 2, 3));
         survivors.remove(Integer.valueOf(dead));
         while (System.currentTimeMillis() - stopped < BOUND_MS) {

@@ -34,6 +34,7 @@ import io.chronik.api.consensus.MetadataListener;
 import io.chronik.api.consensus.PartitionInfo;
 import io.chronik.api.consensus.PartitionLog;
 import io.chronik.api.consensus.PartitionLogs;
+import io.chronik.api.consensus.Reassignment;
 import io.chronik.api.consensus.TopicInfo;
 
 /**
@@ -61,6 +62,12 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
     private final AtomicLong producerIds = new AtomicLong(1000);
     private final List<MetadataListener> listeners = new CopyOnWriteArrayList<>();
     private volatile ElectionResult electionResult = ElectionResult.NOT_NEEDED;
+    /** Brokers registered besides this node (test hook {@link #registerBroker}); they serve nothing. */
+    private final Map<Integer, Broker> otherBrokers = new ConcurrentHashMap<>();
+    /** Reassignments in progress by "topic-partition"; only while {@link #holdReassignments} holds them. */
+    private final Map<String, Move> moves = new ConcurrentHashMap<>();
+    private volatile boolean holdReassignments;
+    private volatile Reason reassignFailure;
 
     InMemoryCluster(int nodeId) {
         this.nodeId = nodeId;
@@ -81,7 +88,12 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
 
     // ---- metadata -------------------------------------------------------------------------------------------
 
-    record Broker(int nodeId, String host, int port, String rack) implements BrokerInfo {
+    record Broker(int nodeId, String host, int port, String rack, boolean fenced) implements BrokerInfo {
+    }
+
+    /** A reassignment in progress. */
+    record Move(String topic, int partition, List<Integer> currentReplicas, List<Integer> targetReplicas)
+            implements Reassignment {
     }
 
     record Partition(String topic, int partition, int leader, int leaderEpoch, List<Integer> replicas,
@@ -113,7 +125,20 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
 
     @Override
     public Collection<BrokerInfo> brokers() {
-        return List.of(new Broker(nodeId, "localhost", port, null));
+        List<BrokerInfo> all = new ArrayList<>();
+        all.add(new Broker(nodeId, "localhost", port, null, false));
+        otherBrokers.values().forEach(b -> all.add(new Broker(b.nodeId(), "localhost", port, null, b.fenced())));
+        return List.copyOf(all);
+    }
+
+    /**
+     * Test hook: registers another broker, fenced or not, advertised at this node's address (so a client that talks
+     * to it reaches this node). It holds no replicas until a reassignment names it; it makes a reassignment to other
+     * replicas possible.
+     */
+    void registerBroker(int id, boolean fenced) {
+        otherBrokers.put(id, new Broker(id, "localhost", 0, null, fenced));
+        listeners.forEach(l -> l.metadataChanged(this));
     }
 
     @Override
@@ -211,7 +236,7 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
         if (partitions <= 0) {
             throw new ConsensusException(Reason.INVALID_PARTITIONS, "partitions must be positive");
         }
-        if (replicationFactor <= 0 || replicationFactor > brokers().size()) {
+        if (replicationFactor <= 0 || replicationFactor > brokers().stream().filter(b -> !b.fenced()).count()) {
             throw new ConsensusException(Reason.INVALID_REPLICATION_FACTOR,
                     "replication factor " + replicationFactor + " larger than the " + brokers().size() + " broker(s)");
         }
@@ -251,6 +276,7 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
                 if (t == null) {
                     throw new ConsensusException(Reason.UNKNOWN_TOPIC, name);
                 }
+                moves.values().removeIf(m -> m.topic().equals(name));
                 for (int p = 0; p < t.partitions().size(); p++) {
                     Log log = logs.remove(name + "-" + p);
                     log.closeLog();
@@ -308,6 +334,11 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
                     throw new ConsensusException(Reason.UNKNOWN_TOPIC, topic);
                 }
                 validateConfigs(set);
+                for (String name : delete) {
+                    if (!DEFAULTS.containsKey(name)) { // as the Ratis provider: only known configs can be removed
+                        throw new ConsensusException(Reason.INVALID_CONFIG, "unknown topic config '" + name + "'");
+                    }
+                }
                 Map<String, String> configs = new HashMap<>(t.configs());
                 configs.keySet().removeAll(delete);
                 configs.putAll(set);
@@ -351,14 +382,105 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
         });
     }
 
-    @Override
-    public CompletionStage<Void> reassignPartition(String topic, int partition, List<Integer> targetReplicas) {
-        return CompletableFuture.failedFuture(new ConsensusException(ConsensusException.Reason.NOT_AVAILABLE, "not yet"));
+    /**
+     * Test hook: while held, a reassignment to other replicas stays in progress (listed by {@link #reassignments()})
+     * until {@link #completeReassignments()}; otherwise it completes as soon as it is recorded.
+     */
+    void holdReassignments(boolean hold) {
+        holdReassignments = hold;
+    }
+
+    /** Test hook: every {@link #reassignPartition} fails with {@code reason} (as the provider does when its metadata
+     * group has no leader), or, with {@code null}, works again. */
+    void failReassignments(Reason reason) {
+        reassignFailure = reason;
+    }
+
+    /** Test hook: completes every reassignment in progress (the partitions switch to their target replicas). */
+    CompletionStage<Void> completeReassignments() {
+        return async(() -> {
+            synchronized (this) {
+                moves.values().forEach(this::switchReplicas);
+                moves.clear();
+                return null;
+            }
+        });
     }
 
     @Override
-    public java.util.Collection<io.chronik.api.consensus.Reassignment> reassignments() {
-        return List.of();
+    public CompletionStage<Void> reassignPartition(String topic, int partition, List<Integer> targetReplicas) {
+        List<Integer> target = targetReplicas == null ? null : List.copyOf(targetReplicas);
+        Reason failure = reassignFailure;
+        if (failure != null) {
+            return CompletableFuture.failedFuture(new ConsensusException(failure, "the metadata cannot be changed now"));
+        }
+        return async(() -> {
+            synchronized (this) {
+                Topic t = topics.get(topic);
+                if (t == null) {
+                    throw new ConsensusException(Reason.UNKNOWN_TOPIC, "topic '" + topic + "' does not exist");
+                }
+                if (partition < 0 || partition >= t.partitions().size()) {
+                    throw new ConsensusException(Reason.UNKNOWN_PARTITION, "topic '" + topic + "' has no partition " + partition);
+                }
+                String key = topic + "-" + partition;
+                if (target == null) {
+                    if (moves.remove(key) == null) {
+                        throw new ConsensusException(Reason.NO_REASSIGNMENT_IN_PROGRESS,
+                                "no reassignment of " + key + " is in progress");
+                    }
+                    return null;
+                }
+                checkReplicas(target);
+                PartitionInfo p = t.partitions().get(partition);
+                moves.remove(key);
+                if (!target.equals(p.replicas())) {
+                    Move m = new Move(topic, partition, p.replicas(), target);
+                    if (holdReassignments) {
+                        moves.put(key, m);
+                    } else {
+                        switchReplicas(m);
+                    }
+                }
+                return null;
+            }
+        });
+    }
+
+    /** The rules of the Ratis provider: a non-empty list of distinct, registered, unfenced brokers. */
+    private void checkReplicas(List<Integer> replicas) throws ConsensusException {
+        if (replicas.isEmpty()) {
+            throw new ConsensusException(Reason.INVALID_REPLICA_ASSIGNMENT, "the replica list is empty");
+        }
+        if (Set.copyOf(replicas).size() != replicas.size()) {
+            throw new ConsensusException(Reason.INVALID_REPLICA_ASSIGNMENT, "a broker is named twice in " + replicas);
+        }
+        for (Integer id : replicas) {
+            BrokerInfo b = brokers().stream().filter(x -> x.nodeId() == id).findFirst().orElse(null);
+            if (b == null || b.fenced()) {
+                throw new ConsensusException(Reason.INVALID_REPLICA_ASSIGNMENT,
+                        "broker " + id + (b == null ? " is not registered" : " is fenced"));
+            }
+        }
+    }
+
+    /** Called under the lock on the commit thread. */
+    private void switchReplicas(Move m) {
+        Topic t = topics.get(m.topic());
+        if (t == null) {
+            return;
+        }
+        List<PartitionInfo> parts = new ArrayList<>(t.partitions());
+        PartitionInfo old = parts.get(m.partition());
+        int leader = m.targetReplicas().contains(nodeId) ? nodeId : m.targetReplicas().get(0);
+        parts.set(m.partition(), new Partition(m.topic(), m.partition(), leader, old.leaderEpoch(), m.targetReplicas(),
+                m.targetReplicas()));
+        topics.put(m.topic(), new Topic(t.name(), t.id(), List.copyOf(parts), t.configs()));
+    }
+
+    @Override
+    public Collection<Reassignment> reassignments() {
+        return List.copyOf(moves.values());
     }
 
     @Override

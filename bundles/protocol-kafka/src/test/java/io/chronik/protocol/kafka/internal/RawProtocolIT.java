@@ -206,12 +206,12 @@ public class RawProtocolIT {
             c.write(v1.array());
             ApiVersionsResponseData r2 = new ApiVersionsResponseData(c.receive(11, (short) 0), (short) 0);
             assertEquals(Errors.UNSUPPORTED_VERSION.code(), r2.errorCode());
-            assertEquals(27, r2.apiKeys().size());
+            assertEquals(29, r2.apiKeys().size());
             // the connection stays usable: the client retries with a version it knows
             c.send(ApiKeys.API_VERSIONS, (short) 0, 10, new ApiVersionsRequestData());
             ApiVersionsResponseData ok = c.receive(ApiKeys.API_VERSIONS, (short) 0, 10);
             assertEquals(Errors.NONE.code(), ok.errorCode());
-            assertEquals(27, ok.apiKeys().size());
+            assertEquals(29, ok.apiKeys().size());
         }
     }
 
@@ -451,6 +451,9 @@ public class RawProtocolIT {
             org.apache.kafka.common.message.AlterConfigsRequestData.AlterConfigsResource b =
                     new org.apache.kafka.common.message.AlterConfigsRequestData.AlterConfigsResource()
                             .setResourceType((byte) 4).setResourceName("1");
+            // broker configs are static (only the replication throttles are accepted, see PartitionReassignmentIT)
+            b.configs().add(new org.apache.kafka.common.message.AlterConfigsRequestData.AlterableConfig()
+                    .setName("log.retention.hours").setValue("1"));
             d.resources().add(b);
             c.send(ApiKeys.ALTER_CONFIGS, (short) 2, 1, d);
             org.apache.kafka.common.message.AlterConfigsResponseData resp = c.receive(ApiKeys.ALTER_CONFIGS, (short) 2, 1);

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
@@ -26,6 +27,7 @@ import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
@@ -62,7 +64,7 @@ public class VersionSweepIT {
         ApiKeys.API_VERSIONS, ApiKeys.CREATE_TOPICS, ApiKeys.DELETE_TOPICS, ApiKeys.DELETE_RECORDS,
         ApiKeys.INIT_PRODUCER_ID, ApiKeys.OFFSET_FOR_LEADER_EPOCH, ApiKeys.DESCRIBE_CONFIGS, ApiKeys.ALTER_CONFIGS,
         ApiKeys.CREATE_PARTITIONS, ApiKeys.INCREMENTAL_ALTER_CONFIGS, ApiKeys.DESCRIBE_CLUSTER,
-        ApiKeys.ELECT_LEADERS,
+        ApiKeys.ELECT_LEADERS, ApiKeys.ALTER_PARTITION_REASSIGNMENTS, ApiKeys.LIST_PARTITION_REASSIGNMENTS,
         ApiKeys.JOIN_GROUP, ApiKeys.SYNC_GROUP, ApiKeys.HEARTBEAT, ApiKeys.LEAVE_GROUP, ApiKeys.OFFSET_COMMIT,
         ApiKeys.OFFSET_FETCH, ApiKeys.LIST_GROUPS, ApiKeys.DESCRIBE_GROUPS, ApiKeys.DELETE_GROUPS, ApiKeys.OFFSET_DELETE,
     };
@@ -266,6 +268,19 @@ public class VersionSweepIT {
                 tps.add(new ElectLeadersRequestData.TopicPartitions().setTopic(name).setPartitions(List.of(0, 9)));
                 return d.setTopicPartitions(tps);
             }
+            case ALTER_PARTITION_REASSIGNMENTS: {
+                // a move to the current replicas (accepted) next to an unknown partition; v1 refuses RF changes
+                AlterPartitionReassignmentsRequestData d = new AlterPartitionReassignmentsRequestData()
+                        .setAllowReplicationFactorChange(v == 0);
+                d.topics().add(new AlterPartitionReassignmentsRequestData.ReassignableTopic().setName(name).setPartitions(List.of(
+                        new AlterPartitionReassignmentsRequestData.ReassignablePartition().setPartitionIndex(0).setReplicas(List.of(1)),
+                        new AlterPartitionReassignmentsRequestData.ReassignablePartition().setPartitionIndex(9).setReplicas(null))));
+                return d;
+            }
+            case LIST_PARTITION_REASSIGNMENTS:
+                return new ListPartitionReassignmentsRequestData().setTopics(List.of(
+                        new ListPartitionReassignmentsRequestData.ListPartitionReassignmentsTopics().setName(name)
+                                .setPartitionIndexes(List.of(0, 1))));
             case JOIN_GROUP: {
                 JoinGroupRequestData d = new JoinGroupRequestData().setGroupId("sweep-join-" + id).setSessionTimeoutMs(10_000)
                         .setRebalanceTimeoutMs(10_000).setMemberId("").setProtocolType("consumer");

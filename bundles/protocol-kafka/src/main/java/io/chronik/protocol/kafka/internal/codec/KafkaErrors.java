@@ -101,6 +101,8 @@ public final class KafkaErrors {
                 return Errors.KAFKA_STORAGE_ERROR;
             case INVALID_REPLICA_ASSIGNMENT:
                 return Errors.INVALID_REPLICA_ASSIGNMENT;
+            case NO_REASSIGNMENT_IN_PROGRESS:
+                return Errors.NO_REASSIGNMENT_IN_PROGRESS;
             default:
                 return Errors.UNKNOWN_SERVER_ERROR;
         }

@@ -29,6 +29,8 @@ public final class Broker implements AutoCloseable {
 
     private final TopicIndex topicIndex = new TopicIndex();
 
+    private final ReplicationThrottles throttles = new ReplicationThrottles();
+
     public Broker(ServerSettings settings, Supplier<ClusterMetadata> metadata, Supplier<PartitionLogs> logs) {
         this.settings = settings;
         this.metadata = metadata;
@@ -58,6 +60,11 @@ public final class Broker implements AutoCloseable {
     /** The bound partition logs, or {@code null}. */
     public PartitionLogs logs() {
         return logs.get();
+    }
+
+    /** The replication throttles set on this node (accepted for Kafka's tools; they have no effect). */
+    ReplicationThrottles throttles() {
+        return throttles;
     }
 
     /** Claims the auto-creation of {@code topic}; {@code false} if it is already under way. */

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
@@ -36,7 +37,8 @@ import io.chronik.protocol.kafka.internal.codec.Outcome;
 /**
  * DescribeConfigs, AlterConfigs and IncrementalAlterConfigs. Topic configs are the cluster's defaults
  * ({@link ClusterMetadata#topicConfigDefaults()}) overlaid by the topic's overrides; broker resources report the
- * defaults and are read-only.
+ * defaults and are read-only, except for Kafka's replication throttles, which are accepted on broker and topic
+ * resources so that {@code kafka-reassign-partitions} works, and have no effect ({@link ReplicationThrottles}).
  */
 final class ConfigsHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigsHandler.class);
@@ -46,6 +48,8 @@ final class ConfigsHandler {
 
     // DescribeConfigsResponse config sources and types (Kafka's ConfigSource / ConfigType ids)
     static final byte SOURCE_TOPIC_CONFIG = 1;
+    static final byte SOURCE_DYNAMIC_BROKER_CONFIG = 2;
+    static final byte SOURCE_DYNAMIC_DEFAULT_BROKER_CONFIG = 3;
     static final byte SOURCE_STATIC_BROKER_CONFIG = 4;
     static final byte SOURCE_DEFAULT_CONFIG = 5;
     private static final byte TYPE_BOOLEAN = 1;
@@ -69,9 +73,11 @@ final class ConfigsHandler {
     }
 
     private final Broker broker;
+    private final ReplicationThrottles throttles;
 
     ConfigsHandler(Broker broker) {
         this.broker = broker;
+        this.throttles = broker.throttles();
     }
 
     /** The defaults overlaid with the overrides, sorted by name. */
@@ -90,6 +96,9 @@ final class ConfigsHandler {
     static byte type(String name) {
         if (LIST_CONFIGS.contains(name)) {
             return TYPE_LIST;
+        }
+        if (ReplicationThrottles.BROKER_KEYS.contains(name)) {
+            return TYPE_LONG;
         }
         if (BOOLEAN_CONFIGS.contains(name)) {
             return TYPE_BOOLEAN;
@@ -128,7 +137,9 @@ final class ConfigsHandler {
                             .setErrorMessage("The topic '" + r.resourceName() + "' does not exist.");
                     continue;
                 }
-                entries = effective(md.topicConfigDefaults(), topic.get().configs());
+                Map<String, String> overrides = new HashMap<>(throttles.topic(topic.get().id()));
+                overrides.putAll(topic.get().configs());
+                entries = effective(md.topicConfigDefaults(), overrides);
             } else if (r.resourceType() == BROKER) {
                 if (!isBrokerName(md, r.resourceName())) {
                     result.setErrorCode(Errors.INVALID_REQUEST.code())
@@ -136,7 +147,8 @@ final class ConfigsHandler {
                     continue;
                 }
                 brokerResource = true;
-                entries = effective(md.topicConfigDefaults(), Map.of());
+                entries = new ArrayList<>(effective(md.topicConfigDefaults(), Map.of()));
+                entries.addAll(brokerThrottles(r.resourceName()));
             } else {
                 result.setErrorCode(Errors.INVALID_REQUEST.code())
                         .setErrorMessage("unsupported resource type " + r.resourceType());
@@ -146,14 +158,15 @@ final class ConfigsHandler {
                 if (keys != null && !keys.contains(e.name())) {
                     continue;
                 }
-                byte source = brokerResource ? SOURCE_DEFAULT_CONFIG : e.source();
+                boolean dynamic = e.source() == SOURCE_DYNAMIC_BROKER_CONFIG || e.source() == SOURCE_DYNAMIC_DEFAULT_BROKER_CONFIG;
+                byte source = brokerResource && !dynamic ? SOURCE_DEFAULT_CONFIG : e.source();
                 DescribeConfigsResourceResult c = new DescribeConfigsResourceResult().setName(e.name()).setValue(e.value())
-                        .setReadOnly(brokerResource).setConfigSource(source).setIsSensitive(false)
+                        .setReadOnly(brokerResource && !dynamic).setConfigSource(source).setIsSensitive(false)
                         .setConfigType(type(e.name())).setDocumentation(null);
                 if (data.includeSynonyms()) {
                     List<DescribeConfigsSynonym> synonyms = new ArrayList<>(2);
-                    if (e.overridden() && !brokerResource) {
-                        synonyms.add(new DescribeConfigsSynonym().setName(e.name()).setValue(e.value()).setSource(SOURCE_TOPIC_CONFIG));
+                    if (e.overridden() && (!brokerResource || dynamic)) {
+                        synonyms.add(new DescribeConfigsSynonym().setName(e.name()).setValue(e.value()).setSource(source));
                     }
                     if (e.defaultValue() != null) {
                         synonyms.add(new DescribeConfigsSynonym().setName(e.name()).setValue(e.defaultValue())
@@ -165,6 +178,16 @@ final class ConfigsHandler {
             }
         }
         return req.respond(resp);
+    }
+
+    /** The throttle rates set on broker resource {@code name}, over those set on the cluster-wide default resource. */
+    private List<Entry> brokerThrottles(String name) {
+        Map<String, Entry> entries = new TreeMap<>();
+        throttles.broker("").forEach((k, v) -> entries.put(k, new Entry(k, v, SOURCE_DYNAMIC_DEFAULT_BROKER_CONFIG, null, true)));
+        if (name != null && !name.isEmpty()) {
+            throttles.broker(name).forEach((k, v) -> entries.put(k, new Entry(k, v, SOURCE_DYNAMIC_BROKER_CONFIG, null, true)));
+        }
+        return new ArrayList<>(entries.values());
     }
 
     private static boolean isBrokerName(ClusterMetadata md, String name) {
@@ -195,6 +218,14 @@ final class ConfigsHandler {
             AlterConfigsResourceResponse result = new AlterConfigsResourceResponse().setResourceType(r.resourceType())
                     .setResourceName(r.resourceName());
             resp.responses().add(result);
+            if (md != null && r.resourceType() == BROKER) {
+                // AlterConfigs replaces the resource's dynamic configs
+                List<Op> ops = new ArrayList<>();
+                r.configs().forEach(c -> ops.add(new Op(c.name(), (byte) 0, c.value())));
+                alterBroker(md, r.resourceName(), ops, true, data.validateOnly(),
+                        (error, message) -> result.setErrorCode(error.code()).setErrorMessage(message));
+                continue;
+            }
             Change change = resourceCheck(md, r.resourceType(), r.resourceName());
             if (change == null) {
                 // AlterConfigs replaces the topic's whole set of overrides
@@ -208,7 +239,7 @@ final class ConfigsHandler {
                 delete.removeAll(set.keySet());
                 change = new Change(set, delete, Errors.NONE, null);
             }
-            apply(md, r.resourceName(), change, data.validateOnly(), pending, (error, message) -> {
+            apply(md, r.resourceName(), change, true, data.validateOnly(), pending, (error, message) -> {
                 result.setErrorCode(error.code()).setErrorMessage(message);
             });
         }
@@ -225,18 +256,83 @@ final class ConfigsHandler {
                     new IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse()
                             .setResourceType(r.resourceType()).setResourceName(r.resourceName());
             resp.responses().add(result);
+            if (md != null && r.resourceType() == BROKER) {
+                List<Op> ops = new ArrayList<>();
+                r.configs().forEach(c -> ops.add(new Op(c.name(), c.configOperation(), c.value())));
+                alterBroker(md, r.resourceName(), ops, false, data.validateOnly(),
+                        (error, message) -> result.setErrorCode(error.code()).setErrorMessage(message));
+                continue;
+            }
             Change change = resourceCheck(md, r.resourceType(), r.resourceName());
             if (change == null) {
-                change = incremental(md, md.topic(r.resourceName()).get(), r.configs());
+                TopicInfo topic = md.topic(r.resourceName()).get();
+                change = incremental(md, topic, throttles.topic(topic.id()), r.configs());
             }
-            apply(md, r.resourceName(), change, data.validateOnly(), pending, (error, message) -> {
+            apply(md, r.resourceName(), change, false, data.validateOnly(), pending, (error, message) -> {
                 result.setErrorCode(error.code()).setErrorMessage(message);
             });
         }
         return Futures.all(pending).thenApply(v -> req.respond(resp));
     }
 
-    private static Change incremental(ClusterMetadata md, TopicInfo topic,
+    /** One config operation of a request (AlterConfigs' are all SET). */
+    private record Op(String name, byte operation, String value) {
+    }
+
+    /**
+     * A broker resource accepts only the replication throttle rates, which are remembered and have no effect; every
+     * other broker config is static. {@code replace}: AlterConfigs, which replaces all of the resource's dynamic configs.
+     */
+    private void alterBroker(ClusterMetadata md, String resource, List<Op> ops, boolean replace, boolean validateOnly,
+            Reporter reporter) {
+        if (!isBrokerName(md, resource)) {
+            reporter.report(Errors.INVALID_REQUEST, "unknown broker '" + resource + "'");
+            return;
+        }
+        Map<String, String> set = new HashMap<>();
+        Set<String> delete = new HashSet<>();
+        Set<String> seen = new HashSet<>();
+        for (Op op : ops) {
+            if (!seen.add(op.name())) {
+                reporter.report(Errors.INVALID_REQUEST, "Error due to duplicate config keys: " + op.name());
+                return;
+            }
+            if (!ReplicationThrottles.BROKER_KEYS.contains(op.name())) {
+                reporter.report(Errors.INVALID_REQUEST, "broker config '" + op.name() + "' cannot be altered: broker "
+                        + "configs are static in this broker; only the replication throttles "
+                        + new TreeSet<>(ReplicationThrottles.BROKER_KEYS) + " are accepted (they have no effect)");
+                return;
+            }
+            switch (op.operation()) {
+                case 0: { // SET
+                    if (op.value() == null) {
+                        reporter.report(Errors.INVALID_REQUEST, "Null value not supported for : " + op.name());
+                        return;
+                    }
+                    String invalid = ReplicationThrottles.checkBroker(op.name(), op.value());
+                    if (invalid != null) {
+                        reporter.report(Errors.INVALID_CONFIG, invalid);
+                        return;
+                    }
+                    set.put(op.name(), op.value().trim());
+                    break;
+                }
+                case 1: // DELETE
+                    delete.add(op.name());
+                    break;
+                default:
+                    reporter.report(Errors.INVALID_REQUEST, "Config value append/subtract is not allowed for config key: "
+                            + op.name() + " (not a list config)");
+                    return;
+            }
+        }
+        if (!validateOnly) {
+            throttles.alterBroker(resource, set, delete, replace);
+        }
+        reporter.report(Errors.NONE, null);
+    }
+
+    private static Change incremental(ClusterMetadata md, TopicInfo topic, Map<String, String> localThrottles,
             IncrementalAlterConfigsRequestData.AlterableConfigCollection configs) {
         Map<String, String> set = new HashMap<>();
         Set<String> delete = new HashSet<>();
@@ -262,7 +358,8 @@ final class ConfigsHandler {
                         return Change.error(Errors.INVALID_REQUEST, "Config value append/subtract is not allowed for config key: "
                                 + c.name() + " (not a list config)");
                     }
-                    String current = topic.configs().getOrDefault(c.name(), defaults.getOrDefault(c.name(), ""));
+                    String current = topic.configs().getOrDefault(c.name(),
+                            localThrottles.getOrDefault(c.name(), defaults.getOrDefault(c.name(), "")));
                     LinkedHashSet<String> values = split(current);
                     List<String> operand = new ArrayList<>(split(c.value() == null ? "" : c.value()));
                     if (c.configOperation() == 2) {
@@ -290,9 +387,6 @@ final class ConfigsHandler {
         if (md == null) {
             return Change.error(Errors.NOT_CONTROLLER, "the cluster metadata is not available right now");
         }
-        if (type == BROKER) {
-            return Change.error(Errors.INVALID_REQUEST, "broker configs are static in this broker and cannot be altered");
-        }
         if (type != TOPIC) {
             return Change.error(Errors.INVALID_REQUEST, "unsupported resource type " + type);
         }
@@ -306,14 +400,40 @@ final class ConfigsHandler {
         void report(Errors error, String message);
     }
 
-    private static void apply(ClusterMetadata md, String topic, Change change, boolean validateOnly,
+    /**
+     * Applies a topic config change. The replication throttle lists go to {@link ReplicationThrottles} unless the
+     * provider knows them as topic configs; {@code replaceLocal}: AlterConfigs, which replaces all of them too.
+     */
+    private void apply(ClusterMetadata md, String topic, Change change, boolean replaceLocal, boolean validateOnly,
             List<CompletableFuture<Void>> pending, Reporter reporter) {
         if (change.error() != Errors.NONE) {
             reporter.report(change.error(), change.message());
             return;
         }
         Map<String, String> defaults = md.topicConfigDefaults();
-        for (String name : change.set().keySet()) {
+        Map<String, String> set = new HashMap<>(change.set());
+        Set<String> delete = new HashSet<>(change.delete());
+        Map<String, String> localSet = new HashMap<>();
+        Set<String> localDelete = new HashSet<>();
+        for (String name : ReplicationThrottles.TOPIC_KEYS) {
+            if (defaults.containsKey(name)) {
+                continue;
+            }
+            if (set.containsKey(name)) {
+                localSet.put(name, set.remove(name));
+            }
+            if (delete.remove(name)) {
+                localDelete.add(name);
+            }
+        }
+        for (Map.Entry<String, String> e : localSet.entrySet()) {
+            String invalid = ReplicationThrottles.checkTopic(e.getKey(), e.getValue());
+            if (invalid != null) {
+                reporter.report(Errors.INVALID_CONFIG, invalid);
+                return;
+            }
+        }
+        for (String name : set.keySet()) {
             if (!defaults.containsKey(name)) {
                 reporter.report(Errors.INVALID_CONFIG, "Unknown topic config name: " + name);
                 return;
@@ -324,9 +444,22 @@ final class ConfigsHandler {
             reporter.report(Errors.NONE, null);
             return;
         }
-        pending.add(Futures.handle(md.alterTopicConfigs(topic, change.set(), change.delete()), (t, failure) -> {
+        TopicInfo info = md.topic(topic).orElse(null);
+        Runnable local = () -> {
+            boolean had = info != null && !throttles.topic(info.id()).isEmpty();
+            if (info != null && (!localSet.isEmpty() || !localDelete.isEmpty() || (replaceLocal && had))) {
+                throttles.alterTopic(topic, info.id(), localSet, localDelete, replaceLocal);
+            }
+        };
+        if (set.isEmpty() && delete.isEmpty()) {
+            local.run();
+            reporter.report(Errors.NONE, null);
+            return;
+        }
+        pending.add(Futures.handle(md.alterTopicConfigs(topic, set, delete), (t, failure) -> {
             if (failure == null) {
-                LOG.info("altered configs of topic '{}': set {}, removed {}", topic, change.set(), change.delete());
+                local.run();
+                LOG.info("altered configs of topic '{}': set {}, removed {}", topic, set, delete);
                 reporter.report(Errors.NONE, null);
             } else {
                 reporter.report(KafkaErrors.of(failure, KafkaErrors.Context.ADMIN), KafkaErrors.message(failure));

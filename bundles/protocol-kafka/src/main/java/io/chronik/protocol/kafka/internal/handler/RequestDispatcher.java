@@ -17,6 +17,7 @@ public final class RequestDispatcher {
     private final ClusterHandler cluster;
     private final GroupsHandler groups;
     private final LeadersHandler leaders;
+    private final ReassignmentsHandler reassignments;
 
     public RequestDispatcher(Broker broker) {
         this.metadata = new MetadataHandler(broker);
@@ -28,6 +29,7 @@ public final class RequestDispatcher {
         this.cluster = new ClusterHandler(broker);
         this.groups = new GroupsHandler(broker);
         this.leaders = new LeadersHandler(broker);
+        this.reassignments = new ReassignmentsHandler(broker);
     }
 
     /**
@@ -90,6 +92,10 @@ public final class RequestDispatcher {
                 return configs.incrementalAlterConfigs(req);
             case ELECT_LEADERS:
                 return leaders.electLeaders(req);
+            case ALTER_PARTITION_REASSIGNMENTS:
+                return reassignments.alterPartitionReassignments(req);
+            case LIST_PARTITION_REASSIGNMENTS:
+                return done(reassignments.listPartitionReassignments(req));
             default:
                 // the decoder only lets implemented APIs through
                 return done(Outcome.CLOSE);

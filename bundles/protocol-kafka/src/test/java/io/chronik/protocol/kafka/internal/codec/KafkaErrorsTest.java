@@ -44,6 +44,11 @@ public class KafkaErrorsTest {
         assertEquals(Errors.LEADER_NOT_AVAILABLE, KafkaErrors.of(Reason.NOT_AVAILABLE, KafkaErrors.Context.PARTITION));
         assertEquals(Errors.NOT_CONTROLLER, KafkaErrors.of(Reason.NOT_AVAILABLE, KafkaErrors.Context.ADMIN));
         assertEquals(Errors.PRODUCER_FENCED, KafkaErrors.of(Reason.PRODUCER_FENCED, KafkaErrors.Context.ADMIN));
+        assertEquals(Errors.NO_REASSIGNMENT_IN_PROGRESS,
+                KafkaErrors.of(Reason.NO_REASSIGNMENT_IN_PROGRESS, KafkaErrors.Context.ADMIN));
+        assertEquals(Errors.INVALID_REPLICA_ASSIGNMENT,
+                KafkaErrors.of(Reason.INVALID_REPLICA_ASSIGNMENT, KafkaErrors.Context.ADMIN));
+        assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION, KafkaErrors.of(Reason.UNKNOWN_TOPIC, KafkaErrors.Context.ADMIN));
         Throwable wrapped = new CompletionException(new ConsensusException(Reason.TOPIC_EXISTS, "exists"));
         assertEquals(Errors.TOPIC_ALREADY_EXISTS, KafkaErrors.of(wrapped, KafkaErrors.Context.ADMIN));
         assertEquals("exists", KafkaErrors.message(wrapped));
