@@ -172,7 +172,11 @@ final class Decommissioner {
         return started.status;
     }
 
-    /** The progress of the decommission of {@code nodeId} started on this node, without doing any work; never blocks. */
+    /**
+     * The progress of the decommission of {@code nodeId} started on this node, without doing any work: its last answer,
+     * or, if none was started here, "ok" for a node that is done (marked, no replicas, no vote) and "idle: ..." for
+     * another. Never blocks.
+     */
     String status(int nodeId) {
         Job job = jobs.get(nodeId);
         if (job != null) {
@@ -180,6 +184,15 @@ final class Decommissioner {
         }
         MetadataState s = state.get();
         int holding = plan(s, nodeId, reassignments.get()).remaining();
+        boolean voter;
+        try {
+            voter = voters.voters().contains(nodeId);
+        } catch (ConsensusException e) {
+            voter = true; // not known: not done
+        }
+        if (s.decommissioned.contains(nodeId) && holding == 0 && !voter) {
+            return "ok: node " + nodeId + " holds no replicas and no metadata vote; it can be stopped";
+        }
         return "idle: no decommission of node " + nodeId + " was started on this node; " + holding
                 + " partition(s) have a replica on it" + (s.decommissioned.contains(nodeId) ? "; it is marked decommissioned" : "");
     }

@@ -93,6 +93,8 @@ public class DecommissionIT {
             assertEquals(List.of(1, 2, 3), ids(n));
         }
         assertTrue(nodes.get(0).metadata().controllerId() != 4);
+        assertEquals("another node sees it done", status, nodes.get(1).decommissioner().status(4));
+        assertTrue(nodes.get(1).decommissioner().status(3), nodes.get(1).decommissioner().status(3).startsWith("idle: "));
         awaitTrue("node 4 runs its metadata division as a listener", () -> {
             try {
                 return nodes.get(3).serverOrNull().getDivision(Ids.METADATA_GROUP).getInfo().getCurrentRole()
