@@ -95,7 +95,8 @@ public final class Main {
      * {@code cluster add-voter --node ID [--data-dir DIR]}: asks the node running on {@code DIR} (any member of the
      * cluster) to make node {@code ID}, a listener of the metadata group, one of its voters.
      * {@code cluster decommission --node ID [--data-dir DIR] [--timeout-seconds T]}: asks it to move every replica and
-     * the metadata vote off node {@code ID} and follows the progress ({@link #decommission}).
+     * the metadata vote off node {@code ID} and follows the progress ({@link #decommission}); with {@code --status}
+     * it only prints the progress once (0 done, 1 refused, 2 not done), starting nothing.
      */
     private static int cluster(List<String> args, Map<String, String> env, Path home, PrintStream out, PrintStream err)
             throws UsageException {
@@ -106,24 +107,25 @@ public final class Main {
         List<String> flags = new ArrayList<>(args.subList(1, args.size()));
         String node = take(flags, "--node", "\\d{1,9}", "cluster " + command + " needs --node ID, the node id to "
                 + (command.equals("add-voter") ? "promote" : "decommission"));
+        boolean statusOnly = command.equals("decommission") && flags.remove("--status");
         long timeoutSeconds = 3600;
         if (command.equals("decommission") && flags.contains("--timeout-seconds")) {
             timeoutSeconds = Long.parseLong(take(flags, "--timeout-seconds", "\\d{1,9}",
                     "cluster decommission --timeout-seconds needs a number of seconds"));
         }
         Path dataDir = NodeSettings.resolve(flags, env, home).dataDir();
-        if (command.equals("decommission")) {
+        if (command.equals("decommission") && !statusOnly) {
             return decommission(dataDir, Integer.parseInt(node), timeoutSeconds * 1000, 1000, out, err);
         }
         String report;
         try {
-            report = AdminSocket.request(dataDir, "add-voter " + node);
+            report = AdminSocket.request(dataDir, (statusOnly ? "decommission-status " : "add-voter ") + node);
         } catch (IOException e) {
             err.println("chronik: no running node answers in data directory " + dataDir + " (" + e.getMessage() + ")");
             return 1;
         }
         out.print(report);
-        return report.startsWith("ok") ? 0 : 1;
+        return report.startsWith("ok") ? 0 : report.startsWith("error") || !statusOnly ? 1 : 2;
     }
 
     /** Removes {@code flag} and its value (which must match {@code pattern}) from {@code flags}; returns the value. */
@@ -216,7 +218,8 @@ public final class Main {
         h.append("            make node ID (joined as a listener) a voter of the metadata group, through the node on --data-dir\n");
         h.append("  cluster decommission --node ID [--timeout-seconds T]\n");
         h.append("            move every replica and the metadata vote off node ID, through the node on --data-dir, and\n");
-        h.append("            print its progress every second until done (0), refused (1) or T s passed (2, default 3600)\n");
+        h.append("            print its progress every second until done (0), refused (1) or T s passed (2, default 3600);\n");
+        h.append("            with --status only print the progress once\n");
         h.append("  version   print the version\n\n");
         h.append("Flags (each also read from its environment variable, then conf/chronik.properties):\n");
         for (Setting s : Setting.values()) {

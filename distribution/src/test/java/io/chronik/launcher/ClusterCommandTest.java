@@ -138,4 +138,15 @@ public class ClusterCommandTest {
         assertEquals(0, run("--help"));
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("cluster decommission --node ID [--timeout-seconds T]"));
     }
+
+    @Test
+    public void decommissionStatusAsksOnceWithoutStartingAnything() throws Exception {
+        Path dir = tmp.newFolder("data").toPath();
+        List<String> received = Collections.synchronizedList(new ArrayList<>());
+        try (AdminSocket socket = node(dir, received, "in progress: 2 partition(s) still have a replica on node 4")) {
+            assertEquals(2, run("cluster", "decommission", "--node", "4", "--status", "--data-dir", dir.toString()));
+        }
+        assertEquals(List.of("decommission-status 4"), received);
+        assertEquals("in progress: 2 partition(s) still have a replica on node 4\n", out.toString(StandardCharsets.UTF_8));
+    }
 }
