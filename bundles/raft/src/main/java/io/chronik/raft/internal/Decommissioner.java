@@ -140,15 +140,14 @@ final class Decommissioner {
     }
 
     /**
-     * Starts decommissioning {@code nodeId}, or, if that already runs, reports its progress. A finished decommission
-     * (done or refused) is started again: done, it answers "ok" again at once; refused, it tries again. Blocks for the
-     * first step when it starts one.
+     * Starts decommissioning {@code nodeId}, or, if that already runs or is done, reports its progress; a refused one
+     * is started again. Blocks for the first step when it starts one.
      */
     String decommission(int nodeId) {
         Job started;
         synchronized (jobs) {
             Job job = jobs.get(nodeId);
-            if (job != null && !job.finished()) {
+            if (job != null && (!job.finished() || job.status.startsWith("ok"))) {
                 return job.status;
             }
             started = new Job(nodeId);

@@ -223,7 +223,8 @@ final class MetadataMembership implements Decommissioner.Voters {
     public List<Integer> voters() throws ConsensusException {
         RaftServer.Division d = metadataDivision();
         if (d == null) {
-            throw new ConsensusException(Reason.NOT_AVAILABLE, "node is not running");
+            throw new ConsensusException(Reason.NOT_AVAILABLE, "this node's metadata division is not running (it may be "
+                    + "restarting)");
         }
         return ids(d.getRaftConf().getCurrentPeers(RaftPeerRole.FOLLOWER));
     }
