@@ -10,11 +10,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code bin/chronik}: starts a node in the foreground, reports a running node's status, changes the cluster's
  * membership through a running node, prints help.
- * Exit codes: 0 success or clean stop, 1 the node could not start or is unhealthy, 2 bad command line.
+ * Exit codes: 0 success or clean stop, 1 the node could not start, is unhealthy or refused, 2 bad command line (and a
+ * {@code cluster decommission} that did not finish in time).
  */
 public final class Main {
 
@@ -92,29 +94,86 @@ public final class Main {
     /**
      * {@code cluster add-voter --node ID [--data-dir DIR]}: asks the node running on {@code DIR} (any member of the
      * cluster) to make node {@code ID}, a listener of the metadata group, one of its voters.
+     * {@code cluster decommission --node ID [--data-dir DIR] [--timeout-seconds T]}: asks it to move every replica and
+     * the metadata vote off node {@code ID} and follows the progress ({@link #decommission}); with {@code --status}
+     * it only prints the progress once (0 done, 1 refused, 2 not done), starting nothing.
      */
     private static int cluster(List<String> args, Map<String, String> env, Path home, PrintStream out, PrintStream err)
             throws UsageException {
-        if (args.isEmpty() || !args.get(0).equals("add-voter")) {
-            throw new UsageException("cluster: expected 'add-voter --node ID' (see --help)");
+        if (args.isEmpty() || !List.of("add-voter", "decommission").contains(args.get(0))) {
+            throw new UsageException("cluster: expected 'add-voter --node ID' or 'decommission --node ID' (see --help)");
         }
+        String command = args.get(0);
         List<String> flags = new ArrayList<>(args.subList(1, args.size()));
-        int at = flags.indexOf("--node");
-        if (at < 0 || at + 1 >= flags.size() || !flags.get(at + 1).matches("\\d{1,9}")) {
-            throw new UsageException("cluster add-voter needs --node ID, the node id to promote");
+        String node = take(flags, "--node", "\\d{1,9}", "cluster " + command + " needs --node ID, the node id to "
+                + (command.equals("add-voter") ? "promote" : "decommission"));
+        boolean statusOnly = command.equals("decommission") && flags.remove("--status");
+        long timeoutSeconds = 3600;
+        if (command.equals("decommission") && flags.contains("--timeout-seconds")) {
+            timeoutSeconds = Long.parseLong(take(flags, "--timeout-seconds", "\\d{1,9}",
+                    "cluster decommission --timeout-seconds needs a number of seconds"));
         }
-        String node = flags.remove(at + 1);
-        flags.remove(at);
         Path dataDir = NodeSettings.resolve(flags, env, home).dataDir();
+        if (command.equals("decommission") && !statusOnly) {
+            return decommission(dataDir, Integer.parseInt(node), timeoutSeconds * 1000, 1000, out, err);
+        }
         String report;
         try {
-            report = AdminSocket.request(dataDir, "add-voter " + node);
+            report = AdminSocket.request(dataDir, (statusOnly ? "decommission-status " : "add-voter ") + node);
         } catch (IOException e) {
             err.println("chronik: no running node answers in data directory " + dataDir + " (" + e.getMessage() + ")");
             return 1;
         }
         out.print(report);
-        return report.startsWith("ok") ? 0 : 1;
+        return report.startsWith("ok") ? 0 : report.startsWith("error") || !statusOnly ? 1 : 2;
+    }
+
+    /** Removes {@code flag} and its value (which must match {@code pattern}) from {@code flags}; returns the value. */
+    private static String take(List<String> flags, String flag, String pattern, String usage) throws UsageException {
+        int at = flags.indexOf(flag);
+        if (at < 0 || at + 1 >= flags.size() || !flags.get(at + 1).matches(pattern)) {
+            throw new UsageException(usage);
+        }
+        String value = flags.remove(at + 1);
+        flags.remove(at);
+        return value;
+    }
+
+    /**
+     * Sends {@code decommission NODE} to the node on {@code dataDir} every {@code pollMs} (the node starts the
+     * decommission once and then reports its progress) and prints each answer, until it answers "ok" (returns 0) or
+     * "error" (returns 1), the node does not answer (1), or {@code timeoutMs} passed (2; the decommission goes on in
+     * the node, and running the command again follows it). Blocks the calling thread.
+     */
+    static int decommission(Path dataDir, int node, long timeoutMs, long pollMs, PrintStream out, PrintStream err) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (true) {
+            String report;
+            try {
+                report = AdminSocket.request(dataDir, "decommission " + node);
+            } catch (IOException e) {
+                err.println("chronik: no running node answers in data directory " + dataDir + " (" + e.getMessage() + ")");
+                return 1;
+            }
+            out.print(report.endsWith("\n") ? report : report + "\n");
+            if (report.startsWith("ok")) {
+                return 0;
+            }
+            if (!report.startsWith("in progress")) {
+                return 1;
+            }
+            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pollMs) > deadline) {
+                err.println("chronik: decommissioning node " + node + " did not finish within " + timeoutMs / 1000
+                        + " s; it goes on in the cluster, run the command again to follow it");
+                return 2;
+            }
+            try {
+                Thread.sleep(pollMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return 1;
+            }
+        }
     }
 
     /** SLF4J's simple logger, to stdout with timestamps; must run before the first logger is created. */
@@ -157,6 +216,10 @@ public final class Main {
         h.append("  status    list the bundles and components of the node running on --data-dir\n");
         h.append("  cluster add-voter --node ID\n");
         h.append("            make node ID (joined as a listener) a voter of the metadata group, through the node on --data-dir\n");
+        h.append("  cluster decommission --node ID [--timeout-seconds T]\n");
+        h.append("            move every replica and the metadata vote off node ID, through the node on --data-dir, and\n");
+        h.append("            print its progress every second until done (0), refused (1) or T s passed (2, default 3600);\n");
+        h.append("            with --status only print the progress once\n");
         h.append("  version   print the version\n\n");
         h.append("Flags (each also read from its environment variable, then conf/chronik.properties):\n");
         for (Setting s : Setting.values()) {

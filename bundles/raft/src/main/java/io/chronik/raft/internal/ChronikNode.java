@@ -45,7 +45,8 @@ import io.chronik.ratis.rpc.TransportRpcType;
  * One Chronik node's consensus: the lifecycle of its Ratis server (carrying the metadata group and this node's data
  * groups), of the metadata group client and of the node's threads, and the wiring of the parts that do the work:
  * {@link LocalReplicas} (the {@link PartitionLogs}), {@link DataGroups}, {@link MetadataWriter},
- * {@link MetadataReconciler}, {@link Liveness}, {@link MetadataMembership} and {@link ClusterMetadataImpl}. Plain Java (no OSGi), so that tests run it directly;
+ * {@link MetadataReconciler}, {@link Liveness}, {@link MetadataMembership}, {@link Decommissioner} and
+ * {@link ClusterMetadataImpl}. Plain Java (no OSGi), so that tests run it directly;
  * {@link RaftComponent} runs it in OSGi.
  *
  * <p>{@link #start} blocks until the server runs; {@link #stop} blocks until it is closed (each group is
@@ -74,6 +75,9 @@ final class ChronikNode implements LocalServer {
     private final Liveness liveness;
     private final MetadataMembership membership;
     private final PartitionMover mover;
+    /** Runs the steps of decommissions ({@link Decommissioner}), which block on metadata writes. */
+    private final ScheduledExecutorService decommissions;
+    private final Decommissioner decommissioner;
     private volatile RaftServer server;
     /** The Ratis properties and parameters (carrying the transport) the server was built with; for group clients. */
     private volatile RaftProperties properties;
@@ -105,6 +109,10 @@ final class ChronikNode implements LocalServer {
         metadataMachine.setQueryHandler(liveness::query);
         this.membership = new MetadataMembership(this, () -> metadataClient);
         this.mover = new PartitionMover(this, metadataMachine::state, replicas, writer, this::groupClient);
+        this.decommissions = Executors.newScheduledThreadPool(1, threads(name + "-decommission"));
+        this.decommissioner = new Decommissioner(metadataMachine::state, metadata::reassignments,
+                metadata::reassignPartition, cmd -> writer.submit(cmd, false), membership, decommissions, 1000,
+                settings.requestTimeoutMs());
     }
 
     private static ThreadFactory threads(String name) {
@@ -228,7 +236,7 @@ final class ChronikNode implements LocalServer {
         }
         liveness.start();
         mover.start();
-        scheduler.scheduleWithFixedDelay(membership::restartIfPromoted, 500, 500, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(membership::restartIfRoleChanged, 500, 500, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -239,6 +247,16 @@ final class ChronikNode implements LocalServer {
      */
     String addMetadataVoter(int nodeId) throws ConsensusException {
         return membership.addVoter(nodeId);
+    }
+
+    /** The metadata group's membership changes. */
+    MetadataMembership membership() {
+        return membership;
+    }
+
+    /** Decommissions brokers ({@code decommission} admin command). */
+    Decommissioner decommissioner() {
+        return decommissioner;
     }
 
     /**
@@ -287,6 +305,7 @@ final class ChronikNode implements LocalServer {
         started.completeExceptionally(new IOException("node stopped"));
         writer.stop();
         scheduler.shutdownNow();
+        decommissions.shutdownNow();
         preferredLeaders.close();
         mover.close();
         RaftClient c = metadataClient;

@@ -23,7 +23,7 @@ import io.chronik.api.consensus.ConsensusException.Reason;
 sealed interface MetaCommand permits MetaCommand.RegisterBroker, MetaCommand.CreateTopic, MetaCommand.DeleteTopic,
         MetaCommand.CreatePartitions, MetaCommand.AlterConfigs, MetaCommand.AllocateProducerIds, MetaCommand.GroupLeader,
         MetaCommand.FenceBroker, MetaCommand.UnfenceBroker, MetaCommand.GroupIsr, ReassignPartition,
-        CompleteReassignment {
+        CompleteReassignment, DecommissionBroker {
 
     byte REGISTER_BROKER = 1;
     byte CREATE_TOPIC = 2;
@@ -37,6 +37,7 @@ sealed interface MetaCommand permits MetaCommand.RegisterBroker, MetaCommand.Cre
     byte GROUP_ISR = 22;
     byte REASSIGN_PARTITION = 23;
     byte COMPLETE_REASSIGNMENT = 24;
+    byte DECOMMISSION_BROKER = 25;
 
     /**
      * The placement a CREATE_TOPIC or CREATE_PARTITIONS entry asks for, written after its original fields. Entries
@@ -114,6 +115,8 @@ sealed interface MetaCommand permits MetaCommand.RegisterBroker, MetaCommand.Cre
                 return ReassignPartition.read(in);
             case COMPLETE_REASSIGNMENT:
                 return CompleteReassignment.read(in);
+            case DECOMMISSION_BROKER:
+                return DecommissionBroker.read(in);
             default:
                 throw new IOException("unknown metadata command " + op);
         }

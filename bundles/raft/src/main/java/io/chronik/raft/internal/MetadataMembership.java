@@ -48,12 +48,15 @@ import io.chronik.api.net.HostPort;
  * <li><b>Promotion.</b> {@link #addVoter} (an operator's explicit step) changes the configuration so that a listener
  * becomes a voter; the group keeps committing throughout (Ratis' joint consensus). Ratis 3.2.1 keeps a promoted
  * listener in the listener role until its division restarts (RATIS-2378, fixed in 3.2.2), so the promoted node
- * restarts its metadata division from its own storage when it finds itself a voter ({@link #restartIfPromoted}).</li>
+ * restarts its metadata division from its own storage when it finds itself a voter ({@link #restartIfRoleChanged}).</li>
+ * <li><b>Demotion.</b> {@link #demoteVoter} (the last step of decommissioning a node, {@link Decommissioner}) makes a
+ * voter a listener again; Ratis 3.2.1 does not change a running division's role from follower to listener either, so
+ * the demoted node restarts its metadata division the same way.</li>
  * </ul>
  * The blocking Ratis admin calls run on threads of their own (joining) or on the caller's thread (promotion,
  * documented per method); nothing here runs on Ratis' apply threads.
  */
-final class MetadataMembership {
+final class MetadataMembership implements Decommissioner.Voters {
     private static final Logger LOG = LoggerFactory.getLogger(MetadataMembership.class);
     /** How long the start of a node without metadata storage waits for one running member to answer. */
     private static final long PROBE_TIMEOUT_MS = 1500;
@@ -216,24 +219,117 @@ final class MetadataMembership {
         return "node " + nodeId + " is a voter of the metadata group: voters " + ids(newVoters);
     }
 
+    @Override
+    public List<Integer> voters() throws ConsensusException {
+        RaftServer.Division d = metadataDivision();
+        if (d == null) {
+            throw new ConsensusException(Reason.NOT_AVAILABLE, "this node's metadata division is not running (it may be "
+                    + "restarting)");
+        }
+        return ids(d.getRaftConf().getCurrentPeers(RaftPeerRole.FOLLOWER));
+    }
+
+    @Override
+    public int leader() {
+        return server.metadataLeader();
+    }
+
+    /**
+     * Moves the metadata group's leadership to voter {@code nodeId} (Ratis' leadership transfer, through the metadata
+     * client, which finds the leader). Blocks the calling thread until it is done or failed (at most about the
+     * request timeout).
+     *
+     * @throws ConsensusException NOT_AVAILABLE if the transfer failed
+     */
+    @Override
+    public void transferLeadership(int nodeId) throws ConsensusException {
+        RaftClient c = client.get();
+        if (c == null) {
+            throw new ConsensusException(Reason.NOT_AVAILABLE, "node is not running");
+        }
+        RaftClientReply reply;
+        try {
+            reply = c.admin().transferLeadership(Ids.peerId(nodeId), server.settings().requestTimeoutMs());
+        } catch (IOException | RuntimeException e) {
+            throw new ConsensusException(Reason.NOT_AVAILABLE, "moving the metadata leadership to node " + nodeId
+                    + " failed: " + e, -1, e);
+        }
+        if (!reply.isSuccess()) {
+            throw new ConsensusException(Reason.NOT_AVAILABLE, "moving the metadata leadership to node " + nodeId
+                    + " failed: " + reply.getException(), -1, reply.getException());
+        }
+        LOG.info("node {} leads the metadata group now", nodeId);
+    }
+
+    /**
+     * Makes {@code nodeId}, a voter of the metadata group, one of its listeners: a compare-and-set Ratis configuration
+     * change from this node's view of the configuration, as {@link #addVoter}. The node keeps receiving and applying
+     * the metadata but no longer counts towards a commit or an election, so it can be stopped. Call it with another
+     * node leading the group. Blocks the calling thread until the change is committed or refused (at most about the
+     * request timeout).
+     *
+     * @return a one-line description of the outcome
+     * @throws ConsensusException NOT_AVAILABLE if the change failed or no leader answered, INVALID_REQUEST if
+     *                            {@code nodeId} is the only voter
+     */
+    @Override
+    public String demoteVoter(int nodeId) throws ConsensusException {
+        RaftServer.Division d = metadataDivision();
+        RaftClient c = client.get();
+        if (d == null || c == null) {
+            throw new ConsensusException(Reason.NOT_AVAILABLE, "node is not running");
+        }
+        RaftConfiguration conf = d.getRaftConf();
+        RaftPeerId id = Ids.peerId(nodeId);
+        Collection<RaftPeer> voters = conf.getCurrentPeers(RaftPeerRole.FOLLOWER);
+        Collection<RaftPeer> listeners = conf.getCurrentPeers(RaftPeerRole.LISTENER);
+        RaftPeer voter = voters.stream().filter(p -> p.getId().equals(id)).findFirst().orElse(null);
+        if (voter == null) {
+            return "node " + nodeId + " is not a voter of the metadata group: voters " + ids(voters);
+        }
+        if (voters.size() == 1) {
+            throw new ConsensusException(Reason.INVALID_REQUEST, "node " + nodeId + " is the only voter of the metadata group");
+        }
+        List<RaftPeer> newVoters = voters.stream().filter(p -> !p.getId().equals(id)).toList();
+        List<RaftPeer> newListeners = new ArrayList<>(listeners);
+        newListeners.add(RaftPeer.newBuilder(voter).setStartupRole(RaftPeerRole.LISTENER).build());
+        RaftClientReply reply;
+        try {
+            reply = c.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
+                    .setServersInCurrentConf(new ArrayList<>(voters)).setListenersInCurrentConf(new ArrayList<>(listeners))
+                    .setServersInNewConf(newVoters).setListenersInNewConf(newListeners)
+                    .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET).build());
+        } catch (IOException | RuntimeException e) {
+            throw new ConsensusException(Reason.NOT_AVAILABLE, "changing the metadata group's configuration failed: " + e,
+                    -1, e);
+        }
+        if (!reply.isSuccess()) {
+            throw new ConsensusException(Reason.NOT_AVAILABLE, "changing the metadata group's configuration failed: "
+                    + reply.getException(), -1, reply.getException());
+        }
+        LOG.info("node {} is a listener of the metadata group now: voters {}", nodeId, ids(newVoters));
+        return "node " + nodeId + " is a listener of the metadata group: voters " + ids(newVoters);
+    }
+
     private static List<Integer> ids(Collection<RaftPeer> peers) {
         return peers.stream().map(p -> Ids.nodeId(p.getId())).sorted().toList();
     }
 
     /**
      * If this node's metadata division still runs as a listener while the committed configuration makes it a voter,
-     * restarts the division from its storage so that it runs as a follower (see the class comment): a snapshot first,
-     * so that the division reloads the current state, then Ratis' group remove (keeping the storage) and add. Called on
-     * the node's scheduler; the restart runs on a thread of its own, never two at once.
+     * or as a follower while it makes it a listener, restarts the division from its storage so that it runs in its new
+     * role (see the class comment): a snapshot first, so that the division reloads the current state, then Ratis' group
+     * remove (keeping the storage) and add. Called on the node's scheduler; the restart runs on a thread of its own,
+     * never two at once.
      */
-    void restartIfPromoted() {
+    void restartIfRoleChanged() {
         RaftServer.Division d = metadataDivision();
-        if (d == null || !d.getInfo().isListener() || restarting.get()) {
+        if (d == null || d.getInfo().isLeader() || restarting.get()) {
             return;
         }
         RaftConfiguration conf = d.getRaftConf();
         boolean stable = conf.getPreviousPeers(RaftPeerRole.FOLLOWER).isEmpty();
-        RaftPeer self = conf.getPeer(server.peerId(), RaftPeerRole.FOLLOWER);
+        RaftPeer self = conf.getPeer(server.peerId(), d.getInfo().isListener() ? RaftPeerRole.FOLLOWER : RaftPeerRole.LISTENER);
         if (!stable || self == null || d.getRaftLog().getLastCommittedIndex() < conf.getLogEntryIndex()
                 || !restarting.compareAndSet(false, true)) {
             return;
@@ -252,7 +348,7 @@ final class MetadataMembership {
         long timeout = server.settings().requestTimeoutMs();
         try {
             RaftServer s = server.server();
-            LOG.info("node {} is a voter of the metadata group: restarting its metadata division as a follower",
+            LOG.info("node {}'s role in the metadata group changed: restarting its metadata division",
                     server.settings().nodeId());
             RaftClientReply snapshot = s.snapshotManagementAsync(SnapshotManagementRequest.newCreate(adminClientId,
                     server.peerId(), Ids.METADATA_GROUP, callIds.incrementAndGet(), timeout)).get(timeout, TimeUnit.MILLISECONDS);

@@ -18,15 +18,17 @@ import io.chronik.raft.internal.MetadataState.Leader;
 import io.chronik.raft.internal.MetadataState.Topic;
 
 /**
- * The binary form of a {@link MetadataState} in the metadata group's snapshots (format 2): a format number, then
+ * The binary form of a {@link MetadataState} in the metadata group's snapshots (format 4): a format number, then
  * the cluster id, brokers (each with the index of the entry that fenced it, -1 if none), topics, groups, the group
- * and producer id counters, the deleted topic ids, the group leaders, the groups' published in-sync replicas and
- * the {@link PartitionMoves},
- * each collection as a count followed by its elements. Format 1 (written before fencing existed: no fence index, no
- * in-sync replicas) and format 2 (before partition moves) are still read. Stateless; safe on any thread; blocks only on the streams it is given.
+ * and producer id counters, the deleted topic ids, the group leaders, the groups' published in-sync replicas, the
+ * {@link PartitionMoves} and the brokers being decommissioned, each collection as a count followed by its elements.
+ * Format 1 (written before fencing existed: no fence index, no in-sync replicas), format 2 (before partition moves)
+ * and format 3 (before decommissioning) are still read. Stateless; safe on any thread; blocks only on the streams it is
+ * given.
  */
 final class MetadataSnapshotCodec {
-    private static final int FORMAT = 3;
+    private static final int FORMAT = 4;
+    private static final int FORMAT_BEFORE_DECOMMISSIONING = 3;
     private static final int FORMAT_BEFORE_MOVES = 2;
     private static final int FORMAT_BEFORE_FENCING = 1;
 
@@ -92,6 +94,10 @@ final class MetadataSnapshotCodec {
             }
         }
         state.moves.write(out);
+        out.writeInt(state.decommissioned.size());
+        for (Integer id : state.decommissioned) {
+            out.writeInt(id);
+        }
     }
 
     /**
@@ -101,7 +107,7 @@ final class MetadataSnapshotCodec {
      */
     static MetadataState read(DataInput in) throws IOException {
         int format = in.readInt();
-        if (format != FORMAT && format != FORMAT_BEFORE_MOVES && format != FORMAT_BEFORE_FENCING) {
+        if (format < FORMAT_BEFORE_FENCING || format > FORMAT) {
             throw new IOException("unknown metadata snapshot format " + format);
         }
         String clusterId = Codec.readNullableString(in);
@@ -150,8 +156,12 @@ final class MetadataSnapshotCodec {
             }
             isrs.put(groupNo, isr);
         }
-        PartitionMoves moves = format == FORMAT ? PartitionMoves.read(in) : PartitionMoves.NONE;
+        PartitionMoves moves = format > FORMAT_BEFORE_MOVES ? PartitionMoves.read(in) : PartitionMoves.NONE;
+        Set<Integer> decommissioned = new HashSet<>();
+        for (int i = format > FORMAT_BEFORE_DECOMMISSIONING ? in.readInt() : 0; i > 0; i--) {
+            decommissioned.add(in.readInt());
+        }
         return new MetadataState(clusterId, brokers, topics, groups, nextGroupNo, nextProducerId, deleted, leaders, isrs,
-                moves);
+                moves, decommissioned);
     }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 
 import io.chronik.api.consensus.BrokerInfo;
@@ -83,6 +84,11 @@ final class MetadataState {
     final Map<Integer, List<Integer>> isrs;
     /** Reassignments in progress and the epoch bases of moved partitions. */
     final PartitionMoves moves;
+    /**
+     * The brokers being decommissioned ({@link DecommissionBroker}): they keep serving the replicas they hold, but
+     * placement never puts a new replica on them.
+     */
+    final Set<Integer> decommissioned;
 
     MetadataState(String clusterId, Map<Integer, Broker> brokers, Map<String, Topic> topics, Map<Integer, Group> groups,
             int nextGroupNo, long nextProducerId, Set<UUID> deletedTopics, Map<Integer, Leader> leaders) {
@@ -99,6 +105,13 @@ final class MetadataState {
     MetadataState(String clusterId, Map<Integer, Broker> brokers, Map<String, Topic> topics, Map<Integer, Group> groups,
             int nextGroupNo, long nextProducerId, Set<UUID> deletedTopics, Map<Integer, Leader> leaders,
             Map<Integer, List<Integer>> isrs, PartitionMoves moves) {
+        this(clusterId, brokers, topics, groups, nextGroupNo, nextProducerId, deletedTopics, leaders, isrs, moves,
+                Set.of());
+    }
+
+    MetadataState(String clusterId, Map<Integer, Broker> brokers, Map<String, Topic> topics, Map<Integer, Group> groups,
+            int nextGroupNo, long nextProducerId, Set<UUID> deletedTopics, Map<Integer, Leader> leaders,
+            Map<Integer, List<Integer>> isrs, PartitionMoves moves, Set<Integer> decommissioned) {
         this.moves = moves;
         this.clusterId = clusterId;
         this.brokers = Collections.unmodifiableMap(new TreeMap<>(brokers));
@@ -111,6 +124,7 @@ final class MetadataState {
         Map<Integer, List<Integer>> isrCopy = new TreeMap<>();
         isrs.forEach((g, isr) -> isrCopy.put(g, List.copyOf(isr)));
         this.isrs = Collections.unmodifiableMap(isrCopy);
+        this.decommissioned = Collections.unmodifiableSet(new TreeSet<>(decommissioned));
     }
 
     /** Whether {@code nodeId} is a registered broker that is not fenced. */
@@ -130,17 +144,18 @@ final class MetadataState {
 
     /** The brokers that new replicas may be placed on, by node id; see {@link #eligible}. */
     List<Broker> liveBrokers() {
-        return eligible(brokers);
+        return eligible(brokers, decommissioned);
     }
 
     /**
      * The brokers of {@code brokers} that placement may put new replicas on, by node id: the registered brokers that
-     * are not fenced. The one place where brokers are filtered for placement and replication-factor checks.
+     * are neither fenced nor being decommissioned. The one place where brokers are filtered for placement and
+     * replication-factor checks.
      */
-    static List<Broker> eligible(Map<Integer, Broker> brokers) {
+    static List<Broker> eligible(Map<Integer, Broker> brokers, Set<Integer> decommissioned) {
         List<Broker> live = new ArrayList<>();
         for (Broker b : new TreeMap<>(brokers).values()) {
-            if (!b.fenced()) {
+            if (!b.fenced() && !decommissioned.contains(b.nodeId())) {
                 live.add(b);
             }
         }
@@ -177,6 +192,7 @@ final class MetadataState {
         final Map<Integer, Leader> leaders;
         final Map<Integer, List<Integer>> isrs;
         PartitionMoves moves;
+        final Set<Integer> decommissioned;
 
         Builder(MetadataState s) {
             moves = s.moves;
@@ -189,6 +205,7 @@ final class MetadataState {
             deletedTopics = new HashSet<>(s.deletedTopics);
             leaders = new TreeMap<>(s.leaders);
             isrs = new TreeMap<>(s.isrs);
+            decommissioned = new TreeSet<>(s.decommissioned);
         }
 
         /**
@@ -214,7 +231,7 @@ final class MetadataState {
 
         MetadataState build() {
             return new MetadataState(clusterId, brokers, topics, groups, nextGroupNo, nextProducerId, deletedTopics, leaders,
-                    isrs, moves);
+                    isrs, moves, decommissioned);
         }
     }
 }

@@ -35,7 +35,9 @@ import io.chronik.ratis.rpc.RaftTransport;
  * {@link ClusterMetadata} and {@link PartitionLogs} (service property {@code node.id}); they are unregistered
  * before the node stops. It also registers the launcher's admin command {@code add-voter <node-id>} (a
  * {@code java.util.function.Function<String, String>} with {@code chronik.admin.command=add-voter}, see
- * docs/cluster.md "Growing the cluster"), which promotes a listener of the metadata group to a voter.
+ * docs/cluster.md "Growing the cluster"), which promotes a listener of the metadata group to a voter, and
+ * {@code decommission <node-id>} and {@code decommission-status <node-id>} (docs/cluster.md "Removing a node"), which
+ * start a {@link Decommissioner} run and report its progress.
  *
  * <p>The Raft transport is the {@link RaftTransport} matching {@code transport.target} (default
  * {@code (transport.name=grpc)}), bound dynamically and greedily: losing it stops the node (the component is
@@ -75,6 +77,8 @@ public class RaftComponent {
     private ServiceRegistration<?> metadataRegistration;
     private ServiceRegistration<?> logsRegistration;
     private ServiceRegistration<?> addVoterRegistration;
+    private ServiceRegistration<?> decommissionRegistration;
+    private ServiceRegistration<?> decommissionStatusRegistration;
 
     @Activate
     public RaftComponent(BundleContext context, RaftConfig config) {
@@ -152,7 +156,27 @@ public class RaftComponent {
         Dictionary<String, Object> command = new Hashtable<>(Map.of("chronik.admin.command", "add-voter"));
         addVoterRegistration = context.registerService(Function.class, (Function<String, String>) arg -> addVoter(n, arg),
                 command);
+        decommissionRegistration = adminCommand("decommission", arg -> decommission(n, arg, true));
+        decommissionStatusRegistration = adminCommand("decommission-status", arg -> decommission(n, arg, false));
         LOG.info("node {} ready: ClusterMetadata and PartitionLogs registered", settings.nodeId());
+    }
+
+    private ServiceRegistration<?> adminCommand(String name, Function<String, String> command) {
+        return context.registerService(Function.class, command, new Hashtable<>(Map.of("chronik.admin.command", name)));
+    }
+
+    /**
+     * The admin commands {@code decommission <node-id>} ({@code start}: starts it or reports its progress; blocks for
+     * its first step) and {@code decommission-status <node-id>} (only reports; never blocks).
+     */
+    private static String decommission(ChronikNode n, String argument, boolean start) {
+        int nodeId;
+        try {
+            nodeId = Integer.parseInt(argument.trim());
+        } catch (NumberFormatException e) {
+            return "error: decommission needs a node id, got '" + argument + "'";
+        }
+        return start ? n.decommissioner().decommission(nodeId) : n.decommissioner().status(nodeId);
     }
 
     /** The admin command {@code add-voter <node-id>}: "ok: ..." or "error: ..." (blocks until the change is done). */
@@ -181,7 +205,7 @@ public class RaftComponent {
 
     private void unregister() {
         for (ServiceRegistration<?> r : new ServiceRegistration<?>[] {metadataRegistration, logsRegistration,
-                addVoterRegistration}) {
+                addVoterRegistration, decommissionRegistration, decommissionStatusRegistration}) {
             if (r != null) {
                 try {
                     r.unregister();
@@ -193,5 +217,7 @@ public class RaftComponent {
         metadataRegistration = null;
         logsRegistration = null;
         addVoterRegistration = null;
+        decommissionRegistration = null;
+        decommissionStatusRegistration = null;
     }
 }

@@ -65,7 +65,7 @@ final class ReplicaPlacer {
 
     /** The groups of {@code count} new partitions with {@code rf} replicas each, placed by load. */
     List<Integer> place(int count, int rf) {
-        List<Broker> eligible = MetadataState.eligible(state.brokers);
+        List<Broker> eligible = MetadataState.eligible(state.brokers, state.decommissioned);
         List<Integer> placed = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             List<Integer> wanted = replicasFor(eligible, rf);
@@ -117,6 +117,51 @@ final class ReplicaPlacer {
             racks.add(rackOf(best));
         }
         return chosen;
+    }
+
+    /**
+     * The replica list {@code current} becomes when broker {@code leaving} gives up its replica (decommissioning): the
+     * broker taking its place keeps its position, so it becomes the preferred leader where {@code leaving} was first,
+     * and is chosen the way {@link #replicasFor} chooses a replica in that position: an eligible broker not in the
+     * list, on a rack the list's other replicas do not use first, then by load, then by lower node id. The choice
+     * moves the load of {@code partitions} partitions from {@code leaving} to it, so successive calls spread the
+     * moves over the brokers.
+     *
+     * @param eligible the brokers a new replica may go to; {@code leaving} is never chosen
+     * @return the new list, {@code current} itself if it does not hold {@code leaving}, or null if every eligible
+     *         broker already holds a replica in it
+     */
+    List<Integer> replace(List<Integer> current, int leaving, List<Broker> eligible, int partitions) {
+        int position = current.indexOf(leaving);
+        if (position < 0) {
+            return current;
+        }
+        Set<String> racks = new HashSet<>();
+        for (Integer r : current) {
+            if (r != leaving) {
+                Broker known = state.brokers.get(r);
+                racks.add(known != null ? rackOf(known) : "node:" + r);
+            }
+        }
+        Broker best = null;
+        for (Broker b : eligible) {
+            if (b.nodeId() != leaving && !current.contains(b.nodeId())
+                    && (best == null || better(b, best, racks, position == 0))) {
+                best = b;
+            }
+        }
+        if (best == null) {
+            return null;
+        }
+        List<Integer> next = new ArrayList<>(current);
+        next.set(position, best.nodeId());
+        replicas.merge(leaving, -partitions, Integer::sum);
+        replicas.merge(best.nodeId(), partitions, Integer::sum);
+        if (position == 0) {
+            leaders.merge(leaving, -partitions, Integer::sum);
+            leaders.merge(best.nodeId(), partitions, Integer::sum);
+        }
+        return List.copyOf(next);
     }
 
     /**
