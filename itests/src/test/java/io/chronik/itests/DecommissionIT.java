@@ -58,6 +58,7 @@ public class DecommissionIT {
             Thread.sleep(100);
             System.out.println("decommission:\n" + decommission.output());
             assertEquals(decommission.output(), 0, decommission.exitCode());
+            assertTrue(decommission.output(), decommission.output().contains("ok: node 4 holds no replicas and no metadata vote"));
             load.awaitProgress(100, 30_000);
 
             cluster.stop(4);
