@@ -96,7 +96,8 @@ public final class Main {
      * cluster) to make node {@code ID}, a listener of the metadata group, one of its voters.
      * {@code cluster decommission --node ID [--data-dir DIR] [--timeout-seconds T]}: asks it to move every replica and
      * the metadata vote off node {@code ID} and follows the progress ({@link #decommission}); with {@code --status}
-     * it only prints the progress once (0 done, 1 refused, 2 not done), starting nothing.
+     * it only prints the progress once (0 done, 1 refused, 2 not done), starting nothing; with {@code --cancel} it
+     * stops the decommission and takes the node's decommissioned mark away (0 done, 1 failed).
      */
     private static int cluster(List<String> args, Map<String, String> env, Path home, PrintStream out, PrintStream err)
             throws UsageException {
@@ -108,21 +109,29 @@ public final class Main {
         String node = take(flags, "--node", "\\d{1,9}", "cluster " + command + " needs --node ID, the node id to "
                 + (command.equals("add-voter") ? "promote" : "decommission"));
         boolean statusOnly = command.equals("decommission") && flags.remove("--status");
+        boolean cancel = command.equals("decommission") && flags.remove("--cancel");
+        if (statusOnly && cancel) {
+            throw new UsageException("cluster decommission: --status and --cancel exclude each other");
+        }
         long timeoutSeconds = 3600;
         if (command.equals("decommission") && flags.contains("--timeout-seconds")) {
             timeoutSeconds = Long.parseLong(take(flags, "--timeout-seconds", "\\d{1,9}",
                     "cluster decommission --timeout-seconds needs a number of seconds"));
         }
         Path dataDir = NodeSettings.resolve(flags, env, home).dataDir();
-        if (command.equals("decommission") && !statusOnly) {
+        if (command.equals("decommission") && !statusOnly && !cancel) {
             return decommission(dataDir, Integer.parseInt(node), timeoutSeconds * 1000, 1000, out, err);
         }
         String report;
         try {
-            report = AdminSocket.request(dataDir, (statusOnly ? "decommission-status " : "add-voter ") + node);
+            report = AdminSocket.request(dataDir, (statusOnly ? "decommission-status " : cancel ? "decommission-cancel "
+                    : "add-voter ") + node);
         } catch (IOException e) {
             err.println("chronik: no running node answers in data directory " + dataDir + " (" + e.getMessage() + ")");
             return 1;
+        }
+        if (!report.endsWith("\n")) {
+            report += "\n";
         }
         out.print(report);
         return report.startsWith("ok") ? 0 : report.startsWith("error") || !statusOnly ? 1 : 2;
@@ -219,7 +228,8 @@ public final class Main {
         h.append("  cluster decommission --node ID [--timeout-seconds T]\n");
         h.append("            move every replica and the metadata vote off node ID, through the node on --data-dir, and\n");
         h.append("            print its progress every second until done (0), refused (1) or T s passed (2, default 3600);\n");
-        h.append("            with --status only print the progress once\n");
+        h.append("            with --status only print the progress once; with --cancel stop it (through the node that\n");
+        h.append("            runs it) and let placement use node ID again\n");
         h.append("  version   print the version\n\n");
         h.append("Flags (each also read from its environment variable, then conf/chronik.properties):\n");
         for (Setting s : Setting.values()) {

@@ -149,4 +149,16 @@ public class ClusterCommandTest {
         assertEquals(List.of("decommission-status 4"), received);
         assertEquals("in progress: 2 partition(s) still have a replica on node 4\n", out.toString(StandardCharsets.UTF_8));
     }
+
+    @Test
+    public void decommissionCancelAsksOnceAndReportsTheAnswer() throws Exception {
+        Path dir = tmp.newFolder("data").toPath();
+        List<String> received = Collections.synchronizedList(new ArrayList<>());
+        try (AdminSocket socket = node(dir, received, "ok: node 4 may receive new replicas again")) {
+            assertEquals(0, run("cluster", "decommission", "--node", "4", "--cancel", "--data-dir", dir.toString()));
+        }
+        assertEquals(List.of("decommission-cancel 4"), received);
+        assertEquals("ok: node 4 may receive new replicas again\n", out.toString(StandardCharsets.UTF_8));
+        assertEquals(2, run("cluster", "decommission", "--node", "4", "--cancel", "--status", "--data-dir", dir.toString()));
+    }
 }

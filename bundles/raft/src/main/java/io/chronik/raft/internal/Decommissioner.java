@@ -172,6 +172,41 @@ final class Decommissioner {
     }
 
     /**
+     * Cancels the decommission of {@code nodeId}: stops the job this node runs for it, if any, and takes the
+     * decommissioned mark away, so that placement may put new replicas on it again. Reassignments already started go
+     * on (cancel them with ListPartitionReassignments / AlterPartitionReassignments), and a metadata vote already
+     * taken stays taken ({@code cluster add-voter} gives it back). Blocks until the mark is gone (at most the
+     * metadata write timeout).
+     */
+    String cancel(int nodeId) {
+        synchronized (jobs) {
+            Job job = jobs.remove(nodeId);
+            if (job != null) {
+                synchronized (steps) {
+                    if (job.next != null) {
+                        job.next.cancel(false);
+                    }
+                    if (!job.finished()) {
+                        job.status = "error: the decommission of node " + nodeId + " was cancelled";
+                    }
+                }
+            }
+        }
+        try {
+            writer.apply(new DecommissionBroker(nodeId, false)).toCompletableFuture().get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "error: interrupted";
+        } catch (Exception e) {
+            Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+            return "error: cancelling the decommission of node " + nodeId + " failed: " + cause.getMessage();
+        }
+        return "ok: node " + nodeId + " may receive new replicas again; moves already started go on"
+                + " (kafka-reassign-partitions --cancel stops them), and a metadata vote already taken stays taken"
+                + " (cluster add-voter gives it back)";
+    }
+
+    /**
      * The progress of the decommission of {@code nodeId} started on this node, without doing any work: its last answer,
      * or, if none was started here, "ok" for a node that is done (marked, no replicas, no vote) and "idle: ..." for
      * another. Never blocks.

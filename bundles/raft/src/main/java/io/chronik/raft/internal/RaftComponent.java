@@ -79,6 +79,7 @@ public class RaftComponent {
     private ServiceRegistration<?> addVoterRegistration;
     private ServiceRegistration<?> decommissionRegistration;
     private ServiceRegistration<?> decommissionStatusRegistration;
+    private ServiceRegistration<?> decommissionCancelRegistration;
 
     @Activate
     public RaftComponent(BundleContext context, RaftConfig config) {
@@ -158,6 +159,7 @@ public class RaftComponent {
                 command);
         decommissionRegistration = adminCommand("decommission", arg -> decommission(n, arg, true));
         decommissionStatusRegistration = adminCommand("decommission-status", arg -> decommission(n, arg, false));
+        decommissionCancelRegistration = adminCommand("decommission-cancel", arg -> cancelDecommission(n, arg));
         LOG.info("node {} ready: ClusterMetadata and PartitionLogs registered", settings.nodeId());
     }
 
@@ -167,7 +169,8 @@ public class RaftComponent {
 
     /**
      * The admin commands {@code decommission <node-id>} ({@code start}: starts it or reports its progress; blocks for
-     * its first step) and {@code decommission-status <node-id>} (only reports; never blocks).
+     * its first step) and {@code decommission-status <node-id>} (only reports; never blocks); see also
+     * {@code decommission-cancel <node-id>}.
      */
     private static String decommission(ChronikNode n, String argument, boolean start) {
         int nodeId;
@@ -177,6 +180,15 @@ public class RaftComponent {
             return "error: decommission needs a node id, got '" + argument + "'";
         }
         return start ? n.decommissioner().decommission(nodeId) : n.decommissioner().status(nodeId);
+    }
+
+    /** The admin command {@code decommission-cancel <node-id>} (blocks until the mark is gone). */
+    private static String cancelDecommission(ChronikNode n, String argument) {
+        try {
+            return n.decommissioner().cancel(Integer.parseInt(argument.trim()));
+        } catch (NumberFormatException e) {
+            return "error: decommission-cancel needs a node id, got '" + argument + "'";
+        }
     }
 
     /** The admin command {@code add-voter <node-id>}: "ok: ..." or "error: ..." (blocks until the change is done). */
@@ -205,7 +217,8 @@ public class RaftComponent {
 
     private void unregister() {
         for (ServiceRegistration<?> r : new ServiceRegistration<?>[] {metadataRegistration, logsRegistration,
-                addVoterRegistration, decommissionRegistration, decommissionStatusRegistration}) {
+                addVoterRegistration, decommissionRegistration, decommissionStatusRegistration,
+                decommissionCancelRegistration}) {
             if (r != null) {
                 try {
                     r.unregister();
@@ -219,5 +232,6 @@ public class RaftComponent {
         addVoterRegistration = null;
         decommissionRegistration = null;
         decommissionStatusRegistration = null;
+        decommissionCancelRegistration = null;
     }
 }

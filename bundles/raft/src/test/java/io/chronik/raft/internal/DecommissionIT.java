@@ -130,6 +130,10 @@ public class DecommissionIT {
         }
         String refused = nodes.get(2).decommissioner().decommission(1);
         assertTrue(refused, refused.startsWith("error: cannot decommission node 1") && refused.contains("add a broker first"));
+        // cancelling takes the mark away (a node 4 that comes back may receive replicas again)
+        String cancelled = nodes.get(0).decommissioner().cancel(4);
+        assertTrue(cancelled, cancelled.startsWith("ok: node 4 may receive new replicas again"));
+        awaitEverywhere("node 4 no longer marked", n -> !n.metadataState().decommissioned.contains(4), 10_000);
     }
 
     private static List<Integer> ids(ChronikNode n) throws Exception {

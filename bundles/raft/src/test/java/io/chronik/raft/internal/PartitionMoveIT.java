@@ -105,6 +105,50 @@ public class PartitionMoveIT {
     }
 
     @Test
+    public void aTargetNodeThatCrashesDuringTheCopyCatchesUpAndTheMoveCompletes() throws Exception {
+        ClusterMetadataImpl meta = nodes.get(0).metadata();
+        meta.createTopic("crash", List.of(List.of(1, 2)), Map.of()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        PartitionLog leader = TestNodes.awaitLeader(leaderNode("crash"), "crash", 0);
+        List<String> written = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            String[] values = new String[100];
+            for (int j = 0; j < values.length; j++) {
+                values[j] = "r" + (i * 100 + j) + "-" + "x".repeat(200);
+                written.add(values[j]);
+            }
+            leader.append(TestNodes.batch(values)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        ChronikNode third = nodes.get(2);
+        NodeSettings thirdSettings = third.settings();
+        meta.reassignPartition("crash", 0, List.of(3, 2)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        awaitTrue("node 3 receives part of the copy", () -> {
+            PartitionReplica r = third.replicas().staging("crash", 0);
+            return r != null && r.highWatermark() > 0;
+        }, 30_000);
+        third.snapshotOnStop = false; // a crash: no checkpoint on the way down
+        third.stop();
+        Thread.sleep(1000);
+        ChronikNode restarted = new ChronikNode(thirdSettings, new GrpcRaftTransport());
+        restarted.start();
+        nodes.set(2, restarted);
+        restarted.ready().get(60, TimeUnit.SECONDS);
+        awaitEverywhere("replicas [3, 2]", n -> n.metadata().topic("crash").orElseThrow().partitions().get(0).replicas()
+                .equals(List.of(3, 2)) && n.metadata().reassignments().isEmpty(), 60_000);
+        for (int id : List.of(3, 2)) {
+            PartitionLog log = nodes.get(id - 1).replicas().log("crash", 0).orElseThrow();
+            awaitTrue("node " + id + " has every record", () -> log.highWatermark() == written.size(), 30_000);
+            List<String> values = new ArrayList<>();
+            for (String r : TestNodes.readAll(log, 0)) {
+                values.add(r.substring(r.indexOf(':') + 1));
+            }
+            assertEquals("node " + id, written, values);
+        }
+        PartitionLog moved = TestNodes.awaitLeader(leaderNode("crash"), "crash", 0);
+        assertEquals(written.size(), moved.append(TestNodes.batch("after")).toCompletableFuture().get(10, TimeUnit.SECONDS)
+                .baseOffset());
+    }
+
+    @Test
     public void aCancelledMoveLeavesThePartitionWritableWhereItWas() throws Exception {
         ClusterMetadataImpl meta = nodes.get(1).metadata();
         meta.createTopic("stays", List.of(List.of(1, 2)), Map.of()).toCompletableFuture().get(30, TimeUnit.SECONDS);
