@@ -7,10 +7,8 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.stream.Stream;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -213,12 +211,7 @@ public final class SegmentLog implements Closeable {
      */
     public static SegmentLog createEmpty(Path dir, LogConfig config, long startOffset, long appliedIndex,
             long appliedTerm) throws IOException {
-        Objects.requireNonNull(dir, "dir");
-        deleteDirectory(dir);
-        Files.createDirectories(dir);
-        CheckpointFiles.write(dir, appliedIndex, appliedTerm, startOffset, startOffset, new EpochCache(),
-                new ProducerStateTable());
-        CheckpointFiles.writeLogStartOffset(dir, startOffset);
+        CheckpointFiles.writeEmptyLog(Objects.requireNonNull(dir, "dir"), startOffset, appliedIndex, appliedTerm);
         return open(dir, config);
     }
 
@@ -477,18 +470,7 @@ public final class SegmentLog implements Closeable {
     public void delete() throws IOException {
         synchronized (writeLock) {
             close();
-            deleteDirectory(dir);
-        }
-    }
-
-    private static void deleteDirectory(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
+            CheckpointFiles.deleteRecursively(dir);
         }
     }
 

@@ -3,7 +3,10 @@ package io.chronik.log.internal;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 import io.chronik.log.SegmentLog;
 
@@ -23,6 +26,29 @@ public final class CheckpointFiles {
     }
 
     private CheckpointFiles() {
+    }
+
+    /**
+     * Replaces {@code dir} (and everything in it) with an empty partition directory whose state files start the log at
+     * {@code startOffset}, checkpointed at Raft entry {@code appliedIndex} / {@code appliedTerm}.
+     */
+    public static void writeEmptyLog(Path dir, long startOffset, long appliedIndex, long appliedTerm) throws IOException {
+        deleteRecursively(dir);
+        Files.createDirectories(dir);
+        write(dir, appliedIndex, appliedTerm, startOffset, startOffset, new EpochCache(), new ProducerStateTable());
+        writeLogStartOffset(dir, startOffset);
+    }
+
+    /** Deletes {@code dir} and everything in it, if it exists. */
+    public static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /**
