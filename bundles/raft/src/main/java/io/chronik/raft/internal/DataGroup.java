@@ -74,6 +74,13 @@ final class DataGroup {
         return groupNo;
     }
 
+    /** Sets the group's number if it is not known yet (the number is a function of the group id: never changes). */
+    void knowNumber(int no) {
+        if (groupNo < 0) {
+            groupNo = no;
+        }
+    }
+
     DataStateMachine machine() {
         return machine;
     }
@@ -247,13 +254,14 @@ final class DataGroup {
                 return null;
             }
             PartitionMoves.Pending move = state.moves.pending(topic, partition);
-            boolean movingHere = move != null && move.targetGroup() == groupNo && move.topicId().equals(topicId);
+            boolean movingHere = move != null && Ids.dataGroup(move.targetGroup()).equals(groupId)
+                    && move.topicId().equals(topicId);
             if (moveId >= 0 && metadataApplied.applied(moveId) && (!movingHere || move.id() != moveId)) {
                 return null; // the move was cancelled or replaced
             }
             MetadataState.Topic t = state.topics.get(topic);
             if (moveId < 0 && !movingHere && t != null && t.id().equals(topicId) && partition < t.groups().size()
-                    && t.groups().get(partition) != groupNo) {
+                    && !Ids.dataGroup(t.groups().get(partition)).equals(groupId)) {
                 return null; // an entry from before the partition moved to another group
             }
             if (System.nanoTime() > deadline || server.isStopping()) {

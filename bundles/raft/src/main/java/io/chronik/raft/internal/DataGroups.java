@@ -33,7 +33,12 @@ final class DataGroups {
 
     /** The group {@code groupId}, created if new ({@code groupNo} -1: not known yet, read from its partitions file). */
     DataGroup getOrCreate(RaftGroupId groupId, int groupNo) {
-        return groups.computeIfAbsent(groupId, gid -> new DataGroup(server, replicas, metadata, metadataApplied, gid, groupNo));
+        DataGroup g = groups.computeIfAbsent(groupId, gid -> new DataGroup(server, replicas, metadata, metadataApplied, gid,
+                groupNo));
+        if (groupNo >= 0) {
+            g.knowNumber(groupNo); // created by Ratis (-1) before its state machine read the number from its file
+        }
+        return g;
     }
 
     /** Forgets {@code group} (its division was removed). */

@@ -135,7 +135,8 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
             if (s.moveId() > index) {
                 continue; // replaying metadata from before the move that opened it
             }
-            if (move == null || move.targetGroup() != s.group().groupNo() || !move.topicId().equals(s.topicId())) {
+            if (move == null || !s.group().groupId().equals(Ids.dataGroup(move.targetGroup()))
+                    || !move.topicId().equals(s.topicId())) {
                 LOG.info("the move of {} to data group {} was cancelled or replaced", s.key(), s.group().groupNo());
                 replicas.delete(s);
             }
@@ -194,7 +195,7 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
         if (r != null && r.movedInAt() > index) {
             return; // replaying metadata from before this replica moved in: it is ahead of what is replayed
         }
-        if (r != null && r.topicId().equals(t.id()) && r.group().groupNo() != groupNo) {
+        if (r != null && r.topicId().equals(t.id()) && !r.group().groupId().equals(Ids.dataGroup(groupNo))) {
             PartitionReplica moved = replicas.staging(t.name(), p);
             if (placedHere && isFilledFor(moved, t, groupNo)) {
                 replicas.promote(moved, index); // and deletes r
@@ -254,7 +255,8 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
 
     /** Whether {@code staging} is the replica a move filled for topic {@code t} in group {@code groupNo}. */
     private static boolean isFilledFor(PartitionReplica staging, MetadataState.Topic t, int groupNo) {
-        return staging != null && staging.group().groupNo() == groupNo && staging.topicId().equals(t.id());
+        return staging != null && staging.group().groupId().equals(Ids.dataGroup(groupNo))
+                && staging.topicId().equals(t.id());
     }
 
     private void addDivision(DataGroup dg, MetadataState.Group g, MetadataState state) {

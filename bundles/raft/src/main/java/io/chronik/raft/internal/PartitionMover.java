@@ -117,7 +117,7 @@ final class PartitionMover {
     }
 
     private static boolean isSource(PartitionReplica r, PartitionMoves.Pending m) {
-        return r != null && !r.isStaging() && !r.isClosed() && r.group().groupNo() == m.sourceGroup()
+        return r != null && !r.isStaging() && !r.isClosed() && r.group().groupId().equals(Ids.dataGroup(m.sourceGroup()))
                 && r.topicId().equals(m.topicId());
     }
 
@@ -131,7 +131,7 @@ final class PartitionMover {
         PartitionMoves.Pending m = s.moves.pending(r.topic(), r.partition());
         MetadataState.Topic t = s.topics.get(r.topic());
         boolean stillHere = t != null && t.id().equals(r.topicId()) && r.partition() < t.groups().size()
-                && t.groups().get(r.partition()) == r.group().groupNo();
+                && r.group().groupId().equals(Ids.dataGroup(t.groups().get(r.partition())));
         if ((m != null && m.id() == fence) || !stillHere || unfencing.putIfAbsent(fence, Boolean.TRUE) != null) {
             return;
         }
