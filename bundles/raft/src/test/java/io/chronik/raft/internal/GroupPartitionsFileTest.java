@@ -36,7 +36,8 @@ public class GroupPartitionsFileTest {
         assertEquals(groups.resolve(id.getUuid() + ".partitions"), file.path());
         List<GroupPartitionsFile.Member> members = List.of(
                 new GroupPartitionsFile.Member(UUID.randomUUID(), "orders", 0),
-                new GroupPartitionsFile.Member(UUID.randomUUID(), "tópico", 7));
+                new GroupPartitionsFile.Member(UUID.randomUUID(), "tópico", 7),
+                new GroupPartitionsFile.Member(UUID.randomUUID(), "moving", 2, true));
         file.write(3, members);
         assertEquals(new GroupPartitionsFile.Contents(OptionalInt.of(3), members), file.read());
         assertFalse("no temporary file left", Files.exists(file.path().resolveSibling(file.path().getFileName() + ".tmp")));
