@@ -45,6 +45,7 @@ final class DataGroup {
     private final Map<String, PartitionReplica> replicas = new ConcurrentHashMap<>();
     private final GroupAppender appender;
     private final ClientId readClientId = ClientId.randomId();
+    private final ReadIndexRounds readRounds = new ReadIndexRounds(this::readIndexRound);
     private final GroupPartitionsFile partitionsFile;
     private volatile DataStateMachine machine;
 
@@ -207,8 +208,21 @@ final class DataGroup {
         return server.server().submitClientRequestAsync(request);
     }
 
-    /** A ReadIndex barrier through the local server (a linearizable read of this group). */
+    /**
+     * A ReadIndex barrier (a linearizable read of this group): completes once this replica has applied everything
+     * committed when it was asked for. Concurrent barriers share rounds ({@link ReadIndexRounds}).
+     */
     CompletableFuture<Void> readIndex() {
+        return readRounds.await();
+    }
+
+    /** The batching of this group's ReadIndex barriers (and its counters). */
+    ReadIndexRounds readRounds() {
+        return readRounds;
+    }
+
+    /** One ReadIndex round through the local server. */
+    private CompletableFuture<Void> readIndexRound() {
         try {
             RaftClientRequest request = RaftClientRequest.newBuilder()
                     .setClientId(readClientId)

@@ -199,6 +199,44 @@ public class ThreeNodeIT {
         assertEquals("39:v19", all.get(39));
     }
 
+    /**
+     * Read-your-writes on a follower: after each acknowledged append, a ReadIndex barrier on a follower makes the
+     * record visible there; concurrent barriers share ReadIndex rounds.
+     */
+    @Test
+    public void aFollowerBarrierShowsEveryAcknowledgedRecordAndBarriersShareRounds() throws Exception {
+        Map<Integer, HostPort> peers = TestNodes.loopbackPeers(3);
+        for (int id = 1; id <= 3; id++) {
+            nodes.add(start(NodeSettings.singleNode(id, peers.get(id).port(), tmp.newFolder("f" + id).toPath(),
+                    FlushPolicy.OS).withPeers(peers)));
+        }
+        for (ChronikNode n : nodes) {
+            n.ready().get(60, TimeUnit.SECONDS);
+        }
+        nodes.get(0).metadata().createTopic("ryw", 1, 3, Map.of()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        PartitionReplica leader = awaitLeader(nodes, "ryw");
+        PartitionReplica follower = nodes.stream().map(n -> n.replicas().replica("ryw", 0))
+                .filter(r -> r != null && r != leader).findFirst().orElseThrow();
+        for (int i = 0; i < 100; i++) {
+            long offset = leader.append(TestNodes.batch("w" + i)).toCompletableFuture().get(30, TimeUnit.SECONDS)
+                    .baseOffset();
+            follower.readBarrier().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            assertTrue("record " + offset + " visible on the follower right after its acknowledgement",
+                    follower.highWatermark() > offset);
+        }
+        ReadIndexRounds rounds = follower.group().readRounds();
+        long roundsBefore = rounds.rounds();
+        List<java.util.concurrent.CompletableFuture<Void>> barriers = new java.util.ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            barriers.add(follower.readBarrier().toCompletableFuture());
+        }
+        for (java.util.concurrent.CompletableFuture<Void> b : barriers) {
+            b.get(30, TimeUnit.SECONDS);
+        }
+        long used = rounds.rounds() - roundsBefore;
+        assertTrue("500 concurrent barriers took " + used + " rounds", used >= 1 && used < 50);
+    }
+
     private static ChronikNode start(NodeSettings s) throws Exception {
         ChronikNode node = new ChronikNode(s, new GrpcRaftTransport());
         node.start();
