@@ -132,6 +132,19 @@ final class NodeSettings {
         } catch (NumberFormatException e) {
             throw new UsageException("--leader-imbalance-check-interval-seconds '" + interval + "' is not a positive integer");
         }
+        String followers = values.get(Setting.FETCH_FROM_FOLLOWERS).toLowerCase();
+        if (!followers.equals("true") && !followers.equals("false")) {
+            throw new UsageException("--fetch-from-followers '" + followers + "' is not true or false");
+        }
+        values.put(Setting.FETCH_FROM_FOLLOWERS, followers);
+        String followerWait = values.get(Setting.FETCH_FOLLOWER_MAX_WAIT_MS);
+        try {
+            if (Long.parseLong(followerWait) < 1 || Long.parseLong(followerWait) > Integer.MAX_VALUE) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            throw new UsageException("--fetch-follower-max-wait-ms '" + followerWait + "' is not a positive number of milliseconds");
+        }
         String session = values.get(Setting.SESSION_TIMEOUT_MS);
         try {
             if (Long.parseLong(session) < 100) {

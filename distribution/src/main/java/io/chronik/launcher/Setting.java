@@ -31,6 +31,10 @@ enum Setting {
             "Seconds between two leader imbalance checks (Kafka's default: 300)."),
     SESSION_TIMEOUT_MS("session-timeout-ms", "CHRONIK_SESSION_TIMEOUT_MS", "9000",
             "Milliseconds without a heartbeat after which the metadata leader fences a broker (at least 100)."),
+    FETCH_FROM_FOLLOWERS("fetch-from-followers", "CHRONIK_FETCH_FROM_FOLLOWERS", "true",
+            "Whether followers serve consumer fetches (read-your-writes through ReadIndex) and leaders send consumers with client.rack to a same-rack replica: true or false."),
+    FETCH_FOLLOWER_MAX_WAIT_MS("fetch-follower-max-wait-ms", "CHRONIK_FETCH_FOLLOWER_MAX_WAIT_MS", "5000",
+            "Milliseconds a follower waits for its ReadIndex barrier before it sends the consumer back to the leader."),
     LOG_LEVEL("log-level", "CHRONIK_LOG_LEVEL", "info", "Log level: trace, debug, info, warn or error.");
 
     /** The object stores this distribution ships. */

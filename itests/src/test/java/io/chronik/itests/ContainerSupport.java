@@ -85,6 +85,8 @@ public abstract class ContainerSupport {
                 // the launcher fills in every setting of conf/config/*.cfg; the container gives the defaults
                 frameworkProperty("chronik.rack").value(""),
                 frameworkProperty("chronik.session.timeout.ms").value("9000"),
+                frameworkProperty("chronik.fetch.from.followers").value("true"),
+                frameworkProperty("chronik.fetch.follower.max.wait.ms").value("5000"),
                 frameworkProperty("chronik.auto.leader.rebalance.enable").value("true"),
                 frameworkProperty("chronik.leader.imbalance.check.interval.seconds").value("300"),
                 frameworkProperty("chronik.metrics.addr").value("127.0.0.1:" + freePort()),

@@ -28,6 +28,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "fetch.max.wait.cap.ms", description = "Upper bound on a Fetch request's max_wait_ms (long polling)")
     int fetch_max_wait_cap_ms() default 30000;
 
+    @AttributeDefinition(name = "fetch.from.followers", description = "Whether followers serve consumer fetches (with read-your-writes through ReadIndex) and the leader names a same-rack replica to consumers that declare client.rack (KIP-392)")
+    boolean fetch_from_followers() default true;
+
+    @AttributeDefinition(name = "fetch.follower.max.wait.ms", description = "How long a follower waits for its ReadIndex barrier before it sends the consumer back to the leader")
+    int fetch_follower_max_wait_ms() default 5000;
+
     @AttributeDefinition(name = "io.threads", description = "Netty event-loop threads serving connections (0 = number of cores)")
     int io_threads() default 0;
 

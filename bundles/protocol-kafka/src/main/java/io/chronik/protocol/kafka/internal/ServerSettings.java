@@ -11,10 +11,29 @@ import io.chronik.protocol.kafka.internal.group.GroupSettings;
  * @param addr the address the Kafka listener binds ({@code kafka.addr}; an empty host binds every interface)
  */
 public record ServerSettings(HostPort addr, int nodeId, int maxRequestBytes, boolean autoCreateTopics, int numPartitions,
-        short defaultReplicationFactor, int fetchMaxWaitCapMs, int ioThreads, int maxInflightRequests, GroupSettings groups) {
+        short defaultReplicationFactor, int fetchMaxWaitCapMs, int ioThreads, int maxInflightRequests, GroupSettings groups,
+        FollowerFetch followerFetch) {
+
+    /**
+     * Follower reads (KIP-392 with read-your-writes).
+     *
+     * @param enabled   {@code fetch.from.followers}: followers serve consumer fetches and leaders name same-rack
+     *                  replicas; off, followers answer NOT_LEADER_OR_FOLLOWER and no replica is named
+     * @param maxWaitMs {@code fetch.follower.max.wait.ms}: the longest a follower waits for its ReadIndex barrier
+     */
+    public record FollowerFetch(boolean enabled, int maxWaitMs) {
+        public FollowerFetch {
+            if (maxWaitMs <= 0) {
+                throw new IllegalArgumentException("fetch.follower.max.wait.ms must be positive: " + maxWaitMs);
+            }
+        }
+
+        public static final FollowerFetch DEFAULTS = new FollowerFetch(true, 5000);
+    }
 
     public ServerSettings {
         Objects.requireNonNull(addr, "addr");
+        Objects.requireNonNull(followerFetch, "followerFetch");
         if (maxRequestBytes <= 0) {
             throw new IllegalArgumentException("max.request.bytes must be positive: " + maxRequestBytes);
         }
@@ -36,27 +55,34 @@ public record ServerSettings(HostPort addr, int nodeId, int maxRequestBytes, boo
                         c.group_min_session_timeout_ms(), c.group_max_session_timeout_ms(), c.group_max_size(),
                         c.offsets_topic_num_partitions(), c.offsets_topic_replication_factor(),
                         c.offsets_retention_minutes() * 60_000L, c.offsets_retention_check_interval_ms(),
-                        c.offset_metadata_max_bytes()));
+                        c.offset_metadata_max_bytes()),
+                new FollowerFetch(c.fetch_from_followers(), c.fetch_follower_max_wait_ms()));
     }
 
     /** Settings with defaults, listening on {@code addr} (parsed by {@link #listenAddress}). */
     public static ServerSettings defaults(String addr) {
-        return new ServerSettings(listenAddress(addr), 0, 100 * 1024 * 1024, true, 1, (short) 1, 30000, 0, 100, GroupSettings.defaults());
+        return new ServerSettings(listenAddress(addr), 0, 100 * 1024 * 1024, true, 1, (short) 1, 30000, 0, 100, GroupSettings.defaults(),
+                FollowerFetch.DEFAULTS);
     }
 
     public ServerSettings withAutoCreate(boolean enabled, int partitions) {
         return new ServerSettings(addr, nodeId, maxRequestBytes, enabled, partitions, defaultReplicationFactor,
-                fetchMaxWaitCapMs, ioThreads, maxInflightRequests, groups);
+                fetchMaxWaitCapMs, ioThreads, maxInflightRequests, groups, followerFetch);
     }
 
     public ServerSettings withMaxRequestBytes(int max) {
         return new ServerSettings(addr, nodeId, max, autoCreateTopics, numPartitions, defaultReplicationFactor,
-                fetchMaxWaitCapMs, ioThreads, maxInflightRequests, groups);
+                fetchMaxWaitCapMs, ioThreads, maxInflightRequests, groups, followerFetch);
     }
 
     public ServerSettings withGroups(GroupSettings g) {
         return new ServerSettings(addr, nodeId, maxRequestBytes, autoCreateTopics, numPartitions, defaultReplicationFactor,
-                fetchMaxWaitCapMs, ioThreads, maxInflightRequests, g);
+                fetchMaxWaitCapMs, ioThreads, maxInflightRequests, g, followerFetch);
+    }
+
+    public ServerSettings withFollowerFetch(FollowerFetch f) {
+        return new ServerSettings(addr, nodeId, maxRequestBytes, autoCreateTopics, numPartitions, defaultReplicationFactor,
+                fetchMaxWaitCapMs, ioThreads, maxInflightRequests, groups, f);
     }
 
     /**

@@ -2,8 +2,10 @@ package io.chronik.protocol.kafka.internal.handler;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
@@ -25,6 +27,7 @@ import io.chronik.api.consensus.ConsensusException;
 import io.chronik.api.consensus.PartitionLog;
 import io.chronik.api.consensus.PartitionLogs;
 import io.chronik.api.consensus.TopicInfo;
+import io.chronik.protocol.kafka.internal.ServerSettings;
 import io.chronik.protocol.kafka.internal.codec.KafkaErrors;
 import io.chronik.protocol.kafka.internal.codec.KafkaRequest;
 import io.chronik.protocol.kafka.internal.codec.Outcome;
@@ -60,12 +63,75 @@ final class FetchHandler {
                     .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code());
             return CompletableFuture.completedFuture(req.respond(resp));
         }
-        Result first = read(req);
+        List<CompletableFuture<PartitionLog>> barriers = followerBarriers(req);
+        if (barriers.isEmpty()) {
+            return respond(req, loop, Set.of());
+        }
+        // read-your-writes on a follower: what was committed when the fetch arrived is applied here before it reads
+        CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+        CompletableFuture.allOf(barriers.toArray(new CompletableFuture[0])).whenComplete((v, e) -> loop.execute(() -> {
+            Set<PartitionLog> unavailable = new HashSet<>();
+            for (CompletableFuture<PartitionLog> b : barriers) {
+                PartitionLog failed = b.getNow(null);
+                if (failed != null) {
+                    unavailable.add(failed);
+                }
+            }
+            try {
+                respond(req, loop, unavailable).whenComplete((o, t) -> {
+                    if (t != null) {
+                        outcome.completeExceptionally(t);
+                    } else {
+                        outcome.complete(o);
+                    }
+                });
+            } catch (RuntimeException t) {
+                outcome.completeExceptionally(t);
+            }
+        }));
+        return outcome;
+    }
+
+    /**
+     * A ReadIndex barrier for each partition this node serves as a follower whose fetch starts at or beyond its high
+     * watermark (a consumer waiting for new records): each completes with null once passed, or with the log if it
+     * failed or took longer than {@code fetch.follower.max.wait.ms} (the follower then sends the consumer away).
+     */
+    private List<CompletableFuture<PartitionLog>> followerBarriers(KafkaRequest req) {
+        ServerSettings.FollowerFetch ff = broker.settings().followerFetch();
+        ClusterMetadata md = broker.metadata();
+        PartitionLogs logs = broker.logs();
+        List<CompletableFuture<PartitionLog>> barriers = new ArrayList<>();
+        if (!ff.enabled() || md == null || logs == null) {
+            return barriers;
+        }
+        FetchRequestData data = req.body();
+        for (FetchTopic ft : data.topics()) {
+            TopicInfo topic = req.version() >= 13 ? broker.topicById(md, ft.topicId()) : md.topic(ft.topic()).orElse(null);
+            if (topic == null) {
+                continue;
+            }
+            for (FetchPartition fp : ft.partitions()) {
+                PartitionLog log = logs.log(topic.name(), fp.partition()).orElse(null);
+                if (log != null && !log.isLeader() && fp.fetchOffset() >= log.highWatermark()) {
+                    barriers.add(log.readBarrier().toCompletableFuture()
+                            .orTimeout(ff.maxWaitMs(), TimeUnit.MILLISECONDS)
+                            .handle((v, e) -> e == null ? null : log));
+                }
+            }
+        }
+        return barriers;
+    }
+
+    private CompletableFuture<Outcome> respond(KafkaRequest req, EventExecutor loop, Set<PartitionLog> unavailable) {
+        FetchRequestData data = req.body();
+        Result first = read(req, unavailable);
         int maxWait = Math.min(data.maxWaitMs(), broker.settings().fetchMaxWaitCapMs());
         if (first.done(data.minBytes()) || maxWait <= 0) {
             return CompletableFuture.completedFuture(req.respond(first.response));
         }
-        DelayedFetch delayed = new DelayedFetch(req, loop, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxWait));
+        DelayedFetch delayed = new DelayedFetch(req, loop, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxWait),
+                unavailable);
         delayed.await(first);
         return delayed.outcome;
     }
@@ -87,8 +153,9 @@ final class FetchHandler {
         }
     }
 
-    private Result read(KafkaRequest req) {
+    private Result read(KafkaRequest req, Set<PartitionLog> unavailable) {
         FetchRequestData data = req.body();
+        ServerSettings.FollowerFetch ff = broker.settings().followerFetch();
         boolean byId = req.version() >= 13;
         ClusterMetadata md = broker.metadata();
         PartitionLogs logs = broker.logs();
@@ -118,12 +185,26 @@ final class FetchHandler {
                 Errors error = topicError;
                 PartitionLog log = null;
                 if (error == Errors.NONE) {
-                    Partitions.Resolved r = Partitions.resolve(logs, topic, fp.partition(), true);
+                    Partitions.Resolved r = Partitions.resolve(logs, topic, fp.partition(), !ff.enabled());
                     error = r.error();
                     log = r.log();
                 }
+                if (error == Errors.NONE && !log.isLeader()) {
+                    error = FollowerReads.check(topic.partitions().get(fp.partition()), log, md.localNodeId(), unavailable);
+                }
                 if (error == Errors.NONE) {
                     error = Partitions.checkEpoch(fp.currentLeaderEpoch(), log);
+                }
+                if (error == Errors.NONE && ff.enabled() && log.isLeader() && req.version() >= 11) {
+                    int preferred = FollowerReads.preferredReadReplica(topic.partitions().get(fp.partition()),
+                            md.brokers(), data.rackId());
+                    if (preferred >= 0) {
+                        // KIP-392: name the replica to fetch from instead of answering with records
+                        long hw = log.highWatermark();
+                        pd.setHighWatermark(hw).setLastStableOffset(hw).setLogStartOffset(log.logStartOffset())
+                                .setPreferredReadReplica(preferred);
+                        continue;
+                    }
                 }
                 if (error == Errors.NONE) {
                     long hw = log.highWatermark();
@@ -179,12 +260,15 @@ final class FetchHandler {
         final EventExecutor loop;
         final long deadlineNanos;
         final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+        /** Follower partitions whose ReadIndex barrier failed: answered NOT_LEADER_OR_FOLLOWER. */
+        private final Set<PartitionLog> unavailable;
         private ScheduledFuture<?> timer;
         private int round;
 
         private final List<CompletableFuture<Void>> pending = new ArrayList<>();
 
-        DelayedFetch(KafkaRequest req, EventExecutor loop, long deadlineNanos) {
+        DelayedFetch(KafkaRequest req, EventExecutor loop, long deadlineNanos, Set<PartitionLog> unavailable) {
+            this.unavailable = unavailable;
             this.req = req;
             this.loop = loop;
             this.deadlineNanos = deadlineNanos;
@@ -226,7 +310,7 @@ final class FetchHandler {
             }
             cancelPending();
             try {
-                Result next = read(req);
+                Result next = read(req, unavailable);
                 FetchRequestData data = req.body();
                 if (deadline || next.done(data.minBytes())) {
                     finish(next);

@@ -1,0 +1,62 @@
+package io.chronik.protocol.kafka.internal.handler;
+
+import static org.junit.Assert.assertEquals;
+
+import java.util.List;
+
+import org.apache.kafka.common.protocol.Errors;
+import org.junit.Test;
+
+import io.chronik.api.consensus.BrokerInfo;
+import io.chronik.api.consensus.PartitionInfo;
+
+/** KIP-392's rack-aware replica selection and the follower's own check, as pure functions. */
+public class FollowerReadsTest {
+
+    record Broker(int nodeId, String host, int port, String rack, boolean fenced) implements BrokerInfo {
+    }
+
+    record Partition(String topic, int partition, int leader, int leaderEpoch, List<Integer> replicas,
+            List<Integer> inSyncReplicas) implements PartitionInfo {
+    }
+
+    private static final List<Broker> BROKERS = List.of(new Broker(1, "h", 1, "r1", false), new Broker(2, "h", 2, "r2", false),
+            new Broker(3, "h", 3, "r3", false), new Broker(4, "h", 4, "r2", false));
+
+    @Test
+    public void aConsumerInAFollowersRackIsSentToThatFollower() {
+        Partition p = new Partition("t", 0, 1, 5, List.of(1, 2, 3), List.of(1, 2, 3));
+        assertEquals(2, FollowerReads.preferredReadReplica(p, BROKERS, "r2"));
+        assertEquals(3, FollowerReads.preferredReadReplica(p, BROKERS, "r3"));
+    }
+
+    @Test
+    public void theLeadersRackNoRackAnUnknownRackOrNoInSyncFollowerThereKeepTheLeader() {
+        Partition p = new Partition("t", 0, 1, 5, List.of(1, 2, 3), List.of(1, 3));
+        assertEquals(-1, FollowerReads.preferredReadReplica(p, BROKERS, "r1"));
+        assertEquals(-1, FollowerReads.preferredReadReplica(p, BROKERS, ""));
+        assertEquals(-1, FollowerReads.preferredReadReplica(p, BROKERS, null));
+        assertEquals(-1, FollowerReads.preferredReadReplica(p, BROKERS, "r9"));
+        assertEquals("node 2 is out of sync", -1, FollowerReads.preferredReadReplica(p, BROKERS, "r2"));
+        List<Broker> fenced = List.of(BROKERS.get(0), new Broker(2, "h", 2, "r2", true), BROKERS.get(2));
+        assertEquals(-1, FollowerReads.preferredReadReplica(new Partition("t", 0, 1, 5, List.of(1, 2, 3),
+                List.of(1, 2, 3)), fenced, "r2"));
+    }
+
+    @Test
+    public void partitionsSpreadOverTheFollowersOfOneRack() {
+        assertEquals(2, FollowerReads.preferredReadReplica(new Partition("t", 0, 1, 5, List.of(1, 2, 4), List.of(1, 2, 4)),
+                BROKERS, "r2"));
+        assertEquals(4, FollowerReads.preferredReadReplica(new Partition("t", 1, 1, 5, List.of(1, 2, 4), List.of(1, 2, 4)),
+                BROKERS, "r2"));
+    }
+
+    @Test
+    public void aFollowerServesOnlyWhileInSyncWithALeaderAndItsBarrierPassed() {
+        Partition p = new Partition("t", 0, 1, 5, List.of(1, 2, 3), List.of(1, 2));
+        assertEquals(Errors.NONE, FollowerReads.check(p, null, 2, new java.util.HashSet<>()));
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, FollowerReads.check(p, null, 3, new java.util.HashSet<>()));
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, FollowerReads.check(new Partition("t", 0, -1, 5, List.of(1, 2, 3),
+                List.of(2)), null, 2, new java.util.HashSet<>()));
+    }
+}
