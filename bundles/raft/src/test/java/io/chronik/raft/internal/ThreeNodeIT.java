@@ -213,6 +213,10 @@ public class ThreeNodeIT {
         for (ChronikNode n : nodes) {
             n.ready().get(60, TimeUnit.SECONDS);
         }
+        long registered = System.currentTimeMillis() + 30_000;
+        while (nodes.stream().anyMatch(n -> n.metadata().brokers().size() < 3) && System.currentTimeMillis() < registered) {
+            Thread.sleep(20);
+        }
         nodes.get(0).metadata().createTopic("ryw", 1, 3, Map.of()).toCompletableFuture().get(30, TimeUnit.SECONDS);
         PartitionReplica leader = awaitLeader(nodes, "ryw");
         PartitionReplica follower = nodes.stream().map(n -> n.replicas().replica("ryw", 0))
