@@ -32,7 +32,7 @@ import org.junit.Test;
 /**
  * Follower reads on three processes in racks r1, r2, r3 (KIP-392 with read-your-writes): a Java consumer with
  * {@code client.rack=r2} reading a partition led by node 1 is sent to node 2 and reads everything there, and each
- * record acknowledged by the leader afterwards reaches it from that follower.
+ * record acknowledged by the leader afterwards reaches it from that follower; switched off, it reads from the leader.
  */
 public class FollowerFetchIT {
     @Rule
@@ -90,6 +90,43 @@ public class FollowerFetchIT {
                 assertEquals("record " + i + " after its acknowledgement", value, seen);
             }
             assertTrue("still reading from node 2", incomingBytes(consumer, 2) > fromFollower);
+        }
+    }
+
+    /** With follower fetch switched off, the same consumer is never sent to its rack's follower. */
+    @Test
+    public void switchedOffTheConsumerReadsFromTheLeader() throws Exception {
+        cluster.start("--fetch-from-followers", "false");
+        TopicPartition tp = new TopicPartition("far", 0);
+        try (Admin admin = cluster.admin()) {
+            admin.createTopics(List.of(new NewTopic("far", Map.of(0, List.of(1, 2, 3))))).all().get(30, TimeUnit.SECONDS);
+            ProcessCluster.await("node 1 leads far-0 with three in-sync replicas", 30_000, () -> {
+                var p = admin.describeTopics(List.of("far")).allTopicNames().get(10, TimeUnit.SECONDS).get("far")
+                        .partitions().get(0);
+                if (p.leader() != null && p.leader().id() != 1 && p.isr().size() == 3) {
+                    admin.electLeaders(ElectionType.PREFERRED, Set.of(tp)).all().get(10, TimeUnit.SECONDS);
+                }
+                return p.leader() != null && p.leader().id() == 1 && p.isr().size() == 3;
+            });
+        }
+        try (KafkaProducer<byte[], byte[]> producer = producer(); KafkaConsumer<byte[], byte[]> consumer = consumer("r2")) {
+            String padding = "x".repeat(500);
+            for (int i = 0; i < 2000; i++) {
+                producer.send(new ProducerRecord<>("far", 0, null, ("v" + i + padding).getBytes(StandardCharsets.UTF_8)));
+            }
+            producer.flush();
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            int read = 0;
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (read < 2000 && System.currentTimeMillis() < deadline) {
+                read += consumer.poll(Duration.ofMillis(500)).count();
+            }
+            assertEquals(2000, read);
+            double fromFollower = incomingBytes(consumer, 2);
+            double fromLeader = incomingBytes(consumer, 1);
+            assertTrue("read " + fromFollower + " bytes from node 2 and " + fromLeader + " from node 1",
+                    fromLeader > 900_000 && fromFollower < 200_000);
         }
     }
 
