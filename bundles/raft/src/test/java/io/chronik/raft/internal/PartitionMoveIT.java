@@ -53,6 +53,9 @@ public class PartitionMoveIT {
         for (ChronikNode n : nodes) {
             n.ready().get(60, TimeUnit.SECONDS);
         }
+        // ready means registered; every node must also have applied the others' registrations
+        awaitEverywhere("three live brokers", n -> n.metadata().brokers().stream().filter(b -> !b.fenced()).count() == 3,
+                30_000);
     }
 
     @After
