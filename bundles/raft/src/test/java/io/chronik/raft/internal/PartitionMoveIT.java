@@ -58,9 +58,16 @@ public class PartitionMoveIT {
                 30_000);
     }
 
+    /**
+     * Stops the nodes, waiting at most a minute: gRPC's server shutdown has been seen to wait forever for a channel
+     * of a node that crashed and restarted in the test, which must not hang the build.
+     */
     @After
-    public void stop() {
-        nodes.forEach(ChronikNode::stop);
+    public void stop() throws InterruptedException {
+        Thread stopper = new Thread(() -> nodes.forEach(ChronikNode::stop), "stop-nodes");
+        stopper.setDaemon(true);
+        stopper.start();
+        stopper.join(60_000);
     }
 
     @Test
