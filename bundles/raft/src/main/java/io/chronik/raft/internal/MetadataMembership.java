@@ -201,20 +201,7 @@ final class MetadataMembership implements Decommissioner.Voters {
         List<RaftPeer> newVoters = new ArrayList<>(voters);
         newVoters.add(RaftPeer.newBuilder(listener).setStartupRole(RaftPeerRole.FOLLOWER).build());
         List<RaftPeer> newListeners = listeners.stream().filter(p -> !p.getId().equals(id)).toList();
-        RaftClientReply reply;
-        try {
-            reply = c.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
-                    .setServersInCurrentConf(new ArrayList<>(voters)).setListenersInCurrentConf(new ArrayList<>(listeners))
-                    .setServersInNewConf(newVoters).setListenersInNewConf(newListeners)
-                    .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET).build());
-        } catch (IOException | RuntimeException e) {
-            throw new ConsensusException(Reason.NOT_AVAILABLE, "changing the metadata group's configuration failed: " + e,
-                    -1, e);
-        }
-        if (!reply.isSuccess()) {
-            throw new ConsensusException(Reason.NOT_AVAILABLE, "changing the metadata group's configuration failed: "
-                    + reply.getException(), -1, reply.getException());
-        }
+        setConfiguration(c, voters, listeners, newVoters, newListeners);
         LOG.info("node {} is a voter of the metadata group now: voters {}", nodeId, ids(newVoters));
         return "node " + nodeId + " is a voter of the metadata group: voters " + ids(newVoters);
     }
@@ -293,20 +280,7 @@ final class MetadataMembership implements Decommissioner.Voters {
         List<RaftPeer> newVoters = voters.stream().filter(p -> !p.getId().equals(id)).toList();
         List<RaftPeer> newListeners = new ArrayList<>(listeners);
         newListeners.add(RaftPeer.newBuilder(voter).setStartupRole(RaftPeerRole.LISTENER).build());
-        RaftClientReply reply;
-        try {
-            reply = c.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
-                    .setServersInCurrentConf(new ArrayList<>(voters)).setListenersInCurrentConf(new ArrayList<>(listeners))
-                    .setServersInNewConf(newVoters).setListenersInNewConf(newListeners)
-                    .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET).build());
-        } catch (IOException | RuntimeException e) {
-            throw new ConsensusException(Reason.NOT_AVAILABLE, "changing the metadata group's configuration failed: " + e,
-                    -1, e);
-        }
-        if (!reply.isSuccess()) {
-            throw new ConsensusException(Reason.NOT_AVAILABLE, "changing the metadata group's configuration failed: "
-                    + reply.getException(), -1, reply.getException());
-        }
+        setConfiguration(c, voters, listeners, newVoters, newListeners);
         LOG.info("node {} is a listener of the metadata group now: voters {}", nodeId, ids(newVoters));
         return "node " + nodeId + " is a listener of the metadata group: voters " + ids(newVoters);
     }
@@ -386,6 +360,30 @@ final class MetadataMembership implements Decommissioner.Voters {
             return s.getDivision(Ids.METADATA_GROUP);
         } catch (IOException e) {
             return null;
+        }
+    }
+
+    /**
+     * One compare-and-set configuration change of the metadata group, from the voters and listeners the caller saw to
+     * the new ones (blocks until committed or refused).
+     *
+     * @throws ConsensusException NOT_AVAILABLE if the change failed or was refused
+     */
+    private static void setConfiguration(RaftClient c, Collection<RaftPeer> voters, Collection<RaftPeer> listeners,
+            List<RaftPeer> newVoters, List<RaftPeer> newListeners) throws ConsensusException {
+        RaftClientReply reply;
+        try {
+            reply = c.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
+                    .setServersInCurrentConf(new ArrayList<>(voters)).setListenersInCurrentConf(new ArrayList<>(listeners))
+                    .setServersInNewConf(newVoters).setListenersInNewConf(newListeners)
+                    .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET).build());
+        } catch (IOException | RuntimeException e) {
+            throw new ConsensusException(Reason.NOT_AVAILABLE, "changing the metadata group's configuration failed: " + e,
+                    -1, e);
+        }
+        if (!reply.isSuccess()) {
+            throw new ConsensusException(Reason.NOT_AVAILABLE, "changing the metadata group's configuration failed: "
+                    + reply.getException(), -1, reply.getException());
         }
     }
 }
