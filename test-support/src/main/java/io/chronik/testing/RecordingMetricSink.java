@@ -8,8 +8,8 @@ import io.chronik.api.metrics.MetricSource;
 
 /**
  * A {@link MetricSink} for tests of {@link MetricSource}s: records every sample under its exposition name and labels,
- * roughly as the Prometheus text format writes them: {@code name_total{a="x",b="y"}} for counters, {@code name{...}}
- * for gauges, and {@code name_bucket{...,le="0.5"}} (cumulative), {@code name_count{...}} and {@code name_sum{...}}
+ * roughly as the Prometheus text format writes them: {@code name_total{a="x",b="y"}} for counters ({@code name_total}
+ * without labels), {@code name{...}} for gauges, and {@code name_bucket{...,le="0.5"}} (cumulative), {@code name_count{...}} and {@code name_sum{...}}
  * for histograms (the {@code le} values as {@link Double#toString}, the last {@code +Inf}). Checks no names: the
  * metrics bundle's own tests do that. Not thread-safe.
  */
@@ -60,6 +60,9 @@ public final class RecordingMetricSink implements MetricSink {
     }
 
     private static String labels(String[] names, String[] values, String le) {
+        if (names.length == 0 && le == null) {
+            return "";
+        }
         StringBuilder b = new StringBuilder("{");
         for (int i = 0; i < names.length; i++) {
             b.append(i == 0 ? "" : ",").append(names[i]).append("=\"").append(values[i]).append('"');
