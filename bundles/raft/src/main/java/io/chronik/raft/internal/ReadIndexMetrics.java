@@ -12,8 +12,9 @@ import io.chronik.metrics.recorder.DurationHistogram;
  * here), as a {@link MetricSource} labelled {@code node_id}:
  * <ul>
  * <li>{@code chronik_raft_read_index_rounds_total}: ReadIndex rounds started;</li>
- * <li>{@code chronik_raft_read_index_barriers_total}: barriers asked for (each follower fetch waiting for new records
- * asks one per partition; under load many share a round);</li>
+ * <li>{@code chronik_raft_read_index_barriers_total}: barriers asked for, whoever asks: a follower fetch waiting for
+ * new records asks one per partition, the group coordinator one per offsets partition it loads; under load many
+ * share a round;</li>
  * <li>{@code chronik_raft_read_index_failures_total}: rounds that failed (no leader, not running, timed out ...);</li>
  * <li>{@code chronik_raft_read_index_duration_seconds}: histogram of the rounds' latency, from start to this replica
  * having applied up to the read index, failed rounds included (0.5 ms to 5 s buckets).</li>
@@ -75,7 +76,7 @@ final class ReadIndexMetrics implements MetricSource {
     public void collect(MetricSink sink) {
         sink.family("chronik_raft_read_index_rounds", "ReadIndex rounds started by this node's data groups",
                 MetricSink.Type.COUNTER, "node_id").sample(rounds.sum(), nodeId);
-        sink.family("chronik_raft_read_index_barriers", "ReadIndex barriers asked for (follower reads served by rounds)",
+        sink.family("chronik_raft_read_index_barriers", "ReadIndex barriers asked for (follower fetches, coordinator loads), served by rounds",
                 MetricSink.Type.COUNTER, "node_id").sample(barriers.sum(), nodeId);
         sink.family("chronik_raft_read_index_failures", "ReadIndex rounds that failed", MetricSink.Type.COUNTER,
                 "node_id").sample(failures.sum(), nodeId);
