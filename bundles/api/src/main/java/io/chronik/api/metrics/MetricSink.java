@@ -15,6 +15,9 @@ import org.osgi.annotation.versioning.ProviderType;
  * <p>Besides counters and gauges a source may write {@linkplain #histogram histograms} (since 1.1): a source keeps
  * the count of observations per fixed bucket and their sum, and hands a snapshot of them to the sink on each
  * scrape; the exposition turns it into a Prometheus histogram.
+ *
+ * <p>Only the metrics bundle implements this interface; it gains methods in minor versions, so a source (or a test
+ * double, which must be a class, not a lambda) must not implement it.
  */
 @ProviderType
 public interface MetricSink {
