@@ -11,7 +11,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -24,9 +23,9 @@ import org.junit.Test;
 import io.chronik.api.archive.ArchiveUnavailableException;
 import io.chronik.api.compression.CompressionCodec;
 import io.chronik.api.compression.CorruptDataException;
-import io.chronik.api.metrics.MetricSink;
 import io.chronik.api.store.ObjectNotFoundException;
 import io.chronik.api.store.ObjectStore;
+import io.chronik.testing.RecordingMetricSink;
 
 /**
  * The blob format and the archive's behaviour when providers come and go. The real store and codec bundles
@@ -148,13 +147,10 @@ public class ObjectArchiveTest {
     public void metricsCountWritesAndBoundCodecs() throws IOException {
         ObjectArchive archive = archive("gzip");
         archive.write("k", new ByteArrayInputStream(new byte[10]));
-        Map<String, List<String>> samples = new TreeMap<>();
-        archive.collect((name, help, type, labels) -> (value, labelValues) -> {
-            samples.computeIfAbsent(name, n -> new ArrayList<>()).add(String.join(",", labelValues) + "=" + value);
-            return null;
-        });
-        assertEquals(List.of("=1.0"), samples.get("chronik_archive_blobs_written"));
-        assertEquals(List.of("gzip=1.0", "none=1.0"), samples.get("chronik_archive_codecs_bound").stream().sorted().toList());
+        Map<String, Double> samples = RecordingMetricSink.collect(archive);
+        assertEquals(1.0, samples.get("chronik_archive_blobs_written_total"), 0);
+        assertEquals(1.0, samples.get("chronik_archive_codecs_bound{codec=\"gzip\"}"), 0);
+        assertEquals(1.0, samples.get("chronik_archive_codecs_bound{codec=\"none\"}"), 0);
     }
 
     /** A map-backed store for testing the format; the real stores have their own tests. */

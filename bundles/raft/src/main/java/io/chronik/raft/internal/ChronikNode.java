@@ -65,6 +65,7 @@ final class ChronikNode implements LocalServer {
     /** Calls metadata listeners, in order, off Ratis' threads. */
     private final ExecutorService notifier;
     private final LocalReplicas replicas;
+    private final ReadIndexMetrics readIndexMetrics;
     private final DataGroups groups;
     private final MetadataStateMachine metadataMachine = new MetadataStateMachine();
     private final MetadataWriter writer;
@@ -98,6 +99,7 @@ final class ChronikNode implements LocalServer {
         this.groupOps = Executors.newSingleThreadExecutor(threads(name + "-groups"));
         this.notifier = Executors.newSingleThreadExecutor(threads(name + "-notify"));
         this.replicas = new LocalReplicas(settings);
+        this.readIndexMetrics = new ReadIndexMetrics(settings.nodeId());
         this.groups = new DataGroups(this, replicas, metadataMachine::state, metadataMachine::awaitApplied);
         this.writer = new MetadataWriter(this, metadataMachine, () -> metadataClient, groupOps, groups, replicas);
         this.preferredLeaders = new PreferredLeaders(this, metadataMachine::state, groups, this::groupClient);
@@ -142,6 +144,12 @@ final class ChronikNode implements LocalServer {
     @Override
     public RaftServer serverOrNull() {
         return server;
+    }
+
+    /** The node's ReadIndex counters: the {@link io.chronik.api.metrics.MetricSource} service of the node. */
+    @Override
+    public ReadIndexMetrics readIndexMetrics() {
+        return readIndexMetrics;
     }
 
     @Override

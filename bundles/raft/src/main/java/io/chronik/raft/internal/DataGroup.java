@@ -45,7 +45,7 @@ final class DataGroup {
     private final Map<String, PartitionReplica> replicas = new ConcurrentHashMap<>();
     private final GroupAppender appender;
     private final ClientId readClientId = ClientId.randomId();
-    private final ReadIndexRounds readRounds = new ReadIndexRounds(this::readIndexRound);
+    private final ReadIndexRounds readRounds;
     private final GroupPartitionsFile partitionsFile;
     private volatile DataStateMachine machine;
 
@@ -64,6 +64,7 @@ final class DataGroup {
         this.groupId = groupId;
         this.groupNo = groupNo;
         this.appender = new GroupAppender(this, server);
+        this.readRounds = new ReadIndexRounds(this::readIndexRound, server.readIndexMetrics());
         this.partitionsFile = new GroupPartitionsFile(server.settings().groupsDir(), groupId);
     }
 

@@ -35,6 +35,9 @@ interface LocalServer {
         return s;
     }
 
+    /** The node's ReadIndex counters, which every data group's {@link ReadIndexRounds} adds to. */
+    ReadIndexMetrics readIndexMetrics();
+
     /** The node's scheduler for retries and polls; shut down (rejecting tasks) when the node stops. */
     ScheduledExecutorService scheduler();
 

@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import io.chronik.api.consensus.ClusterMetadata;
 import io.chronik.api.consensus.ConsensusException;
 import io.chronik.api.consensus.PartitionLogs;
+import io.chronik.api.metrics.MetricSource;
 import io.chronik.ratis.rpc.RaftTransport;
 
 /**
@@ -37,7 +38,8 @@ import io.chronik.ratis.rpc.RaftTransport;
  * {@code java.util.function.Function<String, String>} with {@code chronik.admin.command=add-voter}, see
  * docs/cluster.md "Growing the cluster"), which promotes a listener of the metadata group to a voter, and
  * {@code decommission <node-id>} and {@code decommission-status <node-id>} (docs/cluster.md "Removing a node"), which
- * start a {@link Decommissioner} run and report its progress.
+ * start a {@link Decommissioner} run and report its progress. With them it registers the node's metrics, a
+ * {@link MetricSource} ({@link ReadIndexMetrics}).
  *
  * <p>The Raft transport is the {@link RaftTransport} matching {@code transport.target} (default
  * {@code (transport.name=grpc)}), bound dynamically and greedily: losing it stops the node (the component is
@@ -80,6 +82,7 @@ public class RaftComponent {
     private ServiceRegistration<?> decommissionRegistration;
     private ServiceRegistration<?> decommissionStatusRegistration;
     private ServiceRegistration<?> decommissionCancelRegistration;
+    private ServiceRegistration<?> metricsRegistration;
 
     @Activate
     public RaftComponent(BundleContext context, RaftConfig config) {
@@ -160,7 +163,8 @@ public class RaftComponent {
         decommissionRegistration = adminCommand("decommission", arg -> decommission(n, arg, true));
         decommissionStatusRegistration = adminCommand("decommission-status", arg -> decommission(n, arg, false));
         decommissionCancelRegistration = adminCommand("decommission-cancel", arg -> cancelDecommission(n, arg));
-        LOG.info("node {} ready: ClusterMetadata and PartitionLogs registered", settings.nodeId());
+        metricsRegistration = context.registerService(MetricSource.class, n.readIndexMetrics(), props);
+        LOG.info("node {} ready: ClusterMetadata, PartitionLogs and metrics registered", settings.nodeId());
     }
 
     private ServiceRegistration<?> adminCommand(String name, Function<String, String> command) {
@@ -218,7 +222,7 @@ public class RaftComponent {
     private void unregister() {
         for (ServiceRegistration<?> r : new ServiceRegistration<?>[] {metadataRegistration, logsRegistration,
                 addVoterRegistration, decommissionRegistration, decommissionStatusRegistration,
-                decommissionCancelRegistration}) {
+                decommissionCancelRegistration, metricsRegistration}) {
             if (r != null) {
                 try {
                     r.unregister();
@@ -233,5 +237,6 @@ public class RaftComponent {
         decommissionRegistration = null;
         decommissionStatusRegistration = null;
         decommissionCancelRegistration = null;
+        metricsRegistration = null;
     }
 }

@@ -10,10 +10,12 @@ import java.util.function.Supplier;
  * started before it was asked for (that round's read index may precede a write the caller has seen acknowledged),
  * so callers wait at most for the round in flight plus their own; under load one round serves any number of fetches.
  *
- * <p>Thread-safe; {@link #await} never blocks. A failed round fails exactly the barriers it serves.
+ * <p>Thread-safe; {@link #await} never blocks. A failed round fails exactly the barriers it serves. Barriers, rounds,
+ * failures and round latency are also counted in the node's {@link ReadIndexMetrics}.
  */
 final class ReadIndexRounds {
     private final Supplier<CompletableFuture<Void>> round;
+    private final ReadIndexMetrics metrics;
     private final Object lock = new Object();
     /** Completes when the round in flight is done; null while none is. */
     private CompletableFuture<Void> inFlight;
@@ -22,14 +24,19 @@ final class ReadIndexRounds {
     private final AtomicLong rounds = new AtomicLong();
     private final AtomicLong barriers = new AtomicLong();
 
-    /** @param round starts one ReadIndex round; its future completes once this replica has applied up to the index */
-    ReadIndexRounds(Supplier<CompletableFuture<Void>> round) {
+    /**
+     * @param round   starts one ReadIndex round; its future completes once this replica has applied up to the index
+     * @param metrics the node's counters, shared by its groups
+     */
+    ReadIndexRounds(Supplier<CompletableFuture<Void>> round, ReadIndexMetrics metrics) {
         this.round = round;
+        this.metrics = metrics;
     }
 
     /** A barrier: completes once this replica has applied everything committed when it was asked for. */
     CompletableFuture<Void> await() {
         barriers.incrementAndGet();
+        metrics.barrierAsked();
         synchronized (lock) {
             if (inFlight == null) {
                 return start();
@@ -44,6 +51,7 @@ final class ReadIndexRounds {
     /** Starts a round; called holding the lock. */
     private CompletableFuture<Void> start() {
         rounds.incrementAndGet();
+        long startNanos = metrics.roundStarted();
         CompletableFuture<Void> started = new CompletableFuture<>();
         inFlight = started;
         CompletableFuture<Void> r;
@@ -53,6 +61,7 @@ final class ReadIndexRounds {
             r = CompletableFuture.failedFuture(e);
         }
         r.whenComplete((v, e) -> {
+            metrics.roundFinished(startNanos, e != null);
             if (e == null) {
                 started.complete(null);
             } else {
@@ -85,12 +94,12 @@ final class ReadIndexRounds {
         });
     }
 
-    /** ReadIndex rounds started so far. */
+    /** ReadIndex rounds of this group started so far. */
     long rounds() {
         return rounds.get();
     }
 
-    /** Barriers asked for so far. */
+    /** Barriers of this group asked for so far. */
     long barriers() {
         return barriers.get();
     }

@@ -29,6 +29,7 @@ import io.chronik.testing.EmbeddedFelix;
 public class OsgiProviderIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final String METADATA = "io.chronik.api.consensus.ClusterMetadata";
+    private static final String METRIC_SOURCE = "io.chronik.api.metrics.MetricSource";
 
     private EmbeddedFelix felix;
 
@@ -73,11 +74,46 @@ public class OsgiProviderIT {
         Method clusterId = felix.bundle("io.chronik.api").loadClass(METADATA).getMethod("clusterId");
         assertEquals(22, ((String) clusterId.invoke(metadata)).length());
         assertTrue(Files.isDirectory(data.resolve("raft")));
+        assertEquals(List.of("family chronik_raft_read_index_rounds", "sample [0.0, [1]]",
+                "family chronik_raft_read_index_barriers", "sample [0.0, [1]]",
+                "family chronik_raft_read_index_failures", "sample [0.0, [1]]",
+                "histogram chronik_raft_read_index_duration_seconds", "sample [[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0.0, [1]]"),
+                collect(felix.awaitService(METRIC_SOURCE, TIMEOUT)));
 
         Bundle transport = felix.bundle("io.chronik.transport.grpc");
         transport.stop();
         felix.awaitNoService(METADATA, TIMEOUT);
+        felix.awaitNoService(METRIC_SOURCE, TIMEOUT);
         transport.start();
         assertNotNull(felix.awaitService(METADATA, TIMEOUT));
+    }
+
+    /**
+     * Calls the registered MetricSource (the api bundle's types, not the test's) with a sink that records what it is
+     * given: "family name" / "histogram name", then "sample [value or counts, (sum,) label values]".
+     */
+    private List<String> collect(Object source) throws Exception {
+        ClassLoader api = felix.bundle("io.chronik.api").adapt(org.osgi.framework.wiring.BundleWiring.class)
+                .getClassLoader();
+        Class<?> sink = api.loadClass("io.chronik.api.metrics.MetricSink");
+        List<String> written = new ArrayList<>();
+        Object[] proxy = new Object[1];
+        proxy[0] = java.lang.reflect.Proxy.newProxyInstance(api, new Class<?>[] {sink,
+            api.loadClass("io.chronik.api.metrics.MetricSink$Family"),
+            api.loadClass("io.chronik.api.metrics.MetricSink$Histogram")}, (p, m, args) -> {
+                if (m.getName().equals("sample")) {
+                    List<Object> values = new ArrayList<>();
+                    for (Object a : args) {
+                        values.add(a instanceof long[] l ? Arrays.toString(l)
+                                : a instanceof String[] s ? Arrays.toString(s) : a);
+                    }
+                    written.add("sample " + values);
+                } else {
+                    written.add(m.getName() + " " + args[0]);
+                }
+                return proxy[0];
+            });
+        api.loadClass("io.chronik.api.metrics.MetricSource").getMethod("collect", sink).invoke(source, proxy[0]);
+        return written;
     }
 }

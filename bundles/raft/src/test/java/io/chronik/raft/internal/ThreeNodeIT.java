@@ -230,6 +230,10 @@ public class ThreeNodeIT {
         }
         ReadIndexRounds rounds = follower.group().readRounds();
         long roundsBefore = rounds.rounds();
+        ReadIndexMetrics nodeMetrics = nodes.stream().filter(n -> n.replicas().replica("ryw", 0) == follower)
+                .findFirst().orElseThrow().readIndexMetrics();
+        long nodeRoundsBefore = nodeMetrics.rounds();
+        long barriersBefore = nodeMetrics.barriers();
         List<java.util.concurrent.CompletableFuture<Void>> barriers = new java.util.ArrayList<>();
         for (int i = 0; i < 500; i++) {
             barriers.add(follower.readBarrier().toCompletableFuture());
@@ -239,6 +243,13 @@ public class ThreeNodeIT {
         }
         long used = rounds.rounds() - roundsBefore;
         assertTrue("500 concurrent barriers took " + used + " rounds", used >= 1 && used < 50);
+        // the node's metrics (its MetricSource) saw the same: every barrier, the rounds, no failure, a latency each
+        assertEquals(500, nodeMetrics.barriers() - barriersBefore);
+        assertTrue(nodeMetrics.rounds() - nodeRoundsBefore >= used);
+        assertTrue(nodeMetrics.barriers() >= 600);
+        assertEquals(0, nodeMetrics.failures());
+        assertEquals(nodeMetrics.rounds(), nodeMetrics.duration().count());
+        assertTrue(nodeMetrics.duration().sumSeconds() > 0);
     }
 
     private static ChronikNode start(NodeSettings s) throws Exception {

@@ -22,7 +22,7 @@ import io.prometheus.client.Collector;
  * Adapts a {@link MetricSource} service to a simpleclient {@link Collector}: every collect calls the source with
  * a fresh {@link MetricSink} and turns what it wrote into metric families. COUNTER families are exposed the way
  * simpleclient exposes counters (samples named {@code <name>_total}; a {@code _total} suffix on the family name
- * is dropped), GAUGE families as gauges.
+ * is dropped), GAUGE families as gauges, histograms as simpleclient histograms ({@link HistogramWriter}).
  *
  * <p>The sink enforces the {@link MetricSink} contract with {@link IllegalArgumentException}: metric names
  * {@code [a-zA-Z_:][a-zA-Z0-9_:]*}, label names as Prometheus (and simpleclient) accept them
@@ -100,9 +100,9 @@ public final class MetricSourceCollector extends Collector implements Collector.
     }
 
     /** The sink handed to one {@link MetricSource#collect} call. */
-    private static final class Sink implements MetricSink {
+    static final class Sink implements MetricSink {
         private final Scrape scrape;
-        private final Map<String, FamilyWriter> families = new LinkedHashMap<>();
+        private final Map<String, Writer> families = new LinkedHashMap<>();
         private final Set<String> names = new HashSet<>();
         private boolean closed;
 
@@ -130,10 +130,10 @@ public final class MetricSourceCollector extends Collector implements Collector.
             }
             List<String> labels = labelNames(base, labelNames);
 
-            FamilyWriter existing = families.get(base);
+            Writer existing = families.get(base);
             if (existing != null) {
-                if (existing.type == type && existing.labelNames.equals(labels)) {
-                    return existing;
+                if (existing instanceof FamilyWriter f && f.type == type && f.labelNames.equals(labels)) {
+                    return f;
                 }
                 throw new IllegalArgumentException("metric family '" + base
                         + "' was already written by this source with a different type or label names");
@@ -141,6 +141,40 @@ public final class MetricSourceCollector extends Collector implements Collector.
             List<String> exposed = type == Type.COUNTER
                     ? List.of(base, base + "_total", base + "_created")
                     : List.of(base);
+            FamilyWriter family = new FamilyWriter(this, base, help == null ? "" : help, type, labels);
+            claim(base, exposed, family);
+            return family;
+        }
+
+        @Override
+        public Histogram histogram(String name, String help, double[] upperBounds, String... labelNames) {
+            checkOpen();
+            if (name == null || !METRIC_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("invalid metric name " + quote(name)
+                        + ": must match [a-zA-Z_:][a-zA-Z0-9_:]*");
+            }
+            List<String> labels = labelNames(name, labelNames);
+            if (labels.contains("le")) {
+                throw new IllegalArgumentException("histogram '" + name + "': the label name 'le' is reserved for "
+                        + "the buckets");
+            }
+            double[] bounds = HistogramWriter.checkedBounds(name, upperBounds);
+            Writer existing = families.get(name);
+            if (existing != null) {
+                if (existing instanceof HistogramWriter h && h.labelNames.equals(labels)
+                        && Arrays.equals(h.upperBounds, bounds)) {
+                    return h;
+                }
+                throw new IllegalArgumentException("metric family '" + name
+                        + "' was already written by this source with a different type, label names or buckets");
+            }
+            HistogramWriter histogram = new HistogramWriter(this, name, help == null ? "" : help, bounds, labels);
+            claim(name, List.of(name, name + "_bucket", name + "_count", name + "_sum", name + "_created"), histogram);
+            return histogram;
+        }
+
+        /** Adds {@code family} with its exposition names, unless one of them is taken in this source or scrape. */
+        private void claim(String base, List<String> exposed, Writer family) {
             for (String n : exposed) {
                 if (names.contains(n)) {
                     throw new IllegalArgumentException("metric family '" + base + "' clashes with another family of "
@@ -151,10 +185,8 @@ public final class MetricSourceCollector extends Collector implements Collector.
                             + "' was already written by another source in this scrape");
                 }
             }
-            FamilyWriter family = new FamilyWriter(this, base, help == null ? "" : help, type, labels);
             families.put(base, family);
             names.addAll(exposed);
-            return family;
         }
 
         private static List<String> labelNames(String family, String[] labelNames) {
@@ -188,19 +220,41 @@ public final class MetricSourceCollector extends Collector implements Collector.
         List<MetricFamilySamples> commit() {
             scrape.addAll(names);
             List<MetricFamilySamples> result = new ArrayList<>(families.size());
-            for (FamilyWriter f : families.values()) {
-                result.add(new MetricFamilySamples(f.name,
-                        f.type == Type.COUNTER ? Collector.Type.COUNTER : Collector.Type.GAUGE, f.help, f.samples));
+            for (Writer f : families.values()) {
+                result.add(f.samples());
             }
             return result;
         }
 
-        private static String quote(String s) {
+        static String quote(String s) {
             return s == null ? "null" : "'" + s + "'";
         }
     }
 
-    private static final class FamilyWriter implements MetricSink.Family {
+    /** The label values of a sample, checked against the family's label names. */
+    static String[] labelValues(String family, List<String> labelNames, String[] labelValues) {
+        String[] values = labelValues == null ? new String[0] : labelValues;
+        if (values.length != labelNames.size()) {
+            throw new IllegalArgumentException("metric family '" + family + "' has " + labelNames.size()
+                    + " label names " + labelNames + " but the sample has " + values.length + " label values "
+                    + Arrays.toString(values));
+        }
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] == null) {
+                throw new IllegalArgumentException("metric family '" + family + "': the value of label '"
+                        + labelNames.get(i) + "' is null");
+            }
+        }
+        return values;
+    }
+
+    /** A family being written by a source. */
+    interface Writer {
+        /** What was written, as simpleclient exposes it. */
+        MetricFamilySamples samples();
+    }
+
+    private static final class FamilyWriter implements MetricSink.Family, Writer {
         private final Sink sink;
         final String name;
         final String help;
@@ -221,20 +275,15 @@ public final class MetricSourceCollector extends Collector implements Collector.
         @Override
         public MetricSink.Family sample(double value, String... labelValues) {
             sink.checkOpen();
-            String[] values = labelValues == null ? new String[0] : labelValues;
-            if (values.length != labelNames.size()) {
-                throw new IllegalArgumentException("metric family '" + name + "' has " + labelNames.size()
-                        + " label names " + labelNames + " but the sample has " + values.length + " label values "
-                        + Arrays.toString(values));
-            }
-            for (int i = 0; i < values.length; i++) {
-                if (values[i] == null) {
-                    throw new IllegalArgumentException("metric family '" + name + "': the value of label '"
-                            + labelNames.get(i) + "' is null");
-                }
-            }
+            String[] values = labelValues(name, labelNames, labelValues);
             samples.add(new MetricFamilySamples.Sample(sampleName, labelNames, List.of(values), value));
             return this;
+        }
+
+        @Override
+        public MetricFamilySamples samples() {
+            return new MetricFamilySamples(name, type == MetricSink.Type.COUNTER ? Collector.Type.COUNTER
+                    : Collector.Type.GAUGE, help, samples);
         }
     }
 }

@@ -4,6 +4,8 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
+import java.io.IOException;
+import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -14,6 +16,8 @@ import org.junit.Test;
 import io.chronik.api.metrics.MetricSink;
 import io.chronik.api.metrics.MetricSink.Type;
 import io.prometheus.client.Collector;
+import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.exporter.common.TextFormat;
 import io.prometheus.client.Collector.MetricFamilySamples;
 import io.prometheus.client.Collector.MetricFamilySamples.Sample;
 
@@ -40,6 +44,92 @@ public class MetricSourceCollectorTest {
         assertTrue(Double.isNaN(families.get(2).samples.get(0).value));
         assertEquals("", families.get(3).help);
         assertEquals(List.of(), families.get(3).samples);
+    }
+
+    @Test
+    public void histogramsBecomeCumulativeBucketsWithCountAndSum() {
+        List<MetricFamilySamples> families = collect(sink -> {
+            MetricSink.Histogram h = sink.histogram("chronik_wait_seconds", "Wait", new double[] {0.001, 0.5}, "node_id");
+            h.sample(new long[] {2, 0, 5}, 12.5, "1").sample(new long[] {0, 0, 0}, 0, "2");
+            sink.histogram("chronik_plain_seconds", null, new double[0]).sample(new long[] {4}, 1.5);
+        });
+        assertEquals(2, families.size());
+        MetricFamilySamples wait = families.get(0);
+        assertEquals(Collector.Type.HISTOGRAM, wait.type);
+        assertEquals("Wait", wait.help);
+        List<String> le = List.of("node_id", "le");
+        List<String> node = List.of("node_id");
+        assertEquals(List.of(
+                new Sample("chronik_wait_seconds_bucket", le, List.of("1", "0.001"), 2),
+                new Sample("chronik_wait_seconds_bucket", le, List.of("1", "0.5"), 2),
+                new Sample("chronik_wait_seconds_bucket", le, List.of("1", "+Inf"), 7),
+                new Sample("chronik_wait_seconds_count", node, List.of("1"), 7),
+                new Sample("chronik_wait_seconds_sum", node, List.of("1"), 12.5),
+                new Sample("chronik_wait_seconds_bucket", le, List.of("2", "0.001"), 0),
+                new Sample("chronik_wait_seconds_bucket", le, List.of("2", "0.5"), 0),
+                new Sample("chronik_wait_seconds_bucket", le, List.of("2", "+Inf"), 0),
+                new Sample("chronik_wait_seconds_count", node, List.of("2"), 0),
+                new Sample("chronik_wait_seconds_sum", node, List.of("2"), 0)), wait.samples);
+        assertEquals(List.of(
+                new Sample("chronik_plain_seconds_bucket", List.of("le"), List.of("+Inf"), 4),
+                new Sample("chronik_plain_seconds_count", List.of(), List.of(), 4),
+                new Sample("chronik_plain_seconds_sum", List.of(), List.of(), 1.5)), families.get(1).samples);
+        assertEquals("", families.get(1).help);
+    }
+
+    @Test
+    public void theHistogramTextExpositionHasBucketsWithLeSumAndCount() throws IOException {
+        CollectorRegistry registry = new CollectorRegistry();
+        registry.register(new MetricSourceCollector(sink -> sink.histogram("chronik_rounds_seconds", "Rounds",
+                new double[] {0.25, 1}, "node_id").sample(new long[] {1, 1, 1}, 3.5, "7"), "test"));
+        StringWriter text = new StringWriter();
+        TextFormat.write004(text, registry.metricFamilySamples());
+        assertEquals("# HELP chronik_rounds_seconds Rounds\n"
+                + "# TYPE chronik_rounds_seconds histogram\n"
+                + "chronik_rounds_seconds_bucket{node_id=\"7\",le=\"0.25\",} 1.0\n"
+                + "chronik_rounds_seconds_bucket{node_id=\"7\",le=\"1.0\",} 2.0\n"
+                + "chronik_rounds_seconds_bucket{node_id=\"7\",le=\"+Inf\",} 3.0\n"
+                + "chronik_rounds_seconds_count{node_id=\"7\",} 3.0\n"
+                + "chronik_rounds_seconds_sum{node_id=\"7\",} 3.5\n", text.toString());
+    }
+
+    @Test
+    public void invalidHistogramsAreRejected() {
+        double[] bounds = {0.1, 1};
+        assertRejected("bad name", sink -> sink.histogram("a-b", "h", bounds));
+        assertRejected("le label", sink -> sink.histogram("chronik_h", "h", bounds, "le"));
+        assertRejected("null bounds", sink -> sink.histogram("chronik_h", "h", null));
+        assertRejected("decreasing", sink -> sink.histogram("chronik_h", "h", new double[] {1, 0.1}));
+        assertRejected("equal", sink -> sink.histogram("chronik_h", "h", new double[] {1, 1}));
+        assertRejected("NaN", sink -> sink.histogram("chronik_h", "h", new double[] {Double.NaN}));
+        assertRejected("+Inf given", sink -> sink.histogram("chronik_h", "h", new double[] {1, Double.POSITIVE_INFINITY}));
+        assertRejected("too few counts", sink -> sink.histogram("chronik_h", "h", bounds).sample(new long[] {1, 2}, 0));
+        assertRejected("too many counts", sink -> sink.histogram("chronik_h", "h", bounds).sample(new long[4], 0));
+        assertRejected("null counts", sink -> sink.histogram("chronik_h", "h", bounds).sample(null, 0));
+        assertRejected("negative", sink -> sink.histogram("chronik_h", "h", bounds).sample(new long[] {1, -1, 0}, 0));
+        assertRejected("labels", sink -> sink.histogram("chronik_h", "h", bounds, "a").sample(new long[3], 0));
+        assertRejected("gauge on _count", sink -> {
+            sink.histogram("chronik_h", "h", bounds);
+            sink.family("chronik_h_count", "h", Type.GAUGE);
+        });
+        assertRejected("histogram on a counter's name", sink -> {
+            sink.family("chronik_h", "h", Type.COUNTER);
+            sink.histogram("chronik_h", "h", bounds);
+        });
+        assertRejected("other buckets", sink -> {
+            sink.histogram("chronik_h", "h", bounds);
+            sink.histogram("chronik_h", "h", new double[] {0.2, 1});
+        });
+        // the same histogram written twice continues it; the caller's array is copied
+        double[] reused = {0.1, 1};
+        List<MetricFamilySamples> continued = collect(sink -> {
+            sink.histogram("chronik_h", "h", reused, "a").sample(new long[3], 0, "x");
+            reused[0] = 0.5;
+            sink.histogram("chronik_h", "h", new double[] {0.1, 1}, "a").sample(new long[3], 0, "y");
+        });
+        assertEquals(1, continued.size());
+        assertEquals(10, continued.get(0).samples.size());
+        assertEquals("0.1", continued.get(0).samples.get(0).labelValues.get(1));
     }
 
     @Test

@@ -112,6 +112,26 @@ public class MetricsEndpointIT {
     }
 
     @Test
+    public void servesHistogramsWithCumulativeBucketsSumAndCount() throws Exception {
+        endpoint.addSource(2L, sink -> sink.histogram("chronik_test_duration_seconds", "Request latency",
+                new double[] {0.0005, 0.01, 2.5}, "node_id")
+                .sample(new long[] {1, 2, 0, 3}, 7.25, "1"), "histogram source");
+        String text = scrape();
+        assertTrue(text, text.contains("# HELP chronik_test_duration_seconds Request latency\n"));
+        assertTrue(text, text.contains("# TYPE chronik_test_duration_seconds histogram\n"));
+        assertTrue(text, text.contains("chronik_test_duration_seconds_bucket{node_id=\"1\",le=\"5.0E-4\",} 1.0\n"
+                + "chronik_test_duration_seconds_bucket{node_id=\"1\",le=\"0.01\",} 3.0\n"
+                + "chronik_test_duration_seconds_bucket{node_id=\"1\",le=\"2.5\",} 3.0\n"
+                + "chronik_test_duration_seconds_bucket{node_id=\"1\",le=\"+Inf\",} 6.0\n"
+                + "chronik_test_duration_seconds_count{node_id=\"1\",} 6.0\n"
+                + "chronik_test_duration_seconds_sum{node_id=\"1\",} 7.25\n"));
+        // the name filter of a scrape selects the histogram by any of its sample names
+        String filtered = get("/metrics?name[]=chronik_test_duration_seconds_count").body();
+        assertTrue(filtered, filtered.contains("chronik_test_duration_seconds_count{node_id=\"1\",} 6.0\n"));
+        assertFalse(filtered, filtered.contains("_bucket"));
+    }
+
+    @Test
     public void aThrowingSourceIsLeftOutWithoutBreakingTheScrape() throws Exception {
         endpoint.addSource("before", sink -> sink.family("chronik_before", "h", MetricSink.Type.GAUGE).sample(1),
                 "before");

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import io.chronik.api.consensus.ClusterMetadata;
 import io.chronik.api.consensus.PartitionLogs;
+import io.chronik.api.metrics.MetricSource;
 import io.chronik.protocol.kafka.internal.codec.FrameDecoder;
 import io.chronik.protocol.kafka.internal.handler.Broker;
 import io.chronik.protocol.kafka.internal.handler.RequestDispatcher;
@@ -79,6 +80,11 @@ public final class KafkaServer implements AutoCloseable {
     }
 
     /** The bound port (useful with port 0). */
+    /** The protocol's metrics, to register as a service. */
+    public MetricSource metrics() {
+        return broker.metrics();
+    }
+
     public int port() {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
     }

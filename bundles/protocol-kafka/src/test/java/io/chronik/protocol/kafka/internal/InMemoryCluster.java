@@ -64,6 +64,7 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
     private volatile ElectionResult electionResult = ElectionResult.NOT_NEEDED;
     /** Brokers registered besides this node (test hook {@link #registerBroker}); they serve nothing. */
     private final Map<Integer, Broker> otherBrokers = new ConcurrentHashMap<>();
+    private volatile boolean localFenced;
     /** Reassignments in progress by "topic-partition"; only while {@link #holdReassignments} holds them. */
     private final Map<String, Move> moves = new ConcurrentHashMap<>();
     private volatile boolean holdReassignments;
@@ -126,8 +127,8 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
     @Override
     public Collection<BrokerInfo> brokers() {
         List<BrokerInfo> all = new ArrayList<>();
-        all.add(new Broker(nodeId, "localhost", port, null, false));
-        otherBrokers.values().forEach(b -> all.add(new Broker(b.nodeId(), "localhost", port, null, b.fenced())));
+        all.add(new Broker(nodeId, "localhost", port, null, localFenced));
+        otherBrokers.values().forEach(b -> all.add(new Broker(b.nodeId(), "localhost", port, b.rack(), b.fenced())));
         return List.copyOf(all);
     }
 
@@ -137,7 +138,29 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
      * replicas possible.
      */
     void registerBroker(int id, boolean fenced) {
-        otherBrokers.put(id, new Broker(id, "localhost", 0, null, fenced));
+        registerBroker(id, fenced, null);
+    }
+
+    /** Test hook: {@link #registerBroker(int, boolean)} in {@code rack}. */
+    void registerBroker(int id, boolean fenced, String rack) {
+        otherBrokers.put(id, new Broker(id, "localhost", 0, rack, fenced));
+        listeners.forEach(l -> l.metadataChanged(this));
+    }
+
+    /** Test hook: fences or unfences this node's own broker, as a session timeout would. */
+    void fenceLocalBroker(boolean fenced) {
+        localFenced = fenced;
+        listeners.forEach(l -> l.metadataChanged(this));
+    }
+
+    /** Test hook: sets a partition's in-sync replicas (its replicas become the same list), keeping its leader. */
+    void setInSyncReplicas(String topic, int partition, List<Integer> isr) {
+        Topic t = topics.get(topic);
+        List<PartitionInfo> parts = new ArrayList<>(t.partitions());
+        PartitionInfo old = parts.get(partition);
+        parts.set(partition, new Partition(topic, partition, old.leader(), old.leaderEpoch(), List.copyOf(isr),
+                List.copyOf(isr)));
+        topics.put(topic, new Topic(t.name(), t.id(), List.copyOf(parts), t.configs()));
         listeners.forEach(l -> l.metadataChanged(this));
     }
 
@@ -551,6 +574,8 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
         private volatile boolean leader = true;
         private volatile int epoch;
         private volatile boolean closed;
+        /** Test hook: set, read barriers fail with it. */
+        volatile RuntimeException barrierFailure;
         /** Test hook: appends wait for this before committing. */
         volatile CompletableFuture<Void> commitGate = CompletableFuture.completedFuture(null);
 
@@ -740,7 +765,8 @@ final class InMemoryCluster implements ClusterMetadata, PartitionLogs, AutoClose
 
         @Override
         public CompletionStage<Void> readBarrier() {
-            return CompletableFuture.completedFuture(null);
+            RuntimeException failure = barrierFailure;
+            return failure == null ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(failure);
         }
 
         @Override

@@ -11,6 +11,7 @@ import java.net.ConnectException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,14 +31,17 @@ import org.osgi.framework.ServiceRegistration;
 
 import io.chronik.api.consensus.ClusterMetadata;
 import io.chronik.api.consensus.PartitionLogs;
+import io.chronik.api.metrics.MetricSource;
 import io.chronik.api.net.HostPort;
 import io.chronik.testing.EmbeddedFelix;
+import io.chronik.testing.RecordingMetricSink;
 
 /**
  * The built bundle (target/classes, with bnd's manifest and the embedded kafka-clients and Netty) in a plain Felix
- * whose system bundle exports only the JDK, the OSGi framework, io.chronik.api.consensus and .net, and SLF4J: it resolves,
- * SCR activates the component once it is configured and both services are present, it serves Kafka requests, and
- * it closes the listener when a mandatory service goes away.
+ * whose system bundle exports only the JDK, the OSGi framework, io.chronik.api.consensus, .net and .metrics, and SLF4J:
+ * it resolves, SCR activates the component once it is configured and both services are present, it serves Kafka
+ * requests and registers its metrics, and it closes the listener (and unregisters the metrics) when a mandatory
+ * service goes away.
  */
 public class OsgiComponentIT {
     private EmbeddedFelix felix;
@@ -46,7 +50,8 @@ public class OsgiComponentIT {
     @Before
     public void startFramework() throws Exception {
         felix = EmbeddedFelix.builder()
-                .systemPackagesOf(ClusterMetadata.class, HostPort.class) // the cluster below stands in for the provider bundle
+                // the cluster below stands in for the provider bundle; the test reads the MetricSource it registers
+                .systemPackagesOf(ClusterMetadata.class, HostPort.class, MetricSource.class)
                 .slf4j("2.0.17")
                 .start();
         cluster = new InMemoryCluster(1);
@@ -107,9 +112,13 @@ public class OsgiComponentIT {
         } finally {
             client.close();
         }
+        MetricSource metrics = (MetricSource) felix.awaitService(MetricSource.class.getName(), Duration.ofSeconds(10));
+        assertEquals(0.0, RecordingMetricSink.collect(metrics).get("chronik_fetch_follower_partitions_total{node_id=\"1\"}"),
+                0);
 
         // the mandatory services go away: the component deactivates and closes its listener
         reg.unregister();
+        felix.awaitNoService(MetricSource.class.getName(), Duration.ofSeconds(10));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             try (Socket s = new Socket("127.0.0.1", port)) {

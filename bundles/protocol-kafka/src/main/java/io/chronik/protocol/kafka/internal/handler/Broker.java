@@ -10,13 +10,15 @@ import org.apache.kafka.common.Uuid;
 import io.chronik.api.consensus.ClusterMetadata;
 import io.chronik.api.consensus.PartitionLogs;
 import io.chronik.api.consensus.TopicInfo;
+import io.chronik.api.metrics.MetricSource;
 import io.chronik.protocol.kafka.internal.ServerSettings;
 import io.chronik.protocol.kafka.internal.group.GroupCoordinator;
 import io.chronik.protocol.kafka.internal.topics.TopicIndex;
 
 /**
  * What the handlers share: the settings and the currently bound consensus services (either may be
- * {@code null} for a moment while a provider is being replaced), the index of topic ids and the group coordinator.
+ * {@code null} for a moment while a provider is being replaced), the index of topic ids, the group coordinator and
+ * the node's metrics.
  */
 public final class Broker implements AutoCloseable {
     private final ServerSettings settings;
@@ -31,11 +33,23 @@ public final class Broker implements AutoCloseable {
 
     private final ReplicationThrottles throttles = new ReplicationThrottles();
 
+    private final FetchMetrics fetchMetrics;
+
     public Broker(ServerSettings settings, Supplier<ClusterMetadata> metadata, Supplier<PartitionLogs> logs) {
         this.settings = settings;
         this.metadata = metadata;
         this.logs = logs;
         this.groups = new GroupCoordinator(settings.groups(), metadata, logs, topicIndex);
+        this.fetchMetrics = new FetchMetrics(settings.nodeId());
+    }
+
+    /** This node's metrics of the Kafka protocol (today: follower reads, {@link FetchMetrics}). */
+    public MetricSource metrics() {
+        return fetchMetrics;
+    }
+
+    FetchMetrics fetchMetrics() {
+        return fetchMetrics;
     }
 
     /** The consumer-group coordinator. */

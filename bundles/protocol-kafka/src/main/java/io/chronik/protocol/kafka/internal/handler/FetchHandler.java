@@ -44,6 +44,10 @@ import io.netty.util.concurrent.EventExecutor;
  * the client that no session was created, so it keeps sending full requests; an incremental request (any other
  * epoch) names a session that does not exist and is answered with FETCH_SESSION_ID_NOT_FOUND, after which the
  * client starts over with a full one.
+ *
+ * <p><b>Metrics.</b> The pass over the partitions that becomes the response is counted in {@link FetchMetrics}
+ * (follower reads, their bytes, refusals by reason, preferred-replica redirects), once per fetch however often a long
+ * poll re-reads; so is the time a fetch waited for its follower barriers.
  */
 final class FetchHandler {
     private static final Logger LOG = LoggerFactory.getLogger(FetchHandler.class);
@@ -68,8 +72,10 @@ final class FetchHandler {
             return respond(req, loop, Set.of());
         }
         // read-your-writes on a follower: what was committed when the fetch arrived is applied here before it reads
+        long asked = System.nanoTime();
         CompletableFuture<Outcome> outcome = new CompletableFuture<>();
         CompletableFuture.allOf(barriers.toArray(new CompletableFuture[0])).whenComplete((v, e) -> loop.execute(() -> {
+            broker.fetchMetrics().barriersDone(asked);
             Set<PartitionLog> unavailable = new HashSet<>();
             for (CompletableFuture<PartitionLog> b : barriers) {
                 PartitionLog failed = b.getNow(null);
@@ -95,15 +101,16 @@ final class FetchHandler {
     /**
      * A ReadIndex barrier for each partition this node serves as a follower whose fetch starts at or beyond its high
      * watermark (a consumer waiting for new records): each completes with null once passed, or with the log if it
-     * failed or took longer than {@code fetch.follower.max.wait.ms} (the follower then sends the consumer away).
+     * failed or took longer than {@code fetch.follower.max.wait.ms} (the follower then sends the consumer away). None
+     * while this node is fenced.
      */
     private List<CompletableFuture<PartitionLog>> followerBarriers(KafkaRequest req) {
         ServerSettings.FollowerFetch ff = broker.settings().followerFetch();
         ClusterMetadata md = broker.metadata();
         PartitionLogs logs = broker.logs();
         List<CompletableFuture<PartitionLog>> barriers = new ArrayList<>();
-        if (!ff.enabled() || md == null || logs == null) {
-            return barriers;
+        if (!ff.enabled() || md == null || logs == null || FollowerReads.isFenced(md.brokers(), md.localNodeId())) {
+            return barriers; // a fenced node refuses follower reads without asking for barriers
         }
         FetchRequestData data = req.body();
         for (FetchTopic ft : data.topics()) {
@@ -128,6 +135,7 @@ final class FetchHandler {
         Result first = read(req, unavailable);
         int maxWait = Math.min(data.maxWaitMs(), broker.settings().fetchMaxWaitCapMs());
         if (first.done(data.minBytes()) || maxWait <= 0) {
+            broker.fetchMetrics().responded(first.tally);
             return CompletableFuture.completedFuture(req.respond(first.response));
         }
         DelayedFetch delayed = new DelayedFetch(req, loop, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxWait),
@@ -141,6 +149,7 @@ final class FetchHandler {
         final FetchResponseData response;
         final List<PartitionLog> logs = new ArrayList<>();
         final List<Long> waitOffsets = new ArrayList<>();
+        final FetchMetrics.Tally tally = new FetchMetrics.Tally();
         long bytes;
         boolean error;
 
@@ -159,6 +168,7 @@ final class FetchHandler {
         boolean byId = req.version() >= 13;
         ClusterMetadata md = broker.metadata();
         PartitionLogs logs = broker.logs();
+        boolean localFenced = md != null && FollowerReads.isFenced(md.brokers(), md.localNodeId());
         FetchResponseData resp = new FetchResponseData().setThrottleTimeMs(0).setErrorCode(Errors.NONE.code()).setSessionId(0);
         Result result = new Result(resp);
         int remaining = data.maxBytes();
@@ -185,12 +195,19 @@ final class FetchHandler {
                 Errors error = topicError;
                 PartitionLog log = null;
                 if (error == Errors.NONE) {
-                    Partitions.Resolved r = Partitions.resolve(logs, topic, fp.partition(), !ff.enabled());
+                    Partitions.Resolved r = Partitions.resolve(logs, topic, fp.partition(), false);
                     error = r.error();
                     log = r.log();
                 }
-                if (error == Errors.NONE && !log.isLeader()) {
-                    error = FollowerReads.check(topic.partitions().get(fp.partition()), log, md.localNodeId(), unavailable);
+                boolean asFollower = error == Errors.NONE && !log.isLeader();
+                if (asFollower) {
+                    FollowerReads.Refusal refusal = !ff.enabled() ? FollowerReads.Refusal.DISABLED
+                            : FollowerReads.check(topic.partitions().get(fp.partition()), log, md.localNodeId(),
+                                    localFenced, unavailable);
+                    if (refusal != null) {
+                        error = Errors.NOT_LEADER_OR_FOLLOWER;
+                        result.tally.refused(refusal);
+                    }
                 }
                 if (error == Errors.NONE) {
                     error = Partitions.checkEpoch(fp.currentLeaderEpoch(), log);
@@ -203,6 +220,7 @@ final class FetchHandler {
                         long hw = log.highWatermark();
                         pd.setHighWatermark(hw).setLastStableOffset(hw).setLogStartOffset(log.logStartOffset())
                                 .setPreferredReadReplica(preferred);
+                        result.tally.redirected();
                         continue;
                     }
                 }
@@ -210,6 +228,7 @@ final class FetchHandler {
                     long hw = log.highWatermark();
                     pd.setHighWatermark(hw).setLastStableOffset(hw).setLogStartOffset(log.logStartOffset());
                     long offset = fp.fetchOffset();
+                    int served = 0;
                     if (offset < pd.logStartOffset() || offset > hw) {
                         error = Errors.OFFSET_OUT_OF_RANGE;
                     } else if (offset < hw && remaining > 0) {
@@ -224,6 +243,7 @@ final class FetchHandler {
                                     haveData = true;
                                     remaining -= n;
                                     result.bytes += n;
+                                    served = n;
                                 }
                             } catch (ConsensusException e) {
                                 error = KafkaErrors.of(e, KafkaErrors.Context.PARTITION);
@@ -236,6 +256,9 @@ final class FetchHandler {
                     if (error == Errors.NONE) {
                         result.logs.add(log);
                         result.waitOffsets.add(Math.max(offset, hw));
+                        if (asFollower) {
+                            result.tally.servedAsFollower(served);
+                        }
                     }
                 }
                 if (error != Errors.NONE) {
@@ -340,6 +363,7 @@ final class FetchHandler {
                 timer = null;
             }
             cancelPending();
+            broker.fetchMetrics().responded(result.tally);
             outcome.complete(req.respond(result.response));
         }
     }

@@ -6,8 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import org.apache.kafka.common.protocol.Errors;
-
 import io.chronik.api.consensus.BrokerInfo;
 import io.chronik.api.consensus.PartitionInfo;
 import io.chronik.api.consensus.PartitionLog;
@@ -45,16 +43,59 @@ final class FollowerReads {
         return candidates.isEmpty() ? -1 : candidates.get(Math.floorMod(partition.partition(), candidates.size()));
     }
 
-    /**
-     * Whether this node may serve a consumer's fetch of {@code log} as a follower: it must be in the partition's
-     * in-sync replicas (as the metadata says: a follower that fell behind or was cut off sends consumers back to the
-     * leader) and its ReadIndex barrier must not have failed.
-     */
-    static Errors check(PartitionInfo partition, PartitionLog log, int localNodeId, Set<PartitionLog> unavailable) {
-        if (unavailable.contains(log) || !partition.inSyncReplicas().contains(localNodeId)
-                || partition.leader() < 0) {
-            return Errors.NOT_LEADER_OR_FOLLOWER;
+    /** Why a follower answers a consumer's fetch of a partition with NOT_LEADER_OR_FOLLOWER. */
+    enum Refusal {
+        /** Follower fetching is off ({@code fetch.from.followers=false}). */
+        DISABLED("disabled"),
+        /** This node is not in the partition's in-sync replicas, or the partition has no leader. */
+        NOT_IN_SYNC("not_in_sync"),
+        /** The partition's ReadIndex barrier failed or took longer than {@code fetch.follower.max.wait.ms}. */
+        READ_INDEX_FAILED("read_index_failed"),
+        /** This node's broker is fenced (its session expired): it may be cut off from the leader. */
+        FENCED("fenced");
+
+        private final String label;
+
+        Refusal(String label) {
+            this.label = label;
         }
-        return Errors.NONE;
+
+        /** The value of the metrics' {@code reason} label. */
+        String label() {
+            return label;
+        }
+    }
+
+    /** Whether the broker {@code nodeId} is registered in {@code brokers} and fenced. */
+    static boolean isFenced(Collection<? extends BrokerInfo> brokers, int nodeId) {
+        for (BrokerInfo b : brokers) {
+            if (b.nodeId() == nodeId) {
+                return b.fenced();
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether this node may serve a consumer's fetch of {@code log} as a follower: its own broker must not be fenced
+     * (a fenced broker may be cut off from the leader, so it sends consumers back), it must be in the partition's
+     * in-sync replicas (as the metadata says: a follower that fell behind or was cut off sends consumers back to the
+     * leader), the partition must have a leader, and its ReadIndex barrier must not have failed.
+     *
+     * @param localFenced whether this node's broker is fenced ({@link #isFenced})
+     * @return null if it may serve, else why not (answered NOT_LEADER_OR_FOLLOWER)
+     */
+    static Refusal check(PartitionInfo partition, PartitionLog log, int localNodeId, boolean localFenced,
+            Set<PartitionLog> unavailable) {
+        if (localFenced) {
+            return Refusal.FENCED;
+        }
+        if (!partition.inSyncReplicas().contains(localNodeId) || partition.leader() < 0) {
+            return Refusal.NOT_IN_SYNC;
+        }
+        if (unavailable.contains(log)) {
+            return Refusal.READ_INDEX_FAILED;
+        }
+        return null;
     }
 }
