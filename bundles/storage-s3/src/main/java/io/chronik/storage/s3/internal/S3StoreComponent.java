@@ -68,7 +68,10 @@ public class S3StoreComponent {
                 register();
                 return;
             } catch (IOException | RuntimeException e) {
-                String problem = e.getMessage();
+                if (isStopped()) {
+                    return; // deactivated while checking: the failure is the interrupt
+                }
+                String problem = String.valueOf(e.getMessage());
                 if (!problem.equals(lastProblem)) {
                     LOG.error("{} is not available, retrying in the background: {}", store.describe(), problem);
                     lastProblem = problem;
@@ -82,6 +85,12 @@ public class S3StoreComponent {
                 return; // deactivated
             }
             wait = wait.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : wait.multipliedBy(2);
+        }
+    }
+
+    private boolean isStopped() {
+        synchronized (lock) {
+            return stopped;
         }
     }
 
