@@ -25,7 +25,8 @@ import io.chronik.api.store.ObjectStore;
  * (up to a minute apart) while nothing is registered, so consumers keep the store they have; the service appears
  * when the check passes.
  *
- * <p>The check runs on its own thread, not on SCR's. A configuration change deactivates and reactivates the component
+ * <p>The SDK client is built and the bucket checked on a thread of the component's own, not on SCR's or
+ * ConfigAdmin's. A configuration change deactivates and reactivates the component
  * (a new client, a new check); deactivation unregisters the service first and then closes the client.
  */
 @Component(name = S3Settings.PID, configurationPid = S3Settings.PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
@@ -37,35 +38,48 @@ public class S3StoreComponent {
     private static final Duration MAX_RETRY = Duration.ofMinutes(1);
 
     private final BundleContext context;
-    private final S3ObjectStore store;
+    private final S3Settings settings;
     private final Thread starter;
     private final Object lock = new Object();
+    private S3ObjectStore store; // guarded by lock; built by the starter thread
     private ServiceRegistration<ObjectStore> registration; // guarded by lock
     private boolean stopped; // guarded by lock
 
     @Activate
     public S3StoreComponent(BundleContext context, S3StoreConfig config) {
         this.context = context;
-        S3Settings settings = S3Settings.from(config);
+        this.settings = S3Settings.from(config);
         if (!settings.configured()) {
             LOG.info("{} has no bucket: the S3 object store is not started", S3Settings.PID);
-            this.store = null;
             this.starter = null;
             return;
         }
-        this.store = new S3ObjectStore(settings);
         this.starter = new Thread(this::checkAndRegister, "chronik-s3-store-" + settings.storeName());
         starter.setDaemon(true);
         starter.start();
     }
 
     private void checkAndRegister() {
+        S3ObjectStore created;
+        try {
+            created = new S3ObjectStore(settings); // loads the SDK: seconds on a busy machine
+        } catch (RuntimeException e) {
+            LOG.error("{}: cannot create the S3 client, the store is not started: {}", settings.location(), e.toString(), e);
+            return;
+        }
+        synchronized (lock) {
+            if (stopped) {
+                created.close();
+                return;
+            }
+            store = created;
+        }
         Duration wait = FIRST_RETRY;
         String lastProblem = null;
         while (true) {
             try {
-                store.checkBucket();
-                register();
+                created.checkBucket();
+                register(created);
                 return;
             } catch (IOException | RuntimeException e) {
                 if (isStopped()) {
@@ -73,10 +87,10 @@ public class S3StoreComponent {
                 }
                 String problem = String.valueOf(e.getMessage());
                 if (!problem.equals(lastProblem)) {
-                    LOG.error("{} is not available, retrying in the background: {}", store.describe(), problem);
+                    LOG.error("{}; the store is not registered, checking again in the background", problem);
                     lastProblem = problem;
                 } else {
-                    LOG.debug("{} is still not available: {}", store.describe(), problem);
+                    LOG.debug("{} is still not available: {}", created.describe(), problem);
                 }
             }
             try {
@@ -94,8 +108,7 @@ public class S3StoreComponent {
         }
     }
 
-    private void register() {
-        S3Settings settings = store.settings();
+    private void register(S3ObjectStore store) {
         Dictionary<String, Object> properties = new Hashtable<>();
         properties.put(ObjectStore.STORE_NAME, settings.storeName());
         properties.put("bucket", settings.bucket());
@@ -114,14 +127,16 @@ public class S3StoreComponent {
 
     @Deactivate
     void deactivate() throws InterruptedException {
-        if (store == null) {
+        if (starter == null) {
             return;
         }
         ServiceRegistration<ObjectStore> registered;
+        S3ObjectStore created;
         synchronized (lock) {
             stopped = true;
             registered = registration;
             registration = null;
+            created = store;
         }
         starter.interrupt();
         if (registered != null) {
@@ -132,7 +147,9 @@ public class S3StoreComponent {
             }
         }
         starter.join(Duration.ofSeconds(30).toMillis());
-        store.close();
-        LOG.info("{} stopped", store.describe());
+        if (created != null) {
+            created.close();
+            LOG.info("{} stopped", created.describe());
+        }
     }
 }
