@@ -46,6 +46,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     private final S3Client client;
     private final S3Uploader uploader;
     private final int listPageSize;
+    private final S3Metrics metrics;
 
     /** A store with its own client, built from {@code settings}; does no I/O ({@link #checkBucket} does). */
     public S3ObjectStore(S3Settings settings) {
@@ -60,6 +61,32 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         this.client = client;
         this.uploader = new S3Uploader(client, settings.bucket(), settings.partSize(), describe());
         this.listPageSize = listPageSize;
+        this.metrics = new S3Metrics(settings.storeName());
+    }
+
+    /** This store's counters, published as a {@code MetricSource}. */
+    S3Metrics metrics() {
+        return metrics;
+    }
+
+    /**
+     * Runs {@code action} as the store {@code operation}: with this bundle's context class loader, timed and counted
+     * (a failure is an {@link IOException} other than {@link ObjectNotFoundException}, or a runtime exception that
+     * is not an invalid argument).
+     */
+    private <T> T run(String operation, S3Clients.ThrowingSupplier<T, IOException> action) throws IOException {
+        long start = System.nanoTime();
+        boolean failed = false;
+        try {
+            return S3Clients.withOwnClassLoader(action);
+        } catch (ObjectNotFoundException | IllegalArgumentException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            failed = true;
+            throw e;
+        } finally {
+            metrics.record(operation, System.nanoTime() - start, failed);
+        }
     }
 
     /**
@@ -69,7 +96,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
      * @throws IOException saying what is wrong (missing bucket, access denied, server unreachable)
      */
     public void checkBucket() throws IOException {
-        S3Clients.withOwnClassLoader(() -> {
+        run("check_bucket", () -> {
             try {
                 client.headBucket(b -> b.bucket(settings.bucket()));
                 return null;
@@ -104,22 +131,26 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     public long put(String key, InputStream data) throws IOException {
         Keys.check(key);
         Objects.requireNonNull(data, "data");
-        return S3Clients.withOwnClassLoader(() -> uploader.upload(key, settings.keyPrefix() + key, data));
+        long stored = run("put", () -> uploader.upload(key, settings.keyPrefix() + key, data));
+        metrics.written(stored);
+        return stored;
     }
 
     @Override
     public void put(String key, byte[] data) throws IOException {
         Keys.check(key);
         Objects.requireNonNull(data, "data");
-        S3Clients.withOwnClassLoader(() -> uploader.upload(key, settings.keyPrefix() + key, data));
+        run("put", () -> uploader.upload(key, settings.keyPrefix() + key, data));
+        metrics.written(data.length);
     }
 
     @Override
     public InputStream get(String key) throws IOException {
         Keys.check(key);
-        return S3Clients.withOwnClassLoader(() -> {
+        return run("get", () -> {
             try {
-                return client.getObject(b -> b.bucket(settings.bucket()).key(settings.keyPrefix() + key));
+                return metrics.counting(
+                        client.getObject(b -> b.bucket(settings.bucket()).key(settings.keyPrefix() + key)));
             } catch (SdkException e) {
                 throw failure("GET", key, e);
             }
@@ -140,17 +171,17 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
             return new byte[0];
         }
         String range = "bytes=" + offset + "-" + (offset + length - 1);
-        return S3Clients.withOwnClassLoader(() -> {
+        byte[] bytes = run("ranged_get", () -> {
             try (ResponseInputStream<GetObjectResponse> in = client.getObject(
                     b -> b.bucket(settings.bucket()).key(settings.keyPrefix() + key).range(range))) {
                 if (in.response().contentRange() == null && offset > 0 && !skipFully(in, offset)) {
                     return new byte[0]; // a server that ignored the range, and the offset is past the end
                 }
-                byte[] bytes = in.readNBytes(length);
-                if (bytes.length == length) {
+                byte[] read = in.readNBytes(length);
+                if (read.length == length) {
                     in.abort(); // a server that ignored the range would otherwise be drained
                 }
-                return bytes;
+                return read;
             } catch (S3Exception e) {
                 if (e.statusCode() == RANGE_NOT_SATISFIABLE) {
                     return new byte[0]; // the offset is at or past the end (of an object that exists)
@@ -160,12 +191,14 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
                 throw failure("ranged GET", key, e);
             }
         });
+        metrics.read(bytes.length);
+        return bytes;
     }
 
     @Override
     public long size(String key) throws IOException {
         Keys.check(key);
-        return S3Clients.withOwnClassLoader(() -> head(key).contentLength());
+        return run("size", () -> head(key).contentLength());
     }
 
     private HeadObjectResponse head(String key) throws IOException {
@@ -180,7 +213,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     public List<String> list(String prefix) throws IOException {
         Objects.requireNonNull(prefix, "prefix");
         String fullPrefix = settings.keyPrefix() + prefix;
-        return S3Clients.withOwnClassLoader(() -> {
+        return run("list", () -> {
             List<String> keys = new ArrayList<>();
             ListObjectsV2Request.Builder request = ListObjectsV2Request.builder()
                     .bucket(settings.bucket()).prefix(fullPrefix).maxKeys(listPageSize);
@@ -207,7 +240,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     @Override
     public boolean delete(String key) throws IOException {
         Keys.check(key);
-        return S3Clients.withOwnClassLoader(() -> {
+        return run("delete", () -> {
             try {
                 head(key);
             } catch (ObjectNotFoundException e) {

@@ -15,6 +15,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.chronik.api.metrics.MetricSource;
 import io.chronik.api.store.ObjectStore;
 
 /**
@@ -24,6 +25,9 @@ import io.chronik.api.store.ObjectStore;
  * denied, or a server that is down, is logged in one line naming the cause and retried in the background with backoff
  * (up to a minute apart) while nothing is registered, so consumers keep the store they have; the service appears
  * when the check passes.
+ *
+ * <p>The service is registered as {@link ObjectStore} and {@link MetricSource} (the store's counters, see
+ * {@link S3Metrics}).
  *
  * <p>The SDK client is built and the bucket checked on a thread of the component's own, not on SCR's or
  * ConfigAdmin's. A configuration change deactivates and reactivates the component
@@ -42,7 +46,7 @@ public class S3StoreComponent {
     private final Thread starter;
     private final Object lock = new Object();
     private S3ObjectStore store; // guarded by lock; built by the starter thread
-    private ServiceRegistration<ObjectStore> registration; // guarded by lock
+    private ServiceRegistration<?> registration; // guarded by lock
     private boolean stopped; // guarded by lock
 
     @Activate
@@ -120,7 +124,8 @@ public class S3StoreComponent {
             if (stopped) {
                 return;
             }
-            registration = context.registerService(ObjectStore.class, store, properties);
+            registration = context.registerService(new String[] {ObjectStore.class.getName(), MetricSource.class.getName()},
+                    new RegisteredStore(store), properties);
         }
         LOG.info("{} is available", store.describe());
     }
@@ -130,7 +135,7 @@ public class S3StoreComponent {
         if (starter == null) {
             return;
         }
-        ServiceRegistration<ObjectStore> registered;
+        ServiceRegistration<?> registered;
         S3ObjectStore created;
         synchronized (lock) {
             stopped = true;

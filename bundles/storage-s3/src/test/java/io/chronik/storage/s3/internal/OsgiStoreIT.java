@@ -23,6 +23,8 @@ import org.junit.Test;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.ServiceReference;
 
+import io.chronik.api.metrics.MetricSink;
+import io.chronik.api.metrics.MetricSource;
 import io.chronik.api.store.ObjectStore;
 import io.chronik.testing.EmbeddedFelix;
 
@@ -42,7 +44,7 @@ public class OsgiStoreIT {
     public void start() throws Exception {
         server = S3Proxies.start();
         felix = EmbeddedFelix.builder()
-                .systemPackagesOf(ObjectStore.class) // the api bundle's package, shared with this test
+                .systemPackagesOf(ObjectStore.class, MetricSource.class) // the api's packages, shared with this test
                 .slf4j(System.getProperty("slf4j.version", "2.0.17"))
                 .start();
     }
@@ -110,6 +112,20 @@ public class OsgiStoreIT {
         assertEquals(List.of("snapshots/g-1/1.snap", "snapshots/g-1/2.snap"), store.list("snapshots/"));
         assertTrue(store.delete("snapshots/g-1/1.snap"));
         assertFalse(store.delete("snapshots/g-1/1.snap"));
+
+        // the same registration is the store's MetricSource
+        assertTrue(store instanceof MetricSource);
+        Map<String, Double> samples = new HashMap<>();
+        ((MetricSource) store).collect((name, help, type, labels) -> new MetricSink.Family() {
+            @Override
+            public MetricSink.Family sample(double value, String... values) {
+                samples.put(name + String.join(",", values), value);
+                return this;
+            }
+        });
+        assertEquals(Double.valueOf(2), samples.get("chronik_s3_operationss3,put"));
+        assertEquals(Double.valueOf(24), samples.get("chronik_s3_written_bytess3"));
+        assertEquals(Double.valueOf(0), samples.get("chronik_s3_operation_failuress3,delete"));
 
         bundle.stop();
         felix.awaitNoService(ObjectStore.class.getName(), Duration.ofSeconds(30));

@@ -136,6 +136,44 @@ public class S3ObjectStoreIT {
     }
 
     @Test
+    public void operationsBytesAndFailuresAreCounted() throws IOException {
+        try (S3ObjectStore store = new S3ObjectStore(settings(server.properties("counted")))) {
+            store.checkBucket();
+            store.put("a", new byte[100]);
+            store.put("b", new java.io.ByteArrayInputStream(new byte[50]));
+            try (InputStream in = store.get("a")) {
+                in.readAllBytes();
+            }
+            assertEquals(10, store.get("b", 40, 100).length);
+            try {
+                store.size("missing");
+                fail();
+            } catch (io.chronik.api.store.ObjectNotFoundException expected) {
+                // an answer, not a failure
+            }
+            S3Metrics metrics = store.metrics();
+            assertEquals(2, metrics.count("put"));
+            assertEquals(1, metrics.count("get"));
+            assertEquals(1, metrics.count("ranged_get"));
+            assertEquals(1, metrics.count("size"));
+            assertEquals(0, metrics.failures("size"));
+            assertEquals(150, metrics.bytesWritten());
+            assertEquals(110, metrics.bytesRead());
+        }
+        Map<String, Object> denied = server.properties("counted");
+        denied.put("secret_access_key", "wrong");
+        try (S3ObjectStore store = new S3ObjectStore(settings(denied))) {
+            try {
+                store.list("");
+                fail();
+            } catch (IOException expected) {
+                // denied
+            }
+            assertEquals(1, store.metrics().failures("list"));
+        }
+    }
+
+    @Test
     public void aFailedMultipartUploadLeavesNoParts() throws IOException {
         S3Settings settings = settings(server.properties("multipart"));
         try (S3ObjectStore store = new S3ObjectStore(settings)) {
