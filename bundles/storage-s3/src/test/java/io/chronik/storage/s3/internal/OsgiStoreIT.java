@@ -1,0 +1,139 @@
+package io.chronik.storage.s3.internal;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.ServiceReference;
+
+import io.chronik.api.metrics.MetricSink;
+import io.chronik.api.metrics.MetricSource;
+import io.chronik.api.store.ObjectStore;
+import io.chronik.testing.EmbeddedFelix;
+
+/**
+ * The packaged bundle (the SDK embedded on its Bundle-ClassPath) in a plain Felix framework with SCR and ConfigAdmin,
+ * as in the distribution: it resolves and starts with no configuration and registers nothing; configured with a bucket
+ * that is missing (and may not be created) it still registers nothing; configured against s3proxy it registers an
+ * {@link ObjectStore} with {@code store.name=s3} that round-trips objects; stopped, the service goes away.
+ */
+public class OsgiStoreIT {
+    private static final String PID = "io.chronik.storage.s3";
+
+    private EmbeddedFelix felix;
+    private S3Proxies server;
+
+    @Before
+    public void start() throws Exception {
+        server = S3Proxies.start();
+        felix = EmbeddedFelix.builder()
+                .systemPackagesOf(ObjectStore.class, MetricSource.class) // the api's packages, shared with this test
+                .slf4j(System.getProperty("slf4j.version", "2.0.17"))
+                .start();
+    }
+
+    @After
+    public void stop() throws Exception {
+        if (felix != null) {
+            felix.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    public void registersAWorkingStoreOnlyWhenConfiguredWithAReachableBucket() throws Exception {
+        List<Path> runtime = new ArrayList<>();
+        for (String resource : List.of(
+                "org/osgi/util/function/Function.class",
+                "org/osgi/util/promise/Promise.class",
+                "org/osgi/service/component/ComponentContext.class",
+                "org/apache/felix/cm/impl/ConfigurationAdminImpl.class",
+                "org/apache/felix/scr/impl/Activator.class")) {
+            runtime.add(EmbeddedFelix.classPathJar(resource));
+        }
+        felix.installAndStart(runtime);
+        Path jar = Path.of(System.getProperty("bundle.file"));
+        assertTrue("bundle jar " + jar, Files.isRegularFile(jar));
+        Bundle bundle = felix.install(jar);
+        bundle.start(); // throws if a mandatory import does not resolve
+        assertEquals(Bundle.ACTIVE, bundle.getState());
+        assertEquals("io.chronik.storage.s3", bundle.getSymbolicName());
+
+        Thread.sleep(1000);
+        assertNull("no configuration, no store", reference());
+
+        Map<String, Object> properties = new HashMap<>();
+        properties.put("bucket", "osgi-bucket");
+        properties.put("endpoint", server.endpoint().toString());
+        properties.put("region", "us-east-1");
+        properties.put("access.key.id", S3Proxies.ACCESS_KEY);
+        properties.put("secret.access.key", S3Proxies.SECRET_KEY);
+        properties.put("path.style", true);
+        properties.put("create.bucket", false);
+        felix.configure(PID, properties);
+        Thread.sleep(3000);
+        assertNull("a missing bucket that may not be created: no store", reference());
+
+        properties.put("create.bucket", true);
+        properties.put("key.prefix", "cluster-1");
+        felix.configure(PID, properties);
+        ObjectStore store = (ObjectStore) felix.awaitService(ObjectStore.class.getName(), Duration.ofSeconds(30));
+        ServiceReference<?> reference = reference();
+        assertEquals("s3", reference.getProperty(ObjectStore.STORE_NAME));
+        assertEquals(bundle, reference.getBundle());
+        assertEquals("osgi-bucket", reference.getProperty("bucket"));
+
+        byte[] data = "inside felix".getBytes(UTF_8);
+        store.put("snapshots/g-1/1.snap", data);
+        assertEquals(12, store.put("snapshots/g-1/2.snap", new ByteArrayInputStream(data)));
+        try (InputStream in = store.get("snapshots/g-1/1.snap")) {
+            assertArrayEquals(data, in.readAllBytes());
+        }
+        assertArrayEquals("felix".getBytes(UTF_8), store.get("snapshots/g-1/2.snap", 7, 100));
+        assertEquals(List.of("snapshots/g-1/1.snap", "snapshots/g-1/2.snap"), store.list("snapshots/"));
+        assertTrue(store.delete("snapshots/g-1/1.snap"));
+        assertFalse(store.delete("snapshots/g-1/1.snap"));
+
+        // the same registration is the store's MetricSource
+        assertTrue(store instanceof MetricSource);
+        Map<String, Double> samples = new HashMap<>();
+        ((MetricSource) store).collect((name, help, type, labels) -> new MetricSink.Family() {
+            @Override
+            public MetricSink.Family sample(double value, String... values) {
+                samples.put(name + String.join(",", values), value);
+                return this;
+            }
+        });
+        assertEquals(Double.valueOf(2), samples.get("chronik_s3_operationss3,put"));
+        assertEquals(Double.valueOf(24), samples.get("chronik_s3_written_bytess3"));
+        assertEquals(Double.valueOf(0), samples.get("chronik_s3_operation_failuress3,delete"));
+
+        bundle.stop();
+        felix.awaitNoService(ObjectStore.class.getName(), Duration.ofSeconds(30));
+    }
+
+    private ServiceReference<?> reference() throws Exception {
+        ServiceReference<?>[] refs = felix.context().getAllServiceReferences(ObjectStore.class.getName(),
+                "(" + ObjectStore.STORE_NAME + "=s3)");
+        return refs == null ? null : refs[0];
+    }
+}
