@@ -23,10 +23,10 @@ import org.junit.Test;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.ServiceReference;
 
-import io.chronik.api.metrics.MetricSink;
 import io.chronik.api.metrics.MetricSource;
 import io.chronik.api.store.ObjectStore;
 import io.chronik.testing.EmbeddedFelix;
+import io.chronik.testing.RecordingMetricSink;
 
 /**
  * The packaged bundle (the SDK embedded on its Bundle-ClassPath) in a plain Felix framework with SCR and ConfigAdmin,
@@ -115,17 +115,11 @@ public class OsgiStoreIT {
 
         // the same registration is the store's MetricSource
         assertTrue(store instanceof MetricSource);
-        Map<String, Double> samples = new HashMap<>();
-        ((MetricSource) store).collect((name, help, type, labels) -> new MetricSink.Family() {
-            @Override
-            public MetricSink.Family sample(double value, String... values) {
-                samples.put(name + String.join(",", values), value);
-                return this;
-            }
-        });
-        assertEquals(Double.valueOf(2), samples.get("chronik_s3_operationss3,put"));
-        assertEquals(Double.valueOf(24), samples.get("chronik_s3_written_bytess3"));
-        assertEquals(Double.valueOf(0), samples.get("chronik_s3_operation_failuress3,delete"));
+        Map<String, Double> samples = RecordingMetricSink.collect((MetricSource) store);
+        assertEquals(Double.valueOf(2), samples.get("chronik_s3_operations_total{store=\"s3\",operation=\"put\"}"));
+        assertEquals(Double.valueOf(24), samples.get("chronik_s3_written_bytes_total{store=\"s3\"}"));
+        assertEquals(Double.valueOf(0),
+                samples.get("chronik_s3_operation_failures_total{store=\"s3\",operation=\"delete\"}"));
 
         bundle.stop();
         felix.awaitNoService(ObjectStore.class.getName(), Duration.ofSeconds(30));
