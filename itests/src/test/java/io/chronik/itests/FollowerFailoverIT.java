@@ -11,9 +11,9 @@ import org.junit.Test;
 
 /**
  * Follower reads when a node fails, on three processes in racks r1, r2, r3 with a 3 s session timeout: consumers
- * reading from followers while an idempotent producer ({@code acks=all}) writes go on when the follower they read from
- * freezes or the leader is killed — no exception reaches the application, and each reads every acknowledged record
- * once, at its acknowledged offset, in order.
+ * reading from followers while an idempotent producer ({@code acks=all}) writes go on when the follower they read
+ * from freezes or is killed, or when the leader is killed — no exception reaches the application, and each reads
+ * every acknowledged record once, at its acknowledged offset, in order.
  */
 public class FollowerFailoverIT {
     @Rule
@@ -26,10 +26,28 @@ public class FollowerFailoverIT {
      * when node 2 resumes and is in sync again, the leader sends the consumer back to it.
      */
     @Test
-    public void aConsumerWhoseFollowerFreezesReadsOnFromTheLeader() throws Exception {
+    public void aConsumerWhoseFollowerFreezesReadsOnFromTheLeaderAndReturns() throws Exception {
+        readThroughAFollowerOutage("frozen", () -> cluster.freeze(2), () -> cluster.thaw(2));
+    }
+
+    /**
+     * As above with node 2 killed (SIGKILL: the consumer's connection breaks at once) and restarted: the restarted
+     * follower serves the consumer again only what it has caught up with.
+     */
+    @Test
+    public void aConsumerWhoseFollowerIsKilledReadsOnFromTheLeaderAndReturns() throws Exception {
+        readThroughAFollowerOutage("killed", () -> cluster.kill(2), () -> cluster.restart(2));
+    }
+
+    /** Something done to node 2, and what undoes it. */
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private void readThroughAFollowerOutage(String topic, Step outage, Step recovery) throws Exception {
         cluster.start();
-        List<TopicPartition> tps = FollowerFetchSupport.createLedByNode1(cluster, "frozen", 1);
-        try (LoadProducer load = new LoadProducer(cluster.bootstrap(), "frozen", tps, 200);
+        List<TopicPartition> tps = FollowerFetchSupport.createLedByNode1(cluster, topic, 1);
+        try (LoadProducer load = new LoadProducer(cluster.bootstrap(), topic, tps, 200);
              RackReader reader = new RackReader(cluster.bootstrap(), "r2", tps)) {
             load.awaitProgress(300, 30_000);
             ProcessCluster.await("the r2 consumer reads from node 2", 30_000,
@@ -37,20 +55,27 @@ public class FollowerFailoverIT {
                     () -> "read " + reader.read() + ", bytes from node 1: " + reader.bytesFrom(1) + ", node 2: " + reader.bytesFrom(2));
             double fromLeader = reader.bytesFrom(1);
 
-            cluster.freeze(2);
+            long began = System.currentTimeMillis();
+            long ended;
+            outage.run();
             try {
                 load.awaitProgress(1_000, 60_000);
                 reader.awaitAcknowledged(load, 60_000);
-                assertTrue("read " + (reader.bytesFrom(1) - fromLeader) + " bytes from the leader after node 2 froze",
+                System.out.println("caught up from the leader " + (System.currentTimeMillis() - began) + " ms into the outage");
+                assertTrue("read " + (reader.bytesFrom(1) - fromLeader) + " bytes from the leader during the outage",
                         reader.bytesFrom(1) - fromLeader > 10_000);
             } finally {
-                cluster.thaw(2);
+                ended = System.currentTimeMillis();
+                recovery.run();
             }
             // node 2 comes back (unfenced, caught up, in sync again) and the leader sends the consumer back to it
+            long recovered = System.currentTimeMillis();
             double fromFollower = reader.bytesFrom(2);
             ProcessCluster.await("the r2 consumer reads from node 2 again", 60_000,
                     () -> reader.bytesFrom(2) - fromFollower > 10_000,
                     () -> "bytes from node 1: " + reader.bytesFrom(1) + ", node 2: " + reader.bytesFrom(2));
+            System.out.println("back on node 2 " + (System.currentTimeMillis() - recovered) + " ms after the recovery step ("
+                    + (recovered - ended) + " ms) returned");
             load.awaitProgress(200, 30_000);
             load.stop();
             reader.awaitAcknowledged(load, 60_000);
