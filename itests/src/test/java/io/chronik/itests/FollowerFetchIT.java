@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -32,7 +31,7 @@ public class FollowerFetchIT {
     public void aConsumerInTheFollowersRackReadsFromItAndSeesEveryAcknowledgedRecord() throws Exception {
         cluster.start();
         TopicPartition tp = FollowerFetchSupport.createLedByNode1(cluster, "near", 1).get(0);
-        OptionalDouble servedBefore = FollowerFetchSupport.followerFetches(cluster, 2);
+        double servedBefore = FollowerFetchSupport.followerFetches(cluster, 2);
         try (KafkaProducer<byte[], byte[]> producer = FollowerFetchSupport.producer(cluster);
              KafkaConsumer<byte[], byte[]> consumer = FollowerFetchSupport.consumer(cluster.bootstrap(), "r2")) {
             List<String> acked = new ArrayList<>();
@@ -75,7 +74,7 @@ public class FollowerFetchIT {
         FollowerFetchSupport.assertFollowerFetchesGrew(cluster, 2, servedBefore);
     }
 
-    /** With follower fetch switched off, the same consumer is never sent to its rack's follower. */
+    /** With follower fetch switched off, the same consumer is never sent to its rack's follower, which serves it nothing. */
     @Test
     public void switchedOffTheConsumerReadsFromTheLeader() throws Exception {
         cluster.start("--fetch-from-followers", "false");
@@ -100,5 +99,6 @@ public class FollowerFetchIT {
             assertTrue("read " + fromFollower + " bytes from node 2 and " + fromLeader + " from node 1",
                     fromLeader > 900_000 && fromFollower < 200_000);
         }
+        assertEquals(0, FollowerFetchSupport.followerFetches(cluster, 2), 0);
     }
 }

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.common.TopicPartition;
@@ -42,7 +41,7 @@ public class LibrdkafkaFollowerFetchIT {
     public void aLibrdkafkaConsumerInR2FetchesFromNode2AndReadsItsWrites() throws Exception {
         cluster.start();
         List<TopicPartition> tps = FollowerFetchSupport.createLedByNode1(cluster, "rdkafka-near", 1);
-        OptionalDouble before = FollowerFetchSupport.followerFetches(cluster, 2);
+        double before = FollowerFetchSupport.followerFetches(cluster, 2);
         String out = consumer(tps.get(0).topic(), "r2");
 
         assertTrue(out, out.contains("fetching from 2, leader 1\n"));
