@@ -1,5 +1,6 @@
 package io.chronik.itests;
 
+import static io.chronik.itests.FollowerFetchSupport.incomingBytes;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -7,25 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.ElectionType;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.Rule;
 import org.junit.Test;
 
@@ -36,24 +25,15 @@ import org.junit.Test;
  */
 public class FollowerFetchIT {
     @Rule
-    public final ProcessCluster cluster = new ProcessCluster(3).nodeArgs(id -> List.of("--rack", "r" + id));
+    public final ProcessCluster cluster = new ProcessCluster(3).nodeArgs(FollowerFetchSupport::rackOf);
 
     @Test
     public void aConsumerInTheFollowersRackReadsFromItAndSeesEveryAcknowledgedRecord() throws Exception {
         cluster.start();
-        TopicPartition tp = new TopicPartition("near", 0);
-        try (Admin admin = cluster.admin()) {
-            admin.createTopics(List.of(new NewTopic("near", Map.of(0, List.of(1, 2, 3))))).all().get(30, TimeUnit.SECONDS);
-            ProcessCluster.await("node 1 leads near-0 with three in-sync replicas", 30_000, () -> {
-                var p = admin.describeTopics(List.of("near")).allTopicNames().get(10, TimeUnit.SECONDS).get("near")
-                        .partitions().get(0);
-                if (p.leader() != null && p.leader().id() != 1 && p.isr().size() == 3) {
-                    admin.electLeaders(ElectionType.PREFERRED, Set.of(tp)).all().get(10, TimeUnit.SECONDS);
-                }
-                return p.leader() != null && p.leader().id() == 1 && p.isr().size() == 3;
-            });
-        }
-        try (KafkaProducer<byte[], byte[]> producer = producer(); KafkaConsumer<byte[], byte[]> consumer = consumer("r2")) {
+        TopicPartition tp = FollowerFetchSupport.createLedByNode1(cluster, "near", 1).get(0);
+        double servedBefore = FollowerFetchSupport.followerFetches(cluster, 2);
+        try (KafkaProducer<byte[], byte[]> producer = FollowerFetchSupport.producer(cluster);
+             KafkaConsumer<byte[], byte[]> consumer = FollowerFetchSupport.consumer(cluster.bootstrap(), "r2")) {
             List<String> acked = new ArrayList<>();
             String padding = "x".repeat(500);
             for (int i = 0; i < 2000; i++) {
@@ -91,25 +71,16 @@ public class FollowerFetchIT {
             }
             assertTrue("still reading from node 2", incomingBytes(consumer, 2) > fromFollower);
         }
+        FollowerFetchSupport.assertFollowerFetchesGrew(cluster, 2, servedBefore);
     }
 
-    /** With follower fetch switched off, the same consumer is never sent to its rack's follower. */
+    /** With follower fetch switched off, the same consumer is never sent to its rack's follower, which serves it nothing. */
     @Test
     public void switchedOffTheConsumerReadsFromTheLeader() throws Exception {
         cluster.start("--fetch-from-followers", "false");
-        TopicPartition tp = new TopicPartition("far", 0);
-        try (Admin admin = cluster.admin()) {
-            admin.createTopics(List.of(new NewTopic("far", Map.of(0, List.of(1, 2, 3))))).all().get(30, TimeUnit.SECONDS);
-            ProcessCluster.await("node 1 leads far-0 with three in-sync replicas", 30_000, () -> {
-                var p = admin.describeTopics(List.of("far")).allTopicNames().get(10, TimeUnit.SECONDS).get("far")
-                        .partitions().get(0);
-                if (p.leader() != null && p.leader().id() != 1 && p.isr().size() == 3) {
-                    admin.electLeaders(ElectionType.PREFERRED, Set.of(tp)).all().get(10, TimeUnit.SECONDS);
-                }
-                return p.leader() != null && p.leader().id() == 1 && p.isr().size() == 3;
-            });
-        }
-        try (KafkaProducer<byte[], byte[]> producer = producer(); KafkaConsumer<byte[], byte[]> consumer = consumer("r2")) {
+        TopicPartition tp = FollowerFetchSupport.createLedByNode1(cluster, "far", 1).get(0);
+        try (KafkaProducer<byte[], byte[]> producer = FollowerFetchSupport.producer(cluster);
+             KafkaConsumer<byte[], byte[]> consumer = FollowerFetchSupport.consumer(cluster.bootstrap(), "r2")) {
             String padding = "x".repeat(500);
             for (int i = 0; i < 2000; i++) {
                 producer.send(new ProducerRecord<>("far", 0, null, ("v" + i + padding).getBytes(StandardCharsets.UTF_8)));
@@ -128,35 +99,6 @@ public class FollowerFetchIT {
             assertTrue("read " + fromFollower + " bytes from node 2 and " + fromLeader + " from node 1",
                     fromLeader > 900_000 && fromFollower < 200_000);
         }
-    }
-
-    /** Bytes the consumer received from node {@code id} (its per-node network metric). */
-    private static double incomingBytes(KafkaConsumer<?, ?> consumer, int id) {
-        for (Map.Entry<MetricName, ? extends Metric> e : consumer.metrics().entrySet()) {
-            MetricName n = e.getKey();
-            if (n.group().equals("consumer-node-metrics") && n.name().equals("incoming-byte-total")
-                    && ("node-" + id).equals(n.tags().get("node-id"))) {
-                return (Double) e.getValue().metricValue();
-            }
-        }
-        return 0;
-    }
-
-    private KafkaProducer<byte[], byte[]> producer() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    private KafkaConsumer<byte[], byte[]> consumer(String rack) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
-        p.put(ConsumerConfig.CLIENT_RACK_CONFIG, rack);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
-        return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        assertEquals(0, FollowerFetchSupport.followerFetches(cluster, 2), 0);
     }
 }

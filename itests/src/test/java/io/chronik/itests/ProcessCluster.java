@@ -55,6 +55,7 @@ final class ProcessCluster implements TestRule {
         final Path dataDir;
         private final List<ChronikProcess> runs = new ArrayList<>();
         private String[] args;
+        private boolean frozen;
 
         private ClusterNode(int id, Path dataDir) {
             this.id = id;
@@ -179,6 +180,29 @@ final class ProcessCluster implements TestRule {
         node(id).process().process.destroyForcibly().waitFor();
     }
 
+    /**
+     * SIGSTOP: the process stays, its sockets stay open, but it answers nothing (as a node cut off by a partition or
+     * stalled by a long pause). {@link #thaw} resumes it; stopping the cluster kills a frozen node.
+     */
+    void freeze(int id) throws IOException, InterruptedException {
+        signal(id, "-STOP");
+        node(id).frozen = true;
+    }
+
+    /** SIGCONT: a node {@link #freeze frozen} before goes on where it stopped. */
+    void thaw(int id) throws IOException, InterruptedException {
+        signal(id, "-CONT");
+        node(id).frozen = false;
+    }
+
+    private void signal(int id, String signal) throws IOException, InterruptedException {
+        ChronikProcess p = node(id).process();
+        int exit = new ProcessBuilder("kill", signal, Long.toString(p.process.pid())).inheritIO().start().waitFor();
+        if (exit != 0) {
+            throw new AssertionError("kill " + signal + " of node " + id + " exited with " + exit);
+        }
+    }
+
     /** SIGTERM, as an operator's {@code kill}; returns once the process ended (at most 60 s). */
     void stop(int id) throws IOException, InterruptedException {
         ChronikProcess p = node(id).process();
@@ -230,6 +254,11 @@ final class ProcessCluster implements TestRule {
 
     int kafkaPort(int id) {
         return node(id).kafkaPort;
+    }
+
+    /** Node {@code id}'s {@code --metrics-addr} port (its Prometheus /metrics). */
+    int metricsPort(int id) {
+        return node(id).metricsPort;
     }
 
     Path dataDir(int id) {
@@ -306,6 +335,14 @@ final class ProcessCluster implements TestRule {
     private void stopAll() throws InterruptedException {
         for (ClusterNode n : nodes.values()) {
             if (n.running()) {
+                if (n.frozen) {
+                    // a stopped process would hold SIGTERM pending until close() gives up and kills it
+                    try {
+                        thaw(n.id);
+                    } catch (IOException | AssertionError e) {
+                        // close() kills it anyway
+                    }
+                }
                 n.process().close();
             }
         }
