@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.kafka.common.TopicPartition;
-import org.junit.Ignore;
 import org.junit.Rule;
 import org.junit.Test;
 
@@ -35,10 +34,6 @@ public class FollowerFailoverIT {
      * As above with node 2 killed (SIGKILL: the consumer's connection breaks at once) and restarted: the restarted
      * follower serves the consumer again only what it has caught up with.
      */
-    @Ignore("a restarted follower's data group can die: the leader sends it a snapshot (LogAppender.shouldInstallSnapshot, "
-            + "itself failing with an NPE in SimpleStateMachineStorage.updateLatestSnapshot while the follower is down) and "
-            + "its StateMachineUpdater.reload fails the PAUSED precondition (DataStateMachine does not pause), so node 2 "
-            + "never serves the partition again; failed 2 of 3 runs on main 8d4759e, passed 3 of 3 on 584c3dd")
     @Test
     public void aConsumerWhoseFollowerIsKilledReadsOnFromTheLeaderAndReturns() throws Exception {
         readThroughAFollowerOutage("killed", () -> cluster.kill(2), () -> cluster.restart(2));

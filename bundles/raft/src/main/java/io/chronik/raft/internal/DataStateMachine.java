@@ -21,7 +21,6 @@ import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
-import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.slf4j.Logger;
@@ -55,7 +54,7 @@ final class DataStateMachine extends BaseStateMachine {
     private final DataGroup group;
     private final LocalServer localServer;
     private final LeaderListener leaders;
-    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final SnapshotMarkerStorage storage = new SnapshotMarkerStorage();
     private volatile PayloadLog payloads;
 
     /** Operations applied to a partition log, and skipped because the log's checkpoint already had them. */

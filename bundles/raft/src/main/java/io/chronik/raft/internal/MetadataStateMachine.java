@@ -28,7 +28,6 @@ import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
-import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.slf4j.Logger;
@@ -54,7 +53,7 @@ final class MetadataStateMachine extends BaseStateMachine {
         void leaderChanged(RaftPeerId leader);
     }
 
-    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final SnapshotMarkerStorage storage = new SnapshotMarkerStorage();
     private volatile Listener listener;
     private volatile Function<Message, CompletableFuture<Message>> queries =
             q -> CompletableFuture.failedFuture(new IOException("no metadata queries yet"));
