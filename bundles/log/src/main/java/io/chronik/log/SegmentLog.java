@@ -27,6 +27,7 @@ import io.chronik.log.internal.LogSegments;
 import io.chronik.log.internal.ProducerStateTable;
 import io.chronik.log.internal.Retention;
 import io.chronik.log.internal.Results;
+import io.chronik.log.internal.SnapshotLinks;
 
 /**
  * One partition's log in one directory: Kafka-style segment files ({@code <20-digit base offset>.log} holding
@@ -397,6 +398,22 @@ public final class SegmentLog implements Closeable {
             CheckpointFiles.write(dir, appliedIndex, appliedTerm, leo, logStartOffset, epochs, producers);
             segments.markDirectorySynced();
             lastCheckpoint = new Checkpoint(appliedIndex, appliedTerm, leo);
+        }
+    }
+
+    /**
+     * Checkpoints the log as {@link #checkpoint} does and, under the same lock, links its segment and state files into
+     * {@code target} (created if needed): {@code target} then holds the log exactly as of that checkpoint, whatever the
+     * log does next. The last segment file may grow past the size returned for it; a log opened on a copy of
+     * {@code target} cuts it back to the checkpoint. Index files are not linked (the log rebuilds them on open).
+     * Blocking file I/O; any thread (it takes the write lock).
+     *
+     * @return the files linked, by name, with the bytes of each that belong to the checkpoint
+     */
+    public List<LinkedFile> checkpointInto(long appliedIndex, long appliedTerm, Path target) throws IOException {
+        synchronized (writeLock) {
+            checkpoint(appliedIndex, appliedTerm);
+            return SnapshotLinks.link(dir, target);
         }
     }
 

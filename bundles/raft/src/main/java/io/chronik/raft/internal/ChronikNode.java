@@ -87,6 +87,8 @@ final class ChronikNode implements LocalServer {
     private final CompletableFuture<RaftServer> started = new CompletableFuture<>();
     private volatile RaftClient metadataClient;
     private volatile boolean stopping;
+    /** Where data groups' snapshots are archived; set before {@link #start} (the OSGi component, tests). */
+    private volatile SnapshotArchiver snapshotArchiver = SnapshotArchiver.NONE;
     /** Tests set this to false to simulate a crash: no snapshot (checkpoint) when the server stops. */
     volatile boolean snapshotOnStop = true;
 
@@ -124,6 +126,15 @@ final class ChronikNode implements LocalServer {
             t.setDaemon(true);
             return t;
         };
+    }
+
+    @Override
+    public SnapshotArchiver snapshotArchiver() {
+        return snapshotArchiver;
+    }
+
+    void snapshotArchiver(SnapshotArchiver archiver) {
+        this.snapshotArchiver = Objects.requireNonNull(archiver);
     }
 
     @Override

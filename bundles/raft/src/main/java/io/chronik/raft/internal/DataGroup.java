@@ -320,6 +320,16 @@ final class DataGroup {
         }
     }
 
+    /**
+     * Replaces this node's replica of a partition of the group with its copy in a snapshot ({@code files}: the
+     * partition's directory in the snapshot), with the topic's configs if this node's metadata knows them.
+     */
+    PartitionReplica restore(SnapshotManifest.Partition p, java.nio.file.Path files) throws IOException {
+        MetadataState.Topic t = metadata.get().topics.get(p.topic());
+        Map<String, String> configs = t != null && t.id().equals(p.topicId()) ? t.configs() : null;
+        return localReplicas.restore(this, p, files, configs);
+    }
+
     /** Rewrites the group's partitions file atomically from the current members; a failure is logged. */
     synchronized void persistMembers() {
         List<GroupPartitionsFile.Member> members = new ArrayList<>();

@@ -1,9 +1,7 @@
 package io.chronik.raft.internal;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -16,12 +14,11 @@ import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
-import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
-import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,12 +29,16 @@ import io.chronik.api.consensus.ConsensusException.Reason;
 /**
  * The state machine of a data group: applies produce appends and DeleteRecords to the partition logs of the group.
  *
- * <p><b>Snapshots are checkpoints.</b> The partition logs are the state; {@link #takeSnapshot} checkpoints every
- * partition log of the group at the last applied index (fsync + checkpoint file) and then records an (empty)
- * snapshot marker {@code snapshot.<term>_<index>} so that Ratis may purge its log up to that index. On start,
- * {@link #initialize} opens the group's partition logs (each recovers to its own last checkpoint) and resumes at the
- * marker's index; entries after it are replayed from the Raft log, but never re-applied to a partition whose
- * checkpoint is already past them (a crash between two partitions' checkpoints).
+ * <p><b>Snapshots carry the data.</b> The partition logs are the state; {@link #takeSnapshot} checkpoints every
+ * partition log of the group at the last applied index and links its files into a snapshot directory
+ * ({@link DataSnapshotStorage}), after which Ratis purges its log up to that index even if a follower is behind. Such
+ * a follower (or a node whose disk was wiped) gets the snapshot's files from the leader (Ratis' snapshot installation)
+ * and {@link #reinitialize} rebuilds its partitions from them; the log tail follows. A node that has no snapshot and
+ * no data of the group first asks the {@link SnapshotArchiver} (the object store) for one, so that the leader is not
+ * asked for the bulk. On start, {@link #initialize} opens the group's partition logs (each recovers to its own last
+ * checkpoint), restores from the latest snapshot any partition whose log is behind it, and resumes at the snapshot's
+ * index; entries after it are replayed from the Raft log, but never re-applied to a partition whose checkpoint is
+ * already past them (a crash between two partitions' checkpoints).
  *
  * <p><b>Record batches live beside the Raft log.</b> The leader splits each entry into its header (the Raft log
  * data) and its record batches (Ratis state machine data, stored by the group's {@link PayloadLog}); an entry that
@@ -54,7 +55,7 @@ final class DataStateMachine extends BaseStateMachine {
     private final DataGroup group;
     private final LocalServer localServer;
     private final LeaderListener leaders;
-    private final SnapshotMarkerStorage storage = new SnapshotMarkerStorage();
+    private final DataSnapshotStorage storage;
     private volatile PayloadLog payloads;
 
     /** Operations applied to a partition log, and skipped because the log's checkpoint already had them. */
@@ -65,6 +66,7 @@ final class DataStateMachine extends BaseStateMachine {
         this.group = group;
         this.localServer = localServer;
         this.leaders = leaders;
+        this.storage = new DataSnapshotStorage(() -> "data group " + group.groupNo());
         group.machine(this);
     }
 
@@ -75,7 +77,32 @@ final class DataStateMachine extends BaseStateMachine {
         NodeSettings settings = localServer.settings();
         payloads = PayloadLog.open(raftStorage.getStorageDir().getStateMachineDir().toPath().resolve("payloads"),
                 settings.flushPolicy(), settings.raftSegmentSizeBytes(), "data group " + group.groupNo());
+        group.openReplicas();
+        if (storage.latest() == null && group.replicas().stream().allMatch(r -> r.checkpointIndex < 0)) {
+            fetchFromArchive();
+        }
         load();
+        MachineLifecycle.running(this);
+    }
+
+    /** A node with nothing of the group (new or wiped) starts from the archive's newest snapshot, if there is one. */
+    private void fetchFromArchive() {
+        if (group.groupNo() < 0) {
+            return;
+        }
+        try {
+            long started = System.nanoTime();
+            java.nio.file.Path fetched = localServer.snapshotArchiver().fetchLatest(group.groupNo(), storage.directory());
+            if (fetched != null) {
+                DataSnapshotStorage.DataSnapshot s = storage.load();
+                LOG.info("data group {}: fetched snapshot {} ({} partition(s), {} bytes) from the object store in {} ms",
+                        group.groupNo(), s == null ? fetched : s.termIndex(), s == null ? 0 : s.manifest().partitions().size(),
+                        s == null ? 0 : s.manifest().bytes(), (System.nanoTime() - started) / 1_000_000);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("data group {}: no snapshot from the object store ({}); the leader will send one if needed",
+                    group.groupNo(), e.toString());
+        }
     }
 
     /** The entries' record batches live beside the Raft log, in the {@link PayloadLog}. */
@@ -102,40 +129,53 @@ final class DataStateMachine extends BaseStateMachine {
         return b.build();
     }
 
+    /** Ratis is about to write a snapshot from the leader: nothing is applied until {@link #reinitialize}. */
+    @Override
+    public void pause() {
+        MachineLifecycle.paused(this);
+    }
+
     /**
-     * Called after Ratis installed a snapshot from the leader. A data group's snapshot is only a marker (the data
-     * are the local partition logs), so a replica that needed one lacks data: refuse rather than diverge.
-     * Transferring segments to such a replica (a new or wiped node) is not implemented yet.
+     * Ratis installed a snapshot from the leader (this replica was behind the leader's log, or had nothing): rebuild
+     * the partitions from it and resume after its index.
      */
     @Override
     public void reinitialize() throws IOException {
+        DataSnapshotStorage.DataSnapshot snapshot = storage.load();
+        LOG.info("data group {}: installed snapshot {} from the leader ({} partition(s), {} bytes)", group.groupNo(),
+                snapshot == null ? "-" : snapshot.termIndex(), snapshot == null ? 0 : snapshot.manifest().partitions().size(),
+                snapshot == null ? 0 : snapshot.manifest().bytes());
         load();
-        SingleFileSnapshotInfo snapshot = storage.getLatestSnapshot();
-        for (PartitionReplica r : group.replicas()) {
-            if (snapshot != null && r.checkpointIndex < snapshot.getIndex()) {
-                throw new IOException("data group " + group.groupNo() + ": a snapshot up to " + snapshot.getTermIndex()
-                        + " was installed but partition " + r.key() + " only has data up to index " + r.checkpointIndex
-                        + "; copying partition data to a lagging replica is not supported yet");
-            }
+        if (snapshot != null) {
+            payloads.purgeBelow(snapshot.index() + 1);
         }
+        MachineLifecycle.running(this);
     }
 
+    /**
+     * Restores from the latest snapshot every partition whose log is behind it (or missing), and resumes after the
+     * snapshot's index.
+     */
     private void load() throws IOException {
-        group.openReplicas();
-        SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
+        DataSnapshotStorage.DataSnapshot snapshot = storage.latest();
         long minCheckpoint = Long.MAX_VALUE;
+        int restored = 0;
+        if (snapshot != null) {
+            for (SnapshotManifest.Partition p : snapshot.manifest().partitions()) {
+                PartitionReplica r = group.replica(p.topic(), p.partition());
+                if (r == null || !r.topicId().equals(p.topicId()) || r.checkpointIndex < snapshot.index()) {
+                    group.restore(p, snapshot.partitionDir(p));
+                    restored++;
+                }
+            }
+            setLastAppliedTermIndex(snapshot.termIndex());
+        }
         for (PartitionReplica r : group.replicas()) {
             minCheckpoint = Math.min(minCheckpoint, r.checkpointIndex);
         }
-        if (snapshot != null) {
-            setLastAppliedTermIndex(snapshot.getTermIndex());
-            if (minCheckpoint != Long.MAX_VALUE && minCheckpoint < snapshot.getIndex()) {
-                LOG.error("data group {}: a partition log's checkpoint ({}) is behind the group snapshot {}; entries "
-                        + "in between are no longer in the Raft log", group.groupNo(), minCheckpoint, snapshot.getTermIndex());
-            }
-        }
-        LOG.info("data group {}: {} partition(s), resuming after {} (partition checkpoints from {})", group.groupNo(),
-                group.replicas().size(), snapshot == null ? "the start of the log" : snapshot.getTermIndex(),
+        LOG.info("data group {}: {} partition(s) ({} restored from the snapshot), resuming after {} (partition "
+                + "checkpoints from {})", group.groupNo(), group.replicas().size(), restored,
+                snapshot == null ? "the start of the log" : snapshot.termIndex(),
                 minCheckpoint == Long.MAX_VALUE ? "-" : minCheckpoint);
     }
 
@@ -145,7 +185,7 @@ final class DataStateMachine extends BaseStateMachine {
     }
 
     @Override
-    public SingleFileSnapshotInfo getLatestSnapshot() {
+    public SnapshotInfo getLatestSnapshot() {
         return storage.getLatestSnapshot();
     }
 
@@ -240,15 +280,9 @@ final class DataStateMachine extends BaseStateMachine {
         if (last == null || last.getIndex() < 0) {
             return -1;
         }
-        for (PartitionReplica r : group.replicas()) {
-            r.checkpoint(last.getIndex(), last.getTerm());
-        }
-        File marker = storage.getSnapshotFile(last.getTerm(), last.getIndex());
-        if (!marker.exists()) {
-            Files.createFile(marker.toPath());
-        }
-        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(marker.toPath(), null), last));
-        LOG.debug("data group {}: checkpoint at {}", group.groupNo(), last);
+        DataSnapshotStorage.DataSnapshot snapshot = storage.take(group.groupNo(), last, group.replicas());
+        LOG.debug("data group {}: snapshot at {}", group.groupNo(), last);
+        localServer.snapshotArchiver().snapshotTaken(group.groupNo(), snapshot);
         // payloads of entries Ratis has purged from its log (it purges after a snapshot, so this trails by one)
         RaftServer.Division division = group.division();
         if (division != null) {

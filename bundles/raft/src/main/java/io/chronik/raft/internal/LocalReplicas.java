@@ -170,6 +170,70 @@ final class LocalReplicas implements PartitionLogs {
         }
     }
 
+    /**
+     * Replaces this node's replica of a partition in {@code group} with a snapshot's copy (a snapshot installed from
+     * the group's leader, or fetched from the object store): closes the group's current replica of the partition, if
+     * any, links the snapshot's files ({@code files}, the partition's directory in the snapshot) into the replica's
+     * directory, emptied first, and opens the log there, cut back to the snapshot's checkpoint. A replica of the
+     * partition in another group of this node (the source of a move the snapshot shows complete) is deleted, as
+     * {@link #promote} does. Blocking file I/O; on the group's state machine updater, nothing applied meanwhile.
+     *
+     * @param configs the topic's configs, or null if this node's metadata does not know the topic yet
+     */
+    PartitionReplica restore(DataGroup group, SnapshotManifest.Partition p, Path files, Map<String, String> configs)
+            throws IOException {
+        String key = p.key();
+        PartitionReplica r;
+        PartitionReplica replaced = null;
+        synchronized (replicas) {
+            for (Map<String, PartitionReplica> map : List.of(replicas, staging)) {
+                PartitionReplica old = map.get(key);
+                if (old != null && old.group() == group) {
+                    map.remove(key, old);
+                    group.remove(old);
+                    old.close();
+                }
+            }
+            Path dir = settings.logsDir().resolve(p.dirName());
+            DataSnapshotStorage.deleteRecursively(dir);
+            java.nio.file.Files.createDirectories(dir);
+            for (io.chronik.log.LinkedFile f : p.files()) {
+                Path from = files.resolve(f.name());
+                Path to = dir.resolve(f.name());
+                try {
+                    java.nio.file.Files.createLink(to, from);
+                } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+                    java.nio.file.Files.copy(from, to);
+                }
+            }
+            LogConfig config;
+            try {
+                config = configs == null ? LogConfig.defaultConfig() : LogConfig.of(configs);
+            } catch (ConsensusException e) {
+                throw new IOException("invalid config of " + key + ": " + e.getMessage(), e);
+            }
+            r = new PartitionReplica(p.topic(), p.partition(), p.topicId(), group, SegmentLog.open(dir, config), dir,
+                    p.staging());
+            if (p.staging()) {
+                staging.put(key, r);
+            } else {
+                replaced = replicas.put(key, r);
+            }
+            group.add(r);
+            group.persistMembers();
+            if (replaced != null) {
+                replaced.group().remove(replaced);
+                replaced.group().persistMembers();
+            }
+        }
+        if (replaced != null) {
+            replaced.delete();
+        }
+        LOG.info("restored {} in data group {} from a snapshot at index {}: offsets {} to {}", key, group.groupNo(),
+                r.checkpointIndex, r.segmentLog().logStartOffset(), r.segmentLog().logEndOffset());
+        return r;
+    }
+
     /** Every replica this node serves (not those moves are filling). */
     List<PartitionReplica> all() {
         return List.copyOf(replicas.values());

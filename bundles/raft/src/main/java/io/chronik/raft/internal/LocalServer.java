@@ -41,6 +41,11 @@ interface LocalServer {
     /** The node's scheduler for retries and polls; shut down (rejecting tasks) when the node stops. */
     ScheduledExecutorService scheduler();
 
+    /** Where the data groups' snapshots are archived (the object store), or {@link SnapshotArchiver#NONE}. */
+    default SnapshotArchiver snapshotArchiver() {
+        return SnapshotArchiver.NONE;
+    }
+
     /** Whether the node is stopping (or stopped): retries and waits give up. */
     boolean isStopping();
 

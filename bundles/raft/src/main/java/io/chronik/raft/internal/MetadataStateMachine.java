@@ -88,11 +88,20 @@ final class MetadataStateMachine extends BaseStateMachine {
         setLastAppliedTermIndex(null);
         storage.init(raftStorage);
         load();
+        MachineLifecycle.running(this);
     }
 
+    /** Ratis is about to write a snapshot from the leader: nothing is applied until {@link #reinitialize}. */
+    @Override
+    public void pause() {
+        MachineLifecycle.paused(this);
+    }
+
+    /** Ratis installed a snapshot from the leader (this replica was behind the leader's log): load it. */
     @Override
     public void reinitialize() throws IOException {
         load();
+        MachineLifecycle.running(this);
     }
 
     private void load() throws IOException {

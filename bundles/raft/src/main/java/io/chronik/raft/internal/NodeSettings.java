@@ -164,6 +164,13 @@ record NodeSettings(
                 leaderBalance, sessionTimeoutMs);
     }
 
+    NodeSettings withRaftSegmentSize(long bytes) {
+        return new NodeSettings(nodeId, raftAddr, peers, dataDir, advertisedAddr, rack, flushPolicy, defaultPartitions,
+                defaultReplicationFactor, divisionBudget, electionTimeoutMinMs, electionTimeoutMaxMs, requestTimeoutMs,
+                retentionCheckIntervalMs, snapshotThresholdEntries, maxEntryBytes, maxInflightEntries, bytes,
+                leaderBalance, sessionTimeoutMs);
+    }
+
     NodeSettings withDivisionBudget(int budget) {
         return new NodeSettings(nodeId, raftAddr, peers, dataDir, advertisedAddr, rack, flushPolicy, defaultPartitions,
                 defaultReplicationFactor, budget, electionTimeoutMinMs, electionTimeoutMaxMs, requestTimeoutMs,

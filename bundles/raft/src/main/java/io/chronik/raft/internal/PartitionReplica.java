@@ -17,6 +17,7 @@ import io.chronik.api.consensus.ConsensusException;
 import io.chronik.api.consensus.ConsensusException.Reason;
 import io.chronik.api.consensus.PartitionLog;
 import io.chronik.log.AppendInfo;
+import io.chronik.log.LinkedFile;
 import io.chronik.log.LogConfig;
 import io.chronik.log.RecordBatches;
 import io.chronik.log.SegmentLog;
@@ -431,6 +432,23 @@ final class PartitionReplica implements PartitionLog {
             }
             log.checkpoint(index, term);
             checkpointIndex = Math.max(checkpointIndex, index);
+        }
+    }
+
+    /**
+     * Checkpoints the log as of Raft entry {@code index} and links its files into {@code snapshotDir}, in a
+     * subdirectory named like the replica's directory (the group's snapshot); null once closed.
+     */
+    SnapshotManifest.Partition snapshotInto(long index, long term, Path snapshotDir) throws IOException {
+        synchronized (writeLock) {
+            if (closed) {
+                return null;
+            }
+            String dirName = dir.getFileName().toString();
+            List<LinkedFile> files = log.checkpointInto(index, term, snapshotDir.resolve(dirName));
+            checkpointIndex = Math.max(checkpointIndex, index);
+            return new SnapshotManifest.Partition(topicId, topic, partition, dirName, staging, log.logStartOffset(),
+                    log.lastCheckpoint().logEndOffset(), files);
         }
     }
 

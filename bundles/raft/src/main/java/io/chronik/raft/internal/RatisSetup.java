@@ -75,9 +75,13 @@ final class RatisSetup {
         RaftServerConfigKeys.Snapshot.setCreationGap(p, Math.min(1024, Math.max(1, s.snapshotThresholdEntries() / 2)));
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
         RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, Math.max(1, s.snapshotThresholdEntries() / 2)));
-        // Purge only what every replica has committed (Ratis' default, kept deliberately): a data group's snapshot
-        // is a checkpoint of local files, not a transferable image, so a lagging follower must catch up from the log.
-        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, false);
+        // Purge up to the snapshot even if a follower is behind it: snapshots carry the data (DataSnapshotStorage,
+        // the metadata's snapshot file), so such a follower catches up by installing the leader's snapshot and then
+        // the log tail, and one slow or dead replica cannot make the leader's log grow without bound.
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        // ... but keep a snapshot interval's worth of entries below it, so that a follower only briefly behind (a
+        // restart, a pause) catches up from the log instead of receiving every partition's files.
+        RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, s.snapshotThresholdEntries());
 
         // Follower reads go through ReadIndex (PartitionLog.readBarrier).
         RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
