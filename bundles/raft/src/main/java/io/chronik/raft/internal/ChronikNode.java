@@ -66,6 +66,7 @@ final class ChronikNode implements LocalServer {
     private final ExecutorService notifier;
     private final LocalReplicas replicas;
     private final ReadIndexMetrics readIndexMetrics;
+    private final SnapshotMetrics snapshotMetrics;
     private final DataGroups groups;
     private final MetadataStateMachine metadataMachine = new MetadataStateMachine();
     private final MetadataWriter writer;
@@ -102,6 +103,8 @@ final class ChronikNode implements LocalServer {
         this.notifier = Executors.newSingleThreadExecutor(threads(name + "-notify"));
         this.replicas = new LocalReplicas(settings);
         this.readIndexMetrics = new ReadIndexMetrics(settings.nodeId());
+        this.snapshotMetrics = new SnapshotMetrics(settings.nodeId());
+        metadataMachine.setSnapshotMetrics(snapshotMetrics);
         this.groups = new DataGroups(this, replicas, metadataMachine::state, metadataMachine::awaitApplied);
         this.writer = new MetadataWriter(this, metadataMachine, () -> metadataClient, groupOps, groups, replicas);
         this.preferredLeaders = new PreferredLeaders(this, metadataMachine::state, groups, this::groupClient);
@@ -161,6 +164,11 @@ final class ChronikNode implements LocalServer {
     @Override
     public ReadIndexMetrics readIndexMetrics() {
         return readIndexMetrics;
+    }
+
+    @Override
+    public SnapshotMetrics snapshotMetrics() {
+        return snapshotMetrics;
     }
 
     @Override

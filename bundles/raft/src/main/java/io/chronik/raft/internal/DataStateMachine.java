@@ -57,6 +57,8 @@ final class DataStateMachine extends BaseStateMachine {
     private final LeaderListener leaders;
     private final DataSnapshotStorage storage;
     private volatile PayloadLog payloads;
+    /** When the snapshot being installed started arriving ({@link #pause}), or 0. */
+    private volatile long installStartedNanos;
 
     /** Operations applied to a partition log, and skipped because the log's checkpoint already had them. */
     final java.util.concurrent.atomic.AtomicLong appliedOps = new java.util.concurrent.atomic.AtomicLong();
@@ -95,6 +97,10 @@ final class DataStateMachine extends BaseStateMachine {
             java.nio.file.Path fetched = localServer.snapshotArchiver().fetchLatest(group.groupNo(), storage.directory());
             if (fetched != null) {
                 DataSnapshotStorage.DataSnapshot s = storage.load();
+                if (s != null) {
+                    localServer.snapshotMetrics().installed(SnapshotMetrics.dataGroup(group.groupNo()), s.index(),
+                            s.manifest().bytes(), System.nanoTime() - started);
+                }
                 LOG.info("data group {}: fetched snapshot {} ({} partition(s), {} bytes) from the object store in {} ms",
                         group.groupNo(), s == null ? fetched : s.termIndex(), s == null ? 0 : s.manifest().partitions().size(),
                         s == null ? 0 : s.manifest().bytes(), (System.nanoTime() - started) / 1_000_000);
@@ -132,6 +138,9 @@ final class DataStateMachine extends BaseStateMachine {
     /** Ratis is about to write a snapshot from the leader: nothing is applied until {@link #reinitialize}. */
     @Override
     public void pause() {
+        if (installStartedNanos == 0) {
+            installStartedNanos = System.nanoTime();
+        }
         MachineLifecycle.paused(this);
     }
 
@@ -148,7 +157,10 @@ final class DataStateMachine extends BaseStateMachine {
         load();
         if (snapshot != null) {
             payloads.purgeBelow(snapshot.index() + 1);
+            localServer.snapshotMetrics().installed(SnapshotMetrics.dataGroup(group.groupNo()), snapshot.index(),
+                    snapshot.manifest().bytes(), System.nanoTime() - installStartedNanos);
         }
+        installStartedNanos = 0;
         MachineLifecycle.running(this);
     }
 
@@ -280,7 +292,16 @@ final class DataStateMachine extends BaseStateMachine {
         if (last == null || last.getIndex() < 0) {
             return -1;
         }
-        DataSnapshotStorage.DataSnapshot snapshot = storage.take(group.groupNo(), last, group.replicas());
+        long started = System.nanoTime();
+        String name = SnapshotMetrics.dataGroup(group.groupNo());
+        DataSnapshotStorage.DataSnapshot snapshot;
+        try {
+            snapshot = storage.take(group.groupNo(), last, group.replicas());
+        } catch (IOException | RuntimeException e) {
+            localServer.snapshotMetrics().failed(name);
+            throw e;
+        }
+        localServer.snapshotMetrics().taken(name, last.getIndex(), snapshot.manifest().bytes(), System.nanoTime() - started);
         LOG.debug("data group {}: snapshot at {}", group.groupNo(), last);
         localServer.snapshotArchiver().snapshotTaken(group.groupNo(), snapshot);
         // payloads of entries Ratis has purged from its log (it purges after a snapshot, so this trails by one)

@@ -38,6 +38,9 @@ interface LocalServer {
     /** The node's ReadIndex counters, which every data group's {@link ReadIndexRounds} adds to. */
     ReadIndexMetrics readIndexMetrics();
 
+    /** The node's snapshot counters, which every group's state machine adds to. */
+    SnapshotMetrics snapshotMetrics();
+
     /** The node's scheduler for retries and polls; shut down (rejecting tasks) when the node stops. */
     ScheduledExecutorService scheduler();
 

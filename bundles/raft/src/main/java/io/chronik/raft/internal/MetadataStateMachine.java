@@ -54,6 +54,9 @@ final class MetadataStateMachine extends BaseStateMachine {
     }
 
     private final SnapshotMarkerStorage storage = new SnapshotMarkerStorage();
+    private volatile SnapshotMetrics snapshotMetrics;
+    /** When the snapshot being installed started arriving ({@link #pause}), or 0. */
+    private volatile long installStartedNanos;
     private volatile Listener listener;
     private volatile Function<Message, CompletableFuture<Message>> queries =
             q -> CompletableFuture.failedFuture(new IOException("no metadata queries yet"));
@@ -94,13 +97,28 @@ final class MetadataStateMachine extends BaseStateMachine {
     /** Ratis is about to write a snapshot from the leader: nothing is applied until {@link #reinitialize}. */
     @Override
     public void pause() {
+        if (installStartedNanos == 0) {
+            installStartedNanos = System.nanoTime();
+        }
         MachineLifecycle.paused(this);
+    }
+
+    /** Where the snapshots taken and installed are counted; set once before the server starts. */
+    void setSnapshotMetrics(SnapshotMetrics metrics) {
+        this.snapshotMetrics = metrics;
     }
 
     /** Ratis installed a snapshot from the leader (this replica was behind the leader's log): load it. */
     @Override
     public void reinitialize() throws IOException {
         load();
+        SingleFileSnapshotInfo installed = storage.getLatestSnapshot();
+        SnapshotMetrics m = snapshotMetrics;
+        if (m != null && installed != null) {
+            m.installed(SnapshotMetrics.METADATA, installed.getIndex(), installed.getFile().getFileSize(),
+                    System.nanoTime() - installStartedNanos);
+        }
+        installStartedNanos = 0;
         MachineLifecycle.running(this);
     }
 
@@ -172,6 +190,7 @@ final class MetadataStateMachine extends BaseStateMachine {
         if (last == null || last.getIndex() < 0) {
             return -1;
         }
+        long started = System.nanoTime();
         MetadataState s = state;
         File target = storage.getSnapshotFile(last.getTerm(), last.getIndex());
         Path tmp = target.toPath().resolveSibling(target.getName() + ".tmp");
@@ -184,6 +203,10 @@ final class MetadataStateMachine extends BaseStateMachine {
         Files.move(tmp, target.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), null), last));
         LOG.debug("metadata snapshot at {}", last);
+        SnapshotMetrics m = snapshotMetrics;
+        if (m != null) {
+            m.taken(SnapshotMetrics.METADATA, last.getIndex(), Files.size(target.toPath()), System.nanoTime() - started);
+        }
         return last.getIndex();
     }
 

@@ -39,7 +39,7 @@ import io.chronik.ratis.rpc.RaftTransport;
  * docs/cluster.md "Growing the cluster"), which promotes a listener of the metadata group to a voter, and
  * {@code decommission <node-id>} and {@code decommission-status <node-id>} (docs/cluster.md "Removing a node"), which
  * start a {@link Decommissioner} run and report its progress. With them it registers the node's metrics, a
- * {@link MetricSource} ({@link ReadIndexMetrics}).
+ * {@link MetricSource}s ({@link ReadIndexMetrics}, {@link SnapshotMetrics}).
  *
  * <p>The Raft transport is the {@link RaftTransport} matching {@code transport.target} (default
  * {@code (transport.name=grpc)}), bound dynamically and greedily: losing it stops the node (the component is
@@ -83,6 +83,7 @@ public class RaftComponent {
     private ServiceRegistration<?> decommissionStatusRegistration;
     private ServiceRegistration<?> decommissionCancelRegistration;
     private ServiceRegistration<?> metricsRegistration;
+    private ServiceRegistration<?> snapshotMetricsRegistration;
 
     @Activate
     public RaftComponent(BundleContext context, RaftConfig config) {
@@ -164,6 +165,7 @@ public class RaftComponent {
         decommissionStatusRegistration = adminCommand("decommission-status", arg -> decommission(n, arg, false));
         decommissionCancelRegistration = adminCommand("decommission-cancel", arg -> cancelDecommission(n, arg));
         metricsRegistration = context.registerService(MetricSource.class, n.readIndexMetrics(), props);
+        snapshotMetricsRegistration = context.registerService(MetricSource.class, n.snapshotMetrics(), props);
         LOG.info("node {} ready: ClusterMetadata, PartitionLogs and metrics registered", settings.nodeId());
     }
 
@@ -222,7 +224,7 @@ public class RaftComponent {
     private void unregister() {
         for (ServiceRegistration<?> r : new ServiceRegistration<?>[] {metadataRegistration, logsRegistration,
                 addVoterRegistration, decommissionRegistration, decommissionStatusRegistration,
-                decommissionCancelRegistration, metricsRegistration}) {
+                decommissionCancelRegistration, metricsRegistration, snapshotMetricsRegistration}) {
             if (r != null) {
                 try {
                     r.unregister();
@@ -238,5 +240,6 @@ public class RaftComponent {
         decommissionStatusRegistration = null;
         decommissionCancelRegistration = null;
         metricsRegistration = null;
+        snapshotMetricsRegistration = null;
     }
 }

@@ -94,6 +94,10 @@ public class SnapshotInstallIT {
         produce(leaderNode, "data", 0, 300, 310); // the log tail after the snapshot
         awaitSameData(leaderNode, back, "data", 0);
         await("the metadata snapshot installed", () -> back.metadata().topic("meta-" + (3 * THRESHOLD - 1)).isPresent());
+        assertTrue("no metadata snapshot was installed", back.snapshotMetrics().installs(SnapshotMetrics.METADATA) > 0);
+        String group = SnapshotMetrics.dataGroup(back.replicas().replica("data", 0).group().groupNo());
+        assertTrue("no data snapshot was installed", back.snapshotMetrics().installs(group) > 0);
+        assertTrue(leaderNode.snapshotMetrics().taken(group) > 0);
     }
 
     @Test
