@@ -91,7 +91,12 @@ final class DataSnapshotStorage implements StateMachineStorage {
 
     @Override
     public void init(RaftStorage raftStorage) throws IOException {
-        dir = raftStorage.getStorageDir().getStateMachineDir().toPath().resolve(DIR_NAME);
+        init(raftStorage.getStorageDir().getStateMachineDir().toPath());
+    }
+
+    /** Uses {@code <stateMachineDir>/snapshots}: removes unfinished snapshots, finds the newest complete one. */
+    void init(Path stateMachineDir) throws IOException {
+        dir = stateMachineDir.resolve(DIR_NAME);
         Files.createDirectories(dir);
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "*.tmp")) {
             for (Path p : s) {
