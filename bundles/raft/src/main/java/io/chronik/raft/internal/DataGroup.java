@@ -330,6 +330,17 @@ final class DataGroup {
         return localReplicas.restore(this, p, files, configs);
     }
 
+    /**
+     * A partition of the group (directory {@code dir}) dropped its segments below {@code logStart}: its local
+     * snapshots drop them too ({@link DataSnapshotStorage#pruneBelow}).
+     */
+    void pruneSnapshots(java.nio.file.Path dir, long logStart) {
+        DataStateMachine m = machine;
+        if (m != null) {
+            m.snapshots().pruneBelow(dir.getFileName().toString(), logStart, dir);
+        }
+    }
+
     /** Rewrites the group's partitions file atomically from the current members; a failure is logged. */
     synchronized void persistMembers() {
         List<GroupPartitionsFile.Member> members = new ArrayList<>();

@@ -25,11 +25,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.chronik.log.LinkedFile;
+import io.chronik.log.SegmentLog;
 
 /**
  * The snapshots of one data group on this node: directories {@code snapshot.<term>_<index>} under the group's
  * {@code sm/snapshots}, each with a {@link SnapshotManifest} and one subdirectory per partition replica holding hard
- * links to the replica's segment and state files as of that index ({@link io.chronik.log.SegmentLog#checkpointInto}).
+ * links to the replica's segment and state files as of that index ({@link SegmentLog#checkpointInto}).
  * A snapshot costs a checkpoint of each partition and a few links, not a copy of the data, and stays valid while the
  * logs go on: segment files are only appended to, state files are replaced by rename.
  *
@@ -82,6 +83,12 @@ final class DataSnapshotStorage implements StateMachineStorage {
 
     private final java.util.function.Supplier<String> name;
     private volatile Path dir;
+    /**
+     * Serialises what changes the snapshot directories: taking one, pruning, deleting old ones. Not this object's
+     * monitor, which guards only {@link #latest}: Ratis' log appenders ask for the latest snapshot all the time and must
+     * not wait for a snapshot's fsyncs.
+     */
+    private final Object diskLock = new Object();
     /** Guarded by this. */
     private DataSnapshot latest;
 
@@ -188,6 +195,12 @@ final class DataSnapshotStorage implements StateMachineStorage {
      * meanwhile); blocking file I/O.
      */
     DataSnapshot take(int groupNo, TermIndex at, Collection<PartitionReplica> replicas) throws IOException {
+        synchronized (diskLock) {
+            return takeLocked(groupNo, at, replicas);
+        }
+    }
+
+    private DataSnapshot takeLocked(int groupNo, TermIndex at, Collection<PartitionReplica> replicas) throws IOException {
         String snapshotName = "snapshot." + at.getTerm() + "_" + at.getIndex();
         Path target = dir.resolve(snapshotName);
         synchronized (this) {
@@ -225,6 +238,12 @@ final class DataSnapshotStorage implements StateMachineStorage {
         if (dir == null) {
             return;
         }
+        synchronized (diskLock) {
+            cleanupLocked(policy);
+        }
+    }
+
+    private void cleanupLocked(SnapshotRetentionPolicy policy) throws IOException {
         int keep = Math.max(1, policy == null ? 1 : policy.getNumSnapshotsRetained());
         List<Path> dirs = snapshotDirs();
         DataSnapshot current = latest();
@@ -234,6 +253,92 @@ final class DataSnapshotStorage implements StateMachineStorage {
                 deleteRecursively(p);
             }
         }
+    }
+
+    /**
+     * The partition in directory {@code dirName} (live directory {@code liveDir}) dropped its segments below
+     * {@code logStart} (retention, DeleteRecords): drop them from the local snapshots too, so that their disk space is
+     * freed now and not only once newer snapshots supersede these (an idle group takes none). A snapshot keeps every
+     * segment holding offsets at or above {@code logStart}, and takes the live log's log start offset file; a snapshot
+     * whose every offset is below {@code logStart} is left as it is. Blocking file I/O; call it without the replica's
+     * write lock.
+     */
+    void pruneBelow(String dirName, long logStart, Path liveDir) {
+        if (dir == null) {
+            return;
+        }
+        synchronized (diskLock) {
+            boolean changed = false;
+            try {
+                for (Path snapshotDir : snapshotDirs()) {
+                    changed |= prune(snapshotDir, dirName, logStart, liveDir);
+                }
+                if (changed) {
+                    load();
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("{}: dropping segments below {} of {} from the local snapshots failed: {}", name.get(), logStart,
+                        dirName, e.toString());
+            }
+        }
+    }
+
+    private static boolean prune(Path snapshotDir, String dirName, long logStart, Path liveDir) throws IOException {
+        SnapshotManifest m;
+        try {
+            m = SnapshotManifest.readFrom(snapshotDir);
+        } catch (IOException e) {
+            return false; // a damaged snapshot is not used anyway
+        }
+        Path liveStart = liveDir.resolve(SegmentLog.LOG_START_OFFSET_FILE);
+        List<SnapshotManifest.Partition> partitions = new ArrayList<>();
+        List<Path> unlink = new ArrayList<>();
+        for (SnapshotManifest.Partition p : m.partitions()) {
+            if (!p.dirName().equals(dirName) || logStart > p.logEndOffset() || logStart <= p.logStartOffset()
+                    || !Files.exists(liveStart)) {
+                partitions.add(p);
+                continue;
+            }
+            List<LinkedFile> segments = p.files().stream().filter(LinkedFile::segment)
+                    .sorted(Comparator.comparingLong(f -> baseOffset(f.name()))).toList();
+            List<LinkedFile> drop = new ArrayList<>();
+            for (int i = 0; i + 1 < segments.size(); i++) {
+                if (baseOffset(segments.get(i + 1).name()) <= logStart) {
+                    drop.add(segments.get(i));
+                }
+            }
+            Path partDir = snapshotDir.resolve(p.dirName());
+            // the new log start: the live log's file (a copy; the link would follow the live log)
+            Path startCopy = partDir.resolve(SegmentLog.LOG_START_OFFSET_FILE);
+            Path tmp = partDir.resolve(SegmentLog.LOG_START_OFFSET_FILE + ".tmp");
+            Files.copy(liveStart, tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, startCopy, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            List<LinkedFile> kept = new ArrayList<>();
+            for (LinkedFile f : p.files()) {
+                if (!drop.contains(f) && !f.name().equals(SegmentLog.LOG_START_OFFSET_FILE)) {
+                    kept.add(f);
+                }
+            }
+            kept.add(new LinkedFile(SegmentLog.LOG_START_OFFSET_FILE, Files.size(startCopy), false));
+            partitions.add(new SnapshotManifest.Partition(p.topicId(), p.topic(), p.partition(), p.dirName(),
+                    p.staging(), logStart, p.logEndOffset(), kept));
+            for (LinkedFile f : drop) {
+                unlink.add(partDir.resolve(f.name()));
+            }
+        }
+        if (partitions.equals(m.partitions())) {
+            return false;
+        }
+        // the manifest first, then the files: a snapshot never names a file it lacks
+        new SnapshotManifest(m.groupNo(), m.term(), m.index(), partitions).writeTo(snapshotDir);
+        for (Path f : unlink) {
+            Files.deleteIfExists(f);
+        }
+        return true;
+    }
+
+    private static long baseOffset(String segmentName) {
+        return Long.parseLong(segmentName.substring(0, segmentName.indexOf('.')));
     }
 
     static void deleteRecursively(Path p) throws IOException {

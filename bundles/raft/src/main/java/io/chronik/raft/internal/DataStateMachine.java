@@ -191,6 +191,11 @@ final class DataStateMachine extends BaseStateMachine {
                 minCheckpoint == Long.MAX_VALUE ? "-" : minCheckpoint);
     }
 
+    /** The group's local snapshots. */
+    DataSnapshotStorage snapshots() {
+        return storage;
+    }
+
     @Override
     public StateMachineStorage getStateMachineStorage() {
         return storage;

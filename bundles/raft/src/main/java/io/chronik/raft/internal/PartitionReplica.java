@@ -324,6 +324,7 @@ final class PartitionReplica implements PartitionLog {
 
     /** Applies a committed DeleteRecords (apply thread): the new log start offset. */
     long applyDeleteRecords(long offset) throws ConsensusException {
+        long logStart;
         synchronized (writeLock) {
             if (fencedBy >= 0) {
                 throw notWritable();
@@ -332,8 +333,14 @@ final class PartitionReplica implements PartitionLog {
             if (offset > end) {
                 throw new ConsensusException(Reason.OFFSET_OUT_OF_RANGE, "offset " + offset + " beyond the log end " + end);
             }
-            return log.deleteRecordsBefore(offset);
+            int segments = log.segmentCount();
+            logStart = log.deleteRecordsBefore(offset);
+            if (log.segmentCount() == segments) {
+                return logStart;
+            }
         }
+        group.pruneSnapshots(dir, logStart); // segments went: outside the write lock, as retention does
+        return logStart;
     }
 
     /**
@@ -453,19 +460,24 @@ final class PartitionReplica implements PartitionLog {
     }
 
     void applyRetention(long nowMs) {
+        long logStart;
         synchronized (writeLock) {
             if (closed) {
                 return;
             }
             try {
                 List<Path> deleted = log.applyRetention(nowMs);
-                if (!deleted.isEmpty()) {
-                    LOG.info("retention deleted {} segment(s) of {}", deleted.size(), key());
+                if (deleted.isEmpty()) {
+                    return;
                 }
+                LOG.info("retention deleted {} segment(s) of {}", deleted.size(), key());
+                logStart = log.logStartOffset();
             } catch (ConsensusException e) {
                 LOG.warn("retention of {} failed: {}", key(), e.getMessage());
+                return;
             }
         }
+        group.pruneSnapshots(dir, logStart); // outside the write lock: a snapshot being taken holds it
     }
 
     void updateConfig(LogConfig config) {

@@ -124,6 +124,61 @@ public class DataSnapshotStorageTest {
     }
 
     @Test
+    public void segmentsTheLogDropsAreDroppedFromItsSnapshots() throws Exception {
+        Path sm = tmp.newFolder("sm").toPath();
+        Path live = tmp.newFolder("t-0").toPath();
+        SegmentLog log = SegmentLog.open(live, LogConfig.of(java.util.Map.of(LogConfig.SEGMENT_BYTES, "200")));
+        for (int i = 0; i < 20; i++) {
+            log.append(TestNodes.batch("value-" + i), 1, System.currentTimeMillis()); // a segment every batch or two
+        }
+        DataSnapshotStorage storage = new DataSnapshotStorage(() -> "test");
+        storage.init(sm);
+        Path dir = snapshot(log, sm.resolve(DataSnapshotStorage.DIR_NAME), 20);
+        storage.load();
+        int before = storage.latest().manifest().partitions().get(0).files().size();
+        assertTrue("segments: " + log.segmentCount(), log.segmentCount() > 5);
+
+        long start = log.deleteRecordsBefore(12);
+        storage.pruneBelow("t-0", start, live);
+        SnapshotManifest.Partition p = storage.latest().manifest().partitions().get(0);
+        assertEquals(12, p.logStartOffset());
+        assertTrue(p.files().size() + " of " + before, p.files().size() < before);
+        // what is left opens as a log from 12 (or the segment holding it) to 20, with the same bytes
+        Path copy = tmp.newFolder("copy").toPath();
+        for (LinkedFile f : p.files()) {
+            Files.copy(dir.resolve("t-0").resolve(f.name()), copy.resolve(f.name()));
+        }
+        try (var files = Files.list(dir.resolve("t-0"))) {
+            assertEquals(p.files().size(), files.count());
+        }
+        SegmentLog restored = SegmentLog.open(copy, LogConfig.defaultConfig());
+        assertEquals(12, restored.logStartOffset());
+        assertEquals(20, restored.logEndOffset());
+        assertEquals(values(log, 12), values(restored, 12));
+        assertEquals("12:value-12", values(restored, 12).get(0));
+        restored.close();
+        log.close();
+    }
+
+    /** Every record from {@code offset} on, as "offset:value". */
+    private static List<String> values(SegmentLog log, long offset) throws Exception {
+        List<String> out = new java.util.ArrayList<>();
+        long end = log.logEndOffset();
+        for (long next = offset; next < end; ) {
+            for (org.apache.kafka.common.record.RecordBatch b : org.apache.kafka.common.record.MemoryRecords
+                    .readableRecords(log.read(next, 1 << 20, end)).batches()) {
+                for (org.apache.kafka.common.record.Record r : b) {
+                    if (r.offset() >= next) {
+                        out.add(r.offset() + ":" + java.nio.charset.StandardCharsets.UTF_8.decode(r.value()));
+                    }
+                }
+                next = b.lastOffset() + 1;
+            }
+        }
+        return out;
+    }
+
+    @Test
     public void aManifestRoundTripsAndRefusesNamesOutsideTheSnapshot() throws Exception {
         SnapshotManifest m = new SnapshotManifest(3, 4, 100, List.of(new SnapshotManifest.Partition(TOPIC_ID, "t", 2,
                 "t-2.g3", true, 5, 50, List.of(new LinkedFile("00000000000000000000.log", 1234, true),
