@@ -66,10 +66,14 @@ final class NodeStatus {
     }
 
     /**
-     * The registered object stores, and the stores whose provider reports them unavailable (a problem: a store that
-     * is configured but cannot be reached, see {@link ObjectStoreStatus}). Read from service properties only.
+     * The registered object stores, and the stores whose provider reports them unavailable (configured but cannot be
+     * reached, see {@link ObjectStoreStatus}), with the reason. An unavailable store is a problem if it is the one
+     * the node was started with ({@code --object-store}, framework property {@code chronik.object.store}); another one is
+     * only listed, since the node does not need it (the archive keeps its store while a new target is unavailable).
+     * Read from service properties only.
      */
     private void readStores(BundleContext context) {
+        String selected = context.getProperty(Setting.OBJECT_STORE.property());
         try {
             ServiceReference<?>[] registered = context.getAllServiceReferences(ObjectStore.class.getName(), null);
             for (ServiceReference<?> r : registered == null ? new ServiceReference<?>[0] : registered) {
@@ -82,11 +86,13 @@ final class NodeStatus {
                 if (ObjectStoreStatus.AVAILABLE.equals(state)) {
                     continue; // listed above
                 }
-                stores.add(String.format("%-14s %s (%s)", String.valueOf(state).toUpperCase(java.util.Locale.ROOT),
-                        r.getProperty(ObjectStore.STORE_NAME),
-                        r.getBundle() == null ? "unregistered" : r.getBundle().getSymbolicName()));
-                if (ObjectStoreStatus.UNAVAILABLE.equals(state)) {
-                    problems.add(String.valueOf(r.getProperty(ObjectStoreStatus.PROBLEM)));
+                Object name = r.getProperty(ObjectStore.STORE_NAME);
+                Object problem = r.getProperty(ObjectStoreStatus.PROBLEM);
+                stores.add(String.format("%-14s %s (%s)%s", String.valueOf(state).toUpperCase(java.util.Locale.ROOT), name,
+                        r.getBundle() == null ? "unregistered" : r.getBundle().getSymbolicName(),
+                        problem == null ? "" : ": " + problem));
+                if (ObjectStoreStatus.UNAVAILABLE.equals(state) && String.valueOf(name).equals(selected)) {
+                    problems.add("the object store of --object-store is unavailable: " + problem);
                 }
             }
         } catch (InvalidSyntaxException e) {

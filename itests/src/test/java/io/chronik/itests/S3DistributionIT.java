@@ -116,6 +116,70 @@ public class S3DistributionIT {
         }
     }
 
+    /**
+     * At run time an unavailable S3 store is reported (status, metrics) but takes nothing away: a node on the local
+     * store whose archive is switched to s3 keeps the local store until the bucket exists, then moves to s3.
+     */
+    @Test
+    public void switchingTheArchiveToAnUnavailableS3StoreKeepsTheLocalStoreUntilTheBucketExists() throws Exception {
+        Path ownHome = ChronikProcess.copyDistribution();
+        Path dataDir = Files.createTempDirectory("chronik-data");
+        int metricsPort = ContainerSupport.freePort();
+        String bucket = "created-later";
+        String[] args = startArgs(dataDir, metricsPort, bucket);
+        args[java.util.Arrays.asList(args).indexOf("s3")] = "local"; // --object-store local, the S3 store configured
+        try (ChronikProcess node = ChronikProcess.run(aws(ACCESS_KEY, SECRET_KEY), ownHome, args)) {
+            node.awaitLine("started in", 60_000);
+            String status = awaitStatus(ownHome, dataDir, "UNAVAILABLE    s3 (io.chronik.storage.s3): object store 's3'");
+            assertTrue(status, status.startsWith("status: healthy")); // the node does not need that store
+            assertTrue(status, status.contains("the bucket '" + bucket + "' does not exist"));
+            assertTrue(metrics(metricsPort), metrics(metricsPort).contains("chronik_s3_store_available{store=\"s3\",} 0.0"));
+
+            Path archiveConfig = ownHome.resolve("conf/config/io.chronik.archive.cfg");
+            Files.writeString(archiveConfig, Files.readString(archiveConfig)
+                    .replace("store.target=(store.name=${chronik.object.store})", "store.target=(store.name=s3)"));
+            awaitMetric(metricsPort, "chronik_archive_store_target_unmatched 1.0");
+            node.awaitLine("no object store matches (store.name=s3): the archive keeps using object store 'local'", 1_000);
+            assertTrue(metrics(metricsPort).contains("chronik_archive_store{store=\"local\",} 1.0"));
+
+            blobs.getBlobStore().createContainerInLocation(null, bucket);
+            awaitMetric(metricsPort, "chronik_archive_store{store=\"s3\",} 1.0"); // at the next check, within 16 s
+            assertTrue(metrics(metricsPort).contains("chronik_archive_store_target_unmatched 0.0"));
+            assertTrue(metrics(metricsPort).contains("chronik_s3_store_available{store=\"s3\",} 1.0"));
+        }
+    }
+
+    private static String metrics(int port) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static void awaitMetric(int port, String sample) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        String last = "";
+        while (System.currentTimeMillis() < deadline) {
+            last = metrics(port);
+            if (last.contains(sample)) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("/metrics never showed '" + sample + "':\n" + last);
+    }
+
+    private static String awaitStatus(Path home, Path dataDir, String text) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        String last = "";
+        while (System.currentTimeMillis() < deadline) {
+            last = ChronikProcess.runToEnd(home, "status", "--data-dir", dataDir.toString()).output();
+            if (last.contains(text)) {
+                return last;
+            }
+            Thread.sleep(300);
+        }
+        throw new AssertionError("status never showed '" + text + "':\n" + last);
+    }
+
     @Test
     public void missingBucketIsAOneLineStartupError() throws Exception {
         ChronikProcess p = ChronikProcess.runToEnd(aws(ACCESS_KEY, SECRET_KEY), home,
