@@ -20,12 +20,16 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.chronik.api.net.HostPort;
+import io.chronik.api.store.ObjectStore;
+import io.chronik.api.store.ObjectStoreStatus;
 
 /**
  * One Chronik node: checks its environment, starts Felix with the bundles of {@code bundle/}, waits until every
@@ -58,6 +62,7 @@ final class Node implements AutoCloseable {
             installBundles();
             admin = new AdminSocket(dataDir, () -> NodeStatus.of(framework.getBundleContext()),
                     line -> AdminCommands.run(framework.getBundleContext(), line));
+            awaitObjectStore(readyTimeoutMillis);
             awaitHealthy(readyTimeoutMillis);
             awaitKafkaListener(readyTimeoutMillis);
         } catch (StartupException e) {
@@ -173,6 +178,46 @@ final class Node implements AutoCloseable {
                     throw new StartupException("bundle " + b.getSymbolicName() + " cannot start: " + e.getMessage(), e);
                 }
             }
+        }
+    }
+
+    /**
+     * The node must not run without the object store {@code --object-store} names: waits until an
+     * {@link ObjectStore} service with that {@code store.name} is registered. A provider that cannot reach its store
+     * says so in the service properties of its {@link ObjectStoreStatus} (see there); that problem, or no store
+     * within the timeout, is a startup error of one line. Only service properties are read, so the launcher shares
+     * no classes with the bundles (the constants are compiled in).
+     */
+    private void awaitObjectStore(long timeoutMillis) throws StartupException {
+        String name = settings.get(Setting.OBJECT_STORE);
+        String filter = "(" + ObjectStore.STORE_NAME + "=" + name + ")";
+        String flag = "--" + Setting.OBJECT_STORE.flag() + " " + name;
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        String state = null;
+        try {
+            while (framework.getBundleContext().getAllServiceReferences(ObjectStore.class.getName(), filter) == null) {
+                ServiceReference<?>[] statuses = framework.getBundleContext()
+                        .getAllServiceReferences(ObjectStoreStatus.class.getName(), filter);
+                state = null;
+                for (ServiceReference<?> status : statuses == null ? new ServiceReference<?>[0] : statuses) {
+                    state = String.valueOf(status.getProperty(ObjectStoreStatus.STATE));
+                    if (ObjectStoreStatus.UNAVAILABLE.equals(state)) {
+                        throw new StartupException(flag + ": " + status.getProperty(ObjectStoreStatus.PROBLEM));
+                    }
+                }
+                if (System.currentTimeMillis() > deadline) {
+                    throw new StartupException(flag + ": the object store '" + name + "' was not registered within "
+                            + timeoutMillis / 1000 + " s" + (state == null
+                            ? " (no provider reports it: check its configuration in conf/config)"
+                            : " (its provider reports it as " + state + ")"));
+                }
+                Thread.sleep(50);
+            }
+        } catch (InvalidSyntaxException e) {
+            throw new StartupException(flag + ": not a valid store name: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartupException("interrupted while starting");
         }
     }
 

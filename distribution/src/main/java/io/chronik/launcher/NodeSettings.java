@@ -12,6 +12,7 @@ import java.util.Properties;
 import java.util.Set;
 
 import io.chronik.api.net.HostPort;
+import io.chronik.api.store.ObjectStore;
 
 /**
  * Resolves and validates the public settings: {@code --flag} over {@code CHRONIK_*} environment variable over
@@ -115,6 +116,7 @@ final class NodeSettings {
             throw new UsageException("--object-store '" + store + "' is not available (available: "
                     + String.join(", ", Setting.OBJECT_STORES) + ")");
         }
+        s3();
         String flush = values.get(Setting.FLUSH_POLICY);
         if (!Setting.FLUSH_POLICIES.contains(flush)) {
             throw new UsageException("--flush-policy '" + flush + "' is not one of " + String.join(", ", Setting.FLUSH_POLICIES));
@@ -158,6 +160,52 @@ final class NodeSettings {
             throw new UsageException("--log-level '" + level + "' is not one of trace, debug, info, warn, error");
         }
         values.put(Setting.LOG_LEVEL, level);
+    }
+
+    /**
+     * The S3 settings, checked by the rules of the S3 store's configuration ({@code io.chronik.storage.s3}), so that a
+     * bad value is a usage error naming the flag rather than a component failing later. A bucket is required when
+     * {@code --object-store s3}; with {@code local} the S3 settings are optional (a bucket given anyway starts the S3
+     * store beside the local one, unused by the archive).
+     */
+    private void s3() throws UsageException {
+        String bucket = values.get(Setting.S3_BUCKET);
+        if (bucket.isEmpty()) {
+            if (values.get(Setting.OBJECT_STORE).equals("s3")) {
+                throw new UsageException("--object-store s3 needs --s3-bucket (or " + Setting.S3_BUCKET.env() + ")");
+            }
+        } else if (!bucket.matches("[a-z0-9][a-z0-9.\\-_]{1,254}")) {
+            throw new UsageException("--s3-bucket '" + bucket + "' is not a bucket name "
+                    + "(3 to 63 lowercase letters, digits, '.' and '-')");
+        }
+        String endpoint = values.get(Setting.S3_ENDPOINT);
+        if (!endpoint.isEmpty()) {
+            java.net.URI uri;
+            try {
+                uri = new java.net.URI(endpoint);
+            } catch (java.net.URISyntaxException e) {
+                throw new UsageException("--s3-endpoint '" + endpoint + "' is not a URL: " + e.getMessage());
+            }
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+                throw new UsageException("--s3-endpoint '" + endpoint + "' is not an http:// or https:// URL with a host");
+            }
+        }
+        String region = values.get(Setting.S3_REGION);
+        if (!region.matches("[A-Za-z0-9-]*")) {
+            throw new UsageException("--s3-region '" + region + "' is not a region name (letters, digits and '-')");
+        }
+        String pathStyle = values.get(Setting.S3_PATH_STYLE).toLowerCase(java.util.Locale.ROOT);
+        if (!pathStyle.equals("true") && !pathStyle.equals("false")) {
+            throw new UsageException("--s3-path-style '" + pathStyle + "' is not true or false");
+        }
+        values.put(Setting.S3_PATH_STYLE, pathStyle);
+        String prefix = values.get(Setting.S3_KEY_PREFIX).replaceAll("^/+|/+$", "");
+        if (!prefix.isEmpty() && !ObjectStore.isValidKey(prefix)) {
+            throw new UsageException("--s3-key-prefix '" + values.get(Setting.S3_KEY_PREFIX) + "' is not a key prefix ("
+                    + ObjectStore.keyProblem(prefix) + ")");
+        }
+        values.put(Setting.S3_KEY_PREFIX, prefix);
     }
 
     int nodeId() throws UsageException {

@@ -9,12 +9,17 @@ import java.util.List;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
+
+import io.chronik.api.store.ObjectStore;
+import io.chronik.api.store.ObjectStoreStatus;
 
 /**
  * A snapshot of a running node: every bundle with its state, every Declarative Services component with the
  * state of each of its configurations, and the problems that keep the node from being healthy (a bundle that is
- * not active, a component that is unsatisfied, failed to activate or waits for a required configuration).
+ * not active, a component that is unsatisfied, failed to activate or waits for a required configuration, an object
+ * store whose provider reports it unavailable).
  *
  * <p>The launcher lives outside the framework and does not share the Service Component Runtime's API classes
  * with the SCR bundle, so the runtime's DTOs are read reflectively through their public fields, which the DS
@@ -25,6 +30,7 @@ final class NodeStatus {
 
     final List<String> bundles = new ArrayList<>();
     final List<String> components = new ArrayList<>();
+    final List<String> stores = new ArrayList<>();
     final List<String> problems = new ArrayList<>();
 
     boolean healthy() {
@@ -42,6 +48,7 @@ final class NodeStatus {
                 status.problems.add("bundle " + b.getSymbolicName() + " is " + state);
             }
         }
+        status.readStores(context);
         ServiceReference<?> ref = context.getServiceReference(SCR);
         if (ref == null) {
             status.problems.add("the Declarative Services runtime (Felix SCR) is not running");
@@ -56,6 +63,41 @@ final class NodeStatus {
             context.ungetService(ref);
         }
         return status;
+    }
+
+    /**
+     * The registered object stores, and the stores whose provider reports them unavailable (configured but cannot be
+     * reached, see {@link ObjectStoreStatus}), with the reason. An unavailable store is a problem if it is the one
+     * the node was started with ({@code --object-store}, framework property {@code chronik.object.store}); another one is
+     * only listed, since the node does not need it (the archive keeps its store while a new target is unavailable).
+     * Read from service properties only.
+     */
+    private void readStores(BundleContext context) {
+        String selected = context.getProperty(Setting.OBJECT_STORE.property());
+        try {
+            ServiceReference<?>[] registered = context.getAllServiceReferences(ObjectStore.class.getName(), null);
+            for (ServiceReference<?> r : registered == null ? new ServiceReference<?>[0] : registered) {
+                stores.add(String.format("%-14s %s (%s)", "AVAILABLE", r.getProperty(ObjectStore.STORE_NAME),
+                        r.getBundle() == null ? "unregistered" : r.getBundle().getSymbolicName()));
+            }
+            ServiceReference<?>[] statuses = context.getAllServiceReferences(ObjectStoreStatus.class.getName(), null);
+            for (ServiceReference<?> r : statuses == null ? new ServiceReference<?>[0] : statuses) {
+                Object state = r.getProperty(ObjectStoreStatus.STATE);
+                if (ObjectStoreStatus.AVAILABLE.equals(state)) {
+                    continue; // listed above
+                }
+                Object name = r.getProperty(ObjectStore.STORE_NAME);
+                Object problem = r.getProperty(ObjectStoreStatus.PROBLEM);
+                stores.add(String.format("%-14s %s (%s)%s", String.valueOf(state).toUpperCase(java.util.Locale.ROOT), name,
+                        r.getBundle() == null ? "unregistered" : r.getBundle().getSymbolicName(),
+                        problem == null ? "" : ": " + problem));
+                if (ObjectStoreStatus.UNAVAILABLE.equals(state) && String.valueOf(name).equals(selected)) {
+                    problems.add("the object store of --object-store is unavailable: " + problem);
+                }
+            }
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e); // no filter
+        }
     }
 
     private void readComponents(Object scr) throws ReflectiveOperationException {
@@ -145,6 +187,8 @@ final class NodeStatus {
         bundles.forEach(b -> out.append("  ").append(b).append('\n'));
         out.append("components:\n");
         components.forEach(c -> out.append("  ").append(c).append('\n'));
+        out.append("object stores:\n");
+        stores.forEach(st -> out.append("  ").append(st).append('\n'));
         if (!problems.isEmpty()) {
             out.append("problems:\n");
             problems.forEach(p -> out.append("  ").append(p).append('\n'));

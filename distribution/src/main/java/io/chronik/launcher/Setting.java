@@ -21,7 +21,18 @@ enum Setting {
                     + "A node with a fresh data dir whose id the running members do not have joins them as a metadata listener."),
     DATA_DIR("data-dir", "CHRONIK_DATA_DIR", null, "Directory for all node data; created if missing (default: data/ in the distribution)."),
     METRICS_ADDR("metrics-addr", "CHRONIK_METRICS_ADDR", "0.0.0.0:9101", "host:port of the Prometheus /metrics endpoint."),
-    OBJECT_STORE("object-store", "CHRONIK_OBJECT_STORE", "local", "Object store for snapshots and tiered segments: local."),
+    OBJECT_STORE("object-store", "CHRONIK_OBJECT_STORE", "local",
+            "Object store for snapshots and tiered segments: local (under the data dir) or s3 (needs --s3-bucket)."),
+    S3_BUCKET("s3-bucket", "CHRONIK_S3_BUCKET", "",
+            "S3 bucket of the s3 object store; it must exist. Credentials: the AWS SDK's chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, roles)."),
+    S3_ENDPOINT("s3-endpoint", "CHRONIK_S3_ENDPOINT", "",
+            "http(s):// URL of an S3-compatible server (MinIO, s3proxy, ...); empty: AWS S3."),
+    S3_REGION("s3-region", "CHRONIK_S3_REGION", "",
+            "S3 signing region; empty: the SDK's region chain (AWS_REGION, profile), else us-east-1."),
+    S3_PATH_STYLE("s3-path-style", "CHRONIK_S3_PATH_STYLE", "false",
+            "true: bucket in the URL path (most S3-compatible servers); false: in the host name (AWS)."),
+    S3_KEY_PREFIX("s3-key-prefix", "CHRONIK_S3_KEY_PREFIX", "",
+            "Prefix of every object key in the bucket (e.g. cluster-1), so clusters can share a bucket; empty: none."),
     FLUSH_POLICY("flush-policy", "CHRONIK_FLUSH_POLICY", "raft",
             "When data reaches the disk: raft (fsync before acknowledging) or os (left to the OS, as Kafka's default)."),
     AUTO_LEADER_REBALANCE_ENABLE("auto-leader-rebalance-enable", "CHRONIK_AUTO_LEADER_REBALANCE_ENABLE", "true",
@@ -38,7 +49,7 @@ enum Setting {
     LOG_LEVEL("log-level", "CHRONIK_LOG_LEVEL", "info", "Log level: trace, debug, info, warn or error.");
 
     /** The object stores this distribution ships. */
-    static final List<String> OBJECT_STORES = List.of("local");
+    static final List<String> OBJECT_STORES = List.of("local", "s3");
 
     /** The flush policies of the consensus provider. */
     static final List<String> FLUSH_POLICIES = List.of("raft", "os");

@@ -114,6 +114,60 @@ public class NodeSettingsTest {
         assertMessage("--session-timeout-ms 'soon' is not", "--session-timeout-ms", "soon");
     }
 
+    @Test
+    public void s3StoreSettingsReachTheFrameworkAsChronikS3Properties() throws IOException, UsageException {
+        NodeSettings s = resolve(Map.of("CHRONIK_S3_REGION", "eu-west-1", "CHRONIK_S3_PATH_STYLE", "TRUE"),
+                "--object-store", "s3", "--s3-bucket", "chronik-data", "--s3-endpoint", "http://127.0.0.1:9000",
+                "--s3-key-prefix", "/cluster-1/");
+        Map<String, String> props = s.frameworkProperties();
+        assertEquals("s3", props.get("chronik.object.store"));
+        assertEquals("chronik-data", props.get("chronik.s3.bucket"));
+        assertEquals("http://127.0.0.1:9000", props.get("chronik.s3.endpoint"));
+        assertEquals("eu-west-1", props.get("chronik.s3.region"));
+        assertEquals("true", props.get("chronik.s3.path.style"));
+        assertEquals("cluster-1", props.get("chronik.s3.key.prefix"));
+
+        Path conf = tmp.newFolder("conf").toPath();
+        Files.writeString(conf.resolve("chronik.properties"), "object.store=s3\ns3.bucket=from-file\n");
+        s = resolve(Map.of("CHRONIK_S3_BUCKET", "from-env"));
+        assertEquals("s3", s.get(Setting.OBJECT_STORE));
+        assertEquals("from-env", s.get(Setting.S3_BUCKET));
+        assertEquals("from-file", resolve(Map.of()).get(Setting.S3_BUCKET));
+    }
+
+    @Test
+    public void s3DefaultsLeaveTheS3StoreUnconfigured() throws UsageException {
+        Map<String, String> props = resolve(Map.of()).frameworkProperties();
+        assertEquals("", props.get("chronik.s3.bucket"));
+        assertEquals("", props.get("chronik.s3.endpoint"));
+        assertEquals("", props.get("chronik.s3.region"));
+        assertEquals("false", props.get("chronik.s3.path.style"));
+        assertEquals("", props.get("chronik.s3.key.prefix"));
+    }
+
+    @Test
+    public void badS3SettingsAreUsageErrorsNamingTheFlag() {
+        assertMessage("--object-store s3 needs --s3-bucket (or CHRONIK_S3_BUCKET)", "--object-store", "s3");
+        assertMessage("--s3-bucket 'My_Bucket' is not a bucket name", "--object-store", "s3", "--s3-bucket", "My_Bucket");
+        assertMessage("--s3-bucket 'a/b' is not a bucket name", "--s3-bucket", "a/b");
+        assertMessage("--s3-endpoint 'ftp://127.0.0.1' is not an http:// or https:// URL with a host",
+                "--object-store", "s3", "--s3-bucket", "b1", "--s3-endpoint", "ftp://127.0.0.1");
+        assertMessage("--s3-endpoint 'http://a b' is not a URL", "--s3-bucket", "b1", "--s3-endpoint", "http://a b");
+        assertMessage("--s3-path-style 'yes' is not true or false", "--s3-path-style", "yes");
+        assertMessage("--s3-region 'eu west' is not a region name", "--s3-region", "eu west");
+        assertMessage("--s3-key-prefix 'a//b' is not a key prefix (contains an empty segment)", "--s3-key-prefix", "a//b");
+        assertMessage("--s3-key-prefix 'a/../b' is not a key prefix", "--s3-key-prefix", "a/../b");
+    }
+
+    @Test
+    public void objectStoreS3WithoutBucketExitsWithCodeTwo() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(List.of("start", "--object-store", "s3"), Map.of(), tmp.getRoot().toPath(),
+                new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(2, code);
+        assertEquals("chronik: --object-store s3 needs --s3-bucket (or CHRONIK_S3_BUCKET)\n", err.toString(StandardCharsets.UTF_8));
+    }
+
     private void assertMessage(String expected, String... args) {
         UsageException e = assertThrows(UsageException.class, () -> resolve(Map.of(), args));
         assertTrue(e.getMessage(), e.getMessage().contains(expected));

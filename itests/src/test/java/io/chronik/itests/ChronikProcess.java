@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -59,18 +60,30 @@ final class ChronikProcess implements AutoCloseable {
 
     /** Starts {@code bin/chronik} with {@code args}. */
     static ChronikProcess run(Path home, String... args) throws IOException {
+        return run(Map.of(), home, args);
+    }
+
+    /** Starts {@code bin/chronik} with {@code args} and the environment variables {@code env} added. */
+    static ChronikProcess run(Map<String, String> env, Path home, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(home.resolve("bin/chronik").toString());
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().keySet().removeIf(k -> k.startsWith("CHRONIK_"));
         pb.environment().put("JAVA_OPTS", "-Xmx512m");
+        pb.environment().putAll(env);
         return new ChronikProcess(home, pb.start());
     }
 
     /** Runs {@code bin/chronik} with {@code args} to its end (at most 60 s). */
     static ChronikProcess runToEnd(Path home, String... args) throws IOException, InterruptedException {
-        ChronikProcess p = run(home, args);
+        return runToEnd(Map.of(), home, args);
+    }
+
+    /** Runs {@code bin/chronik} with {@code args} and the environment variables {@code env} added, to its end. */
+    static ChronikProcess runToEnd(Map<String, String> env, Path home, String... args)
+            throws IOException, InterruptedException {
+        ChronikProcess p = run(env, home, args);
         if (!p.process.waitFor(60, TimeUnit.SECONDS)) {
             p.close();
             throw new AssertionError("chronik " + String.join(" ", args) + " did not end: " + p.output());

@@ -141,6 +141,22 @@ public class HotSwapIT extends ContainerSupport {
             assertEquals(java.util.List.of("moves/two"), archive.list("moves/"));
             assertArrayEquals("two".getBytes(), read(archive, "moves/two"));
 
+            // a target that matches no store yet (a remote store still checking its bucket): the archive keeps b
+            props.put("store.target", "(store.name=c)");
+            archiveConfig.update(props);
+            await("the archive keeps store b while nothing matches (store.name=c)",
+                    () -> metric("chronik_archive_store_target_unmatched") == 1);
+            assertEquals("b", archive.activeStore());
+            archive.write("moves/three", new ByteArrayInputStream("three".getBytes()));
+            assertTrue(Files.isRegularFile(rootB.resolve("moves/three")));
+            // store c appears: the archive moves to it
+            Path rootC = dataDir().resolve("store-c");
+            storeConfig("c", rootC);
+            await("the archive moved to store c once it was registered", () -> "c".equals(archive.activeStore()));
+            assertEquals(0, metric("chronik_archive_store_target_unmatched"), 0);
+            archive.write("moves/four", new ByteArrayInputStream("four".getBytes()));
+            assertTrue(Files.isRegularFile(rootC.resolve("moves/four")));
+
             // moved in place, not restarted
             assertEquals(serviceId, archiveRef().getProperty("service.id"));
             assertEquals(componentId, archiveComponentId());
@@ -150,6 +166,37 @@ public class HotSwapIT extends ContainerSupport {
             archiveConfig.update(props);
             await("the archive is back on the local store", () -> "local".equals(archive.activeStore()));
         }
+    }
+
+    /** The archive's unlabelled sample {@code name}, from its MetricSource (same registration as the Archive). */
+    private double metric(String name) {
+        Object source = context.getService(archiveRef());
+        Double[] value = {Double.NaN};
+        ((io.chronik.api.metrics.MetricSource) source).collect(new io.chronik.api.metrics.MetricSink() {
+            @Override
+            public Family family(String family, String help, Type type, String... labelNames) {
+                return new Family() {
+                    @Override
+                    public Family sample(double v, String... labels) {
+                        if (family.equals(name)) {
+                            value[0] = v;
+                        }
+                        return this;
+                    }
+                };
+            }
+
+            @Override
+            public Histogram histogram(String family, String help, double[] upperBounds, String... labelNames) {
+                return new Histogram() {
+                    @Override
+                    public Histogram sample(long[] bucketCounts, double sum, String... labels) {
+                        return this;
+                    }
+                };
+            }
+        });
+        return value[0];
     }
 
     private void storeConfig(String name, Path root) throws Exception {

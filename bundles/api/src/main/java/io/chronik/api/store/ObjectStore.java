@@ -12,7 +12,8 @@ import org.osgi.annotation.versioning.ProviderType;
  * <p><b>Keys.</b> A key is a {@code /}-separated path of one or more non-empty segments, for example
  * {@code snapshots/group-1/0000000042.snap}. A key must not start or end with {@code /}, contain an empty
  * segment ({@code a//b}), a {@code .} or {@code ..} segment, a backslash or a NUL character. An invalid key
- * is rejected with {@link IllegalArgumentException} before any I/O is done.
+ * is rejected with {@link IllegalArgumentException} before any I/O is done ({@link #checkKey(String)} states the
+ * rule; a store may reserve more names and says so).
  *
  * <p><b>Blocking.</b> Every method blocks the calling thread until the operation has completed (or failed)
  * against the underlying medium; callers on event-loop threads must hand off to their own executor.
@@ -36,6 +37,63 @@ public interface ObjectStore {
 
     /** Service property naming a store instance, for example {@code local} or {@code s3}. */
     String STORE_NAME = "store.name";
+
+    /**
+     * Checks {@code key} against the key rule above.
+     *
+     * @throws IllegalArgumentException naming the key and the problem ({@code invalid object key 'a//b': contains an
+     *                                  empty segment}) if it is not a valid key
+     */
+    static void checkKey(String key) {
+        String problem = keyProblem(key);
+        if (problem != null) {
+            throw new IllegalArgumentException("invalid object key "
+                    + (key == null ? "null" : "'" + key.replace("\0", "\\0") + "'") + ": " + problem);
+        }
+    }
+
+    /** {@code true} if {@code key} is a valid key by the rule above. */
+    static boolean isValidKey(String key) {
+        return keyProblem(key) == null;
+    }
+
+    /** What is wrong with {@code key} ({@code "contains an empty segment"}, ...), or {@code null} if it is valid. */
+    static String keyProblem(String key) {
+        if (key == null) {
+            return "null";
+        }
+        if (key.isEmpty()) {
+            return "empty";
+        }
+        if (key.indexOf('\0') >= 0) {
+            return "contains a NUL character";
+        }
+        if (key.indexOf('\\') >= 0) {
+            return "contains a backslash";
+        }
+        if (key.charAt(0) == '/') {
+            return "starts with '/'";
+        }
+        if (key.charAt(key.length() - 1) == '/') {
+            return "ends with '/'";
+        }
+        int start = 0;
+        while (start <= key.length()) {
+            int end = key.indexOf('/', start);
+            if (end < 0) {
+                end = key.length();
+            }
+            String segment = key.substring(start, end);
+            if (segment.isEmpty()) {
+                return "contains an empty segment";
+            }
+            if (segment.equals(".") || segment.equals("..")) {
+                return "contains a '" + segment + "' segment";
+            }
+            start = end + 1;
+        }
+        return null;
+    }
 
     /**
      * Stores {@code data} under {@code key}, replacing any previous object. Reads the stream to its end but

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -37,6 +38,13 @@ import io.chronik.api.store.ObjectStore;
  * by stopping and starting store bundles) or stopping and restarting the compression bundle rebinds this
  * component in place; while a provider is missing, operations that need it fail with
  * {@link ArchiveUnavailableException}.
+ *
+ * <p>A store swap never leaves the archive without a store that is still there: when {@code store.target} is
+ * changed to a filter that matches no registered store (yet: a remote store still checking its bucket, or
+ * unreachable), the archive keeps using the store it had, logs a warning, reports
+ * {@code chronik_archive_store_target_unmatched 1}, and moves to the new store once one matches. The kept store is
+ * dropped only when its service goes away. For that the archive also tracks every {@link ObjectStore} ("stores"),
+ * so it can tell a store that no longer matches the filter from a store that was unregistered.
  */
 @Component(configurationPid = "io.chronik.archive", service = {Archive.class, MetricSource.class})
 @Designate(ocd = ArchiveConfig.class)
@@ -47,7 +55,15 @@ public class ObjectArchive implements Archive, MetricSource {
     private record BoundStore(ObjectStore store, String name) {
     }
 
+    /** The store in use: {@link #matched}, else {@link #kept}. */
     private volatile BoundStore store;
+    /** The store the {@code store.target} reference binds; guarded by {@code this}. */
+    private BoundStore matched;
+    /** The store used before {@code store.target} stopped matching it, while nothing matches; guarded by {@code this}. */
+    private BoundStore kept;
+    /** Every registered {@link ObjectStore} ("stores" reference). */
+    private final Set<ObjectStore> registered = ConcurrentHashMap.newKeySet();
+    private volatile String storeTarget;
 
     private final Map<String, CompressionCodec> codecs = new ConcurrentHashMap<>();
     private volatile String codecName;
@@ -64,29 +80,62 @@ public class ObjectArchive implements Archive, MetricSource {
     /** For tests outside OSGi. */
     ObjectArchive(String codecName, ObjectStore store, String storeName) {
         this.codecName = codecName;
-        this.store = store == null ? null : new BoundStore(store, storeName);
+        this.storeTarget = "(store.name=" + storeName + ")";
+        if (store != null) {
+            registered.add(store);
+            this.matched = new BoundStore(store, storeName);
+            this.store = matched;
+        }
     }
 
     @Modified
     void modified(ArchiveConfig config) {
         this.codecName = config.codec();
+        this.storeTarget = config.store_target();
         LOG.info("archive writes with codec '{}' to the store matching {}", config.codec(), config.store_target());
     }
 
     @Reference(name = "store", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void bindStore(ObjectStore s, Map<String, Object> properties) {
+    synchronized void bindStore(ObjectStore s, Map<String, Object> properties) {
         String name = String.valueOf(properties.getOrDefault(ObjectStore.STORE_NAME, "unnamed"));
-        store = new BoundStore(s, name);
+        matched = new BoundStore(s, name);
+        kept = null;
+        store = matched;
         LOG.info("archive bound to object store '{}'", name);
     }
 
-    void unbindStore(ObjectStore s) {
-        BoundStore current = store;
+    synchronized void unbindStore(ObjectStore s) {
         // a greedy dynamic reference binds the replacement before unbinding the old one
-        if (current != null && current.store() == s) {
-            store = null;
-            LOG.info("archive unbound from object store '{}'", current.name());
+        if (matched == null || matched.store() != s) {
+            return;
+        }
+        BoundStore old = matched;
+        matched = null;
+        if (registered.contains(s)) {
+            // the filter changed and matches nothing (yet): keep writing where we did rather than nowhere
+            kept = old;
+            LOG.warn("no object store matches {}: the archive keeps using object store '{}' until one does",
+                    storeTarget, old.name());
+        } else {
+            LOG.info("archive unbound from object store '{}'", old.name());
+        }
+        store = kept;
+    }
+
+    @Reference(name = "stores", service = ObjectStore.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindAnyStore(ObjectStore s) {
+        registered.add(s);
+    }
+
+    synchronized void unbindAnyStore(ObjectStore s) {
+        registered.remove(s);
+        if (kept != null && kept.store() == s) {
+            LOG.warn("object store '{}', kept by the archive while nothing matches {}, went away: no store is bound",
+                    kept.name(), storeTarget);
+            kept = null;
+            store = matched;
         }
     }
 
@@ -213,6 +262,20 @@ public class ObjectArchive implements Archive, MetricSource {
                 .sample(blobsRead.get());
         sink.family("chronik_archive_corrupt_reads", "Blob reads that failed their format or checksum check",
                 MetricSink.Type.COUNTER).sample(corruptReads.get());
+        BoundStore inUse = store;
+        MetricSink.Family storeFamily = sink.family("chronik_archive_store",
+                "The object store the archive uses (1), by store.name; no sample while it has none",
+                MetricSink.Type.GAUGE, "store");
+        if (inUse != null) {
+            storeFamily.sample(1, inUse.name());
+        }
+        boolean unmatched;
+        synchronized (this) {
+            unmatched = matched == null;
+        }
+        sink.family("chronik_archive_store_target_unmatched",
+                "1 while the configured store.target matches no registered object store (the archive then keeps the "
+                        + "store it had, if any), else 0", MetricSink.Type.GAUGE).sample(unmatched ? 1 : 0);
         MetricSink.Family bound = sink.family("chronik_archive_codecs_bound",
                 "Compression codecs currently bound to the archive, by name", MetricSink.Type.GAUGE, "codec");
         codecs.keySet().forEach(name -> bound.sample(1, name));

@@ -126,6 +126,54 @@ public class ObjectArchiveTest {
     }
 
     @Test
+    public void aTargetThatMatchesNothingYetKeepsThePreviousStoreUntilOneMatches() throws IOException {
+        ObjectArchive archive = archive("none"); // bound to "mem", which is registered
+        MapStore s3 = new MapStore();
+        // store.target changed to (store.name=s3) while no such store is registered: SCR unbinds "mem" only
+        archive.unbindStore(store);
+        assertEquals("mem", archive.activeStore());
+        archive.write("k1", new ByteArrayInputStream(new byte[] {1}));
+        assertTrue(store.objects.containsKey("k1"));
+        Map<String, Double> samples = RecordingMetricSink.collect(archive);
+        assertEquals(1.0, samples.get("chronik_archive_store_target_unmatched"), 0);
+        assertEquals(1.0, samples.get("chronik_archive_store{store=\"mem\"}"), 0);
+
+        // the S3 store passes its bucket check and is registered: the archive moves to it
+        archive.bindAnyStore(s3);
+        archive.bindStore(s3, Map.of(ObjectStore.STORE_NAME, "s3"));
+        assertEquals("s3", archive.activeStore());
+        archive.write("k2", new ByteArrayInputStream(new byte[] {2}));
+        assertTrue(s3.objects.containsKey("k2"));
+        samples = RecordingMetricSink.collect(archive);
+        assertEquals(0.0, samples.get("chronik_archive_store_target_unmatched"), 0);
+        assertEquals(1.0, samples.get("chronik_archive_store{store=\"s3\"}"), 0);
+        assertNull(samples.get("chronik_archive_store{store=\"mem\"}"));
+    }
+
+    @Test
+    public void aKeptStoreThatGoesAwayLeavesNoStore() {
+        ObjectArchive archive = archive("none");
+        archive.unbindStore(store); // target changed, nothing matches: "mem" kept
+        archive.unbindAnyStore(store); // then "mem" is unregistered
+        assertNull(archive.activeStore());
+        assertThrows(ArchiveUnavailableException.class, () -> archive.write("k", new ByteArrayInputStream(new byte[1])));
+        assertNull(RecordingMetricSink.collect(archive).get("chronik_archive_store{store=\"mem\"}"));
+    }
+
+    @Test
+    public void aStoreThatIsUnregisteredIsNotKept() {
+        ObjectArchive archive = archive("none");
+        // the store's service goes away: SCR may unbind either reference first
+        archive.unbindAnyStore(store);
+        archive.unbindStore(store);
+        assertNull(archive.activeStore());
+        ObjectArchive other = archive("none");
+        other.unbindStore(store);
+        other.unbindAnyStore(store);
+        assertNull(other.activeStore());
+    }
+
+    @Test
     public void missingKeyIsNotFound() {
         assertThrows(ObjectNotFoundException.class, () -> archive("gzip").read("nope"));
     }

@@ -2,7 +2,12 @@ package io.chronik.storage.local.internal;
 
 import java.util.Locale;
 
-/** Validation of object keys, as specified by {@link io.chronik.api.store.ObjectStore}. */
+import io.chronik.api.store.ObjectStore;
+
+/**
+ * Validation of object keys: the rule of {@link ObjectStore#checkKey(String)}, plus this store's one reserved name
+ * ({@link #TEMP_DIR}).
+ */
 final class Keys {
 
     /**
@@ -14,65 +19,23 @@ final class Keys {
     private Keys() {
     }
 
-    /** Throws {@link IllegalArgumentException} naming the problem if {@code key} is not a valid key. */
+    /** Throws {@link IllegalArgumentException} naming the problem if {@code key} is not a valid key here. */
     static void check(String key) {
-        String problem = problem(key);
-        if (problem != null) {
-            throw new IllegalArgumentException("invalid object key " + quote(key) + ": " + problem);
+        ObjectStore.checkKey(key);
+        if (reserved(key)) {
+            throw new IllegalArgumentException("invalid object key '" + key + "': '" + TEMP_DIR
+                    + "' is reserved by the local object store");
         }
     }
 
-    /** {@code true} if {@code key} is a valid key. */
+    /** {@code true} if {@code key} is a valid key here. */
     static boolean isValid(String key) {
-        return problem(key) == null;
+        return ObjectStore.isValidKey(key) && !reserved(key);
     }
 
-    private static String problem(String key) {
-        if (key == null) {
-            return "null";
-        }
-        if (key.isEmpty()) {
-            return "empty";
-        }
-        if (key.indexOf('\0') >= 0) {
-            return "contains a NUL character";
-        }
-        if (key.indexOf('\\') >= 0) {
-            return "contains a backslash";
-        }
-        if (key.charAt(0) == '/') {
-            return "starts with '/'";
-        }
-        if (key.charAt(key.length() - 1) == '/') {
-            return "ends with '/'";
-        }
-        int start = 0;
-        boolean first = true;
-        while (start <= key.length()) {
-            int end = key.indexOf('/', start);
-            if (end < 0) {
-                end = key.length();
-            }
-            String segment = key.substring(start, end);
-            if (segment.isEmpty()) {
-                return "contains an empty segment";
-            }
-            if (segment.equals(".") || segment.equals("..")) {
-                return "contains a '" + segment + "' segment";
-            }
-            if (first && segment.toLowerCase(Locale.ROOT).equals(TEMP_DIR)) {
-                return "'" + TEMP_DIR + "' is reserved by the local object store";
-            }
-            first = false;
-            start = end + 1;
-        }
-        return null;
-    }
-
-    private static String quote(String key) {
-        if (key == null) {
-            return "null";
-        }
-        return "'" + key.replace("\0", "\\0") + "'";
+    private static boolean reserved(String key) {
+        int slash = key.indexOf('/');
+        String first = slash < 0 ? key : key.substring(0, slash);
+        return first.toLowerCase(Locale.ROOT).equals(TEMP_DIR);
     }
 }

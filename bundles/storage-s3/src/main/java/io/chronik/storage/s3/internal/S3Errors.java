@@ -58,6 +58,11 @@ final class S3Errors {
             }
             return s3.getMessage();
         }
+        if (e instanceof SdkClientException && String.valueOf(e.getMessage()).startsWith("Unable to load credentials")) {
+            // the SDK's provider chain found nothing; its message lists every provider on one very long line
+            return "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, a role, or "
+                    + "access.key.id and secret.access.key)";
+        }
         if (e instanceof SdkClientException) {
             return "cannot reach the server: " + e.getMessage();
         }

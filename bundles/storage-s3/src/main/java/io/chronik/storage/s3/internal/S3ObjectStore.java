@@ -129,7 +129,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     @Override
     public long put(String key, InputStream data) throws IOException {
-        Keys.check(key);
+        ObjectStore.checkKey(key);
         Objects.requireNonNull(data, "data");
         long stored = run("put", () -> uploader.upload(key, settings.keyPrefix() + key, data));
         metrics.written(stored);
@@ -138,7 +138,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     @Override
     public void put(String key, byte[] data) throws IOException {
-        Keys.check(key);
+        ObjectStore.checkKey(key);
         Objects.requireNonNull(data, "data");
         run("put", () -> uploader.upload(key, settings.keyPrefix() + key, data));
         metrics.written(data.length);
@@ -146,7 +146,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     @Override
     public InputStream get(String key) throws IOException {
-        Keys.check(key);
+        ObjectStore.checkKey(key);
         return run("get", () -> {
             try {
                 return metrics.counting(
@@ -159,7 +159,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     @Override
     public byte[] get(String key, long offset, int length) throws IOException {
-        Keys.check(key);
+        ObjectStore.checkKey(key);
         if (offset < 0) {
             throw new IllegalArgumentException("offset " + offset + " < 0");
         }
@@ -197,7 +197,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     @Override
     public long size(String key) throws IOException {
-        Keys.check(key);
+        ObjectStore.checkKey(key);
         return run("size", () -> head(key).contentLength());
     }
 
@@ -223,7 +223,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
                     ListObjectsV2Response page = client.listObjectsV2(request.continuationToken(token).build());
                     for (S3Object object : page.contents()) {
                         String key = object.key().substring(settings.keyPrefix().length());
-                        if (Keys.isValid(key)) {
+                        if (ObjectStore.isValidKey(key)) {
                             keys.add(key);
                         }
                     }
@@ -239,7 +239,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     @Override
     public boolean delete(String key) throws IOException {
-        Keys.check(key);
+        ObjectStore.checkKey(key);
         return run("delete", () -> {
             try {
                 head(key);

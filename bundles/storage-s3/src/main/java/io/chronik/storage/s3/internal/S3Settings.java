@@ -5,6 +5,8 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Locale;
 
+import io.chronik.api.store.ObjectStore;
+
 /**
  * The S3 store's configuration, parsed and checked once ({@link #from}). An empty {@link #bucket} means "not
  * configured": the component registers nothing.
@@ -111,7 +113,7 @@ public record S3Settings(String bucket, URI endpoint, String region, String keyP
         if (prefix.isEmpty()) {
             return "";
         }
-        if (!Keys.isValid(prefix)) {
+        if (!ObjectStore.isValidKey(prefix)) {
             throw invalid("key.prefix", value, "segments separated by '/', no empty, '.' or '..' segment, no backslash");
         }
         return prefix + "/";

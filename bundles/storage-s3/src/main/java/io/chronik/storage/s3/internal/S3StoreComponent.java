@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import io.chronik.api.metrics.MetricSource;
 import io.chronik.api.store.ObjectStore;
+import io.chronik.api.store.ObjectStoreStatus;
 
 /**
  * The DS shell of {@link S3ObjectStore}: configured by the PID {@code io.chronik.storage.s3}, it registers the
@@ -27,7 +28,10 @@ import io.chronik.api.store.ObjectStore;
  * when the check passes.
  *
  * <p>The service is registered as {@link ObjectStore} and {@link MetricSource} (the store's counters, see
- * {@link S3Metrics}).
+ * {@link S3Metrics}). Beside it, from the moment a bucket is configured, a {@link StoreStatus} is registered as
+ * {@link ObjectStoreStatus} and {@link MetricSource}: {@code checking}, then {@code available} or {@code unavailable}
+ * with the problem, in its service properties, so that the launcher can refuse to start a node whose store is
+ * unavailable, and {@code chronik_s3_store_available} on {@code /metrics}.
  *
  * <p>The SDK client is built and the bucket checked on a thread of the component's own, not on SCR's or
  * ConfigAdmin's. A configuration change deactivates and reactivates the component
@@ -47,6 +51,8 @@ public class S3StoreComponent {
     private final Object lock = new Object();
     private S3ObjectStore store; // guarded by lock; built by the starter thread
     private ServiceRegistration<?> registration; // guarded by lock
+    private final StoreStatus status;
+    private ServiceRegistration<?> statusRegistration; // guarded by lock
     private boolean stopped; // guarded by lock
 
     @Activate
@@ -56,8 +62,13 @@ public class S3StoreComponent {
         if (!settings.configured()) {
             LOG.info("{} has no bucket: the S3 object store is not started", S3Settings.PID);
             this.starter = null;
+            this.status = null;
             return;
         }
+        this.status = new StoreStatus(settings.storeName());
+        this.statusRegistration = context.registerService(
+                new String[] {ObjectStoreStatus.class.getName(), MetricSource.class.getName()}, status,
+                status.properties(settings));
         this.starter = new Thread(this::checkAndRegister, "chronik-s3-store-" + settings.storeName());
         starter.setDaemon(true);
         starter.start();
@@ -69,6 +80,8 @@ public class S3StoreComponent {
             created = new S3ObjectStore(settings); // loads the SDK: seconds on a busy machine
         } catch (RuntimeException e) {
             LOG.error("{}: cannot create the S3 client, the store is not started: {}", settings.location(), e.toString(), e);
+            report(() -> status.unavailable("object store '" + settings.storeName() + "' (" + settings.location()
+                    + "): cannot create the S3 client: " + e));
             return;
         }
         synchronized (lock) {
@@ -90,6 +103,7 @@ public class S3StoreComponent {
                     return; // deactivated while checking: the failure is the interrupt
                 }
                 String problem = String.valueOf(e.getMessage());
+                report(() -> status.unavailable(problem));
                 if (!problem.equals(lastProblem)) {
                     LOG.error("{}; the store is not registered, checking again in the background", problem);
                     lastProblem = problem;
@@ -103,6 +117,20 @@ public class S3StoreComponent {
                 return; // deactivated
             }
             wait = wait.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : wait.multipliedBy(2);
+        }
+    }
+
+    /** Changes the status and publishes it in the status registration's properties, unless deactivated. */
+    private void report(Runnable change) {
+        synchronized (lock) {
+            change.run();
+            if (!stopped && statusRegistration != null) {
+                try {
+                    statusRegistration.setProperties(status.properties(settings));
+                } catch (IllegalStateException e) {
+                    // unregistered with the bundle
+                }
+            }
         }
     }
 
@@ -127,6 +155,7 @@ public class S3StoreComponent {
             registration = context.registerService(new String[] {ObjectStore.class.getName(), MetricSource.class.getName()},
                     new RegisteredStore(store), properties);
         }
+        report(status::available);
         LOG.info("{} is available", store.describe());
     }
 
@@ -136,19 +165,24 @@ public class S3StoreComponent {
             return;
         }
         ServiceRegistration<?> registered;
+        ServiceRegistration<?> statusRegistered;
         S3ObjectStore created;
         synchronized (lock) {
             stopped = true;
             registered = registration;
             registration = null;
+            statusRegistered = statusRegistration;
+            statusRegistration = null;
             created = store;
         }
         starter.interrupt();
-        if (registered != null) {
-            try {
-                registered.unregister();
-            } catch (IllegalStateException e) {
-                // already unregistered with the bundle
+        for (ServiceRegistration<?> r : new ServiceRegistration<?>[] {registered, statusRegistered}) {
+            if (r != null) {
+                try {
+                    r.unregister();
+                } catch (IllegalStateException e) {
+                    // already unregistered with the bundle
+                }
             }
         }
         starter.join(Duration.ofSeconds(30).toMillis());

@@ -25,13 +25,15 @@ import org.osgi.framework.ServiceReference;
 
 import io.chronik.api.metrics.MetricSource;
 import io.chronik.api.store.ObjectStore;
+import io.chronik.api.store.ObjectStoreStatus;
 import io.chronik.testing.EmbeddedFelix;
 import io.chronik.testing.RecordingMetricSink;
 
 /**
  * The packaged bundle (the SDK embedded on its Bundle-ClassPath) in a plain Felix framework with SCR and ConfigAdmin,
  * as in the distribution: it resolves and starts with no configuration and registers nothing; configured with a bucket
- * that is missing (and may not be created) it still registers nothing; configured against s3proxy it registers an
+ * that is missing (and may not be created) it still registers no store, and its status says why (service properties
+ * and metrics); configured against s3proxy it registers an
  * {@link ObjectStore} with {@code store.name=s3} that round-trips objects; stopped, the service goes away.
  */
 public class OsgiStoreIT {
@@ -90,8 +92,15 @@ public class OsgiStoreIT {
         properties.put("path.style", true);
         properties.put("create.bucket", false);
         felix.configure(PID, properties);
-        Thread.sleep(3000);
+        ServiceReference<?> status = awaitStatus(ObjectStoreStatus.UNAVAILABLE);
         assertNull("a missing bucket that may not be created: no store", reference());
+        String problem = (String) status.getProperty(ObjectStoreStatus.PROBLEM);
+        assertTrue(problem, problem.startsWith("object store 's3' (s3://osgi-bucket/ at " + server.endpoint() + ")"));
+        assertTrue(problem, problem.contains("the bucket 'osgi-bucket' does not exist"));
+        assertEquals("s3", status.getProperty(ObjectStore.STORE_NAME));
+        Map<String, Double> unavailable = RecordingMetricSink.collect((MetricSource) felix.context().getService(status));
+        assertEquals(Double.valueOf(0), unavailable.get("chronik_s3_store_available{store=\"s3\"}"));
+        assertTrue(unavailable.toString(), unavailable.get("chronik_s3_store_check_failures_total{store=\"s3\"}") >= 1);
 
         properties.put("create.bucket", true);
         properties.put("key.prefix", "cluster-1");
@@ -101,6 +110,10 @@ public class OsgiStoreIT {
         assertEquals("s3", reference.getProperty(ObjectStore.STORE_NAME));
         assertEquals(bundle, reference.getBundle());
         assertEquals("osgi-bucket", reference.getProperty("bucket"));
+        status = awaitStatus(ObjectStoreStatus.AVAILABLE);
+        assertNull(status.getProperty(ObjectStoreStatus.PROBLEM));
+        assertEquals(Double.valueOf(1), RecordingMetricSink.collect((MetricSource) felix.context().getService(status))
+                .get("chronik_s3_store_available{store=\"s3\"}"));
 
         byte[] data = "inside felix".getBytes(UTF_8);
         store.put("snapshots/g-1/1.snap", data);
@@ -123,6 +136,23 @@ public class OsgiStoreIT {
 
         bundle.stop();
         felix.awaitNoService(ObjectStore.class.getName(), Duration.ofSeconds(30));
+        felix.awaitNoService(ObjectStoreStatus.class.getName(), Duration.ofSeconds(30));
+    }
+
+    /** Waits for the store's status service to be in {@code state}. */
+    private ServiceReference<?> awaitStatus(String state) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            ServiceReference<?>[] refs = felix.context().getAllServiceReferences(ObjectStoreStatus.class.getName(),
+                    "(&(" + ObjectStore.STORE_NAME + "=s3)(" + ObjectStoreStatus.STATE + "=" + state + "))");
+            if (refs != null) {
+                return refs[0];
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the S3 store's status did not become " + state);
+            }
+            Thread.sleep(50);
+        }
     }
 
     private ServiceReference<?> reference() throws Exception {
