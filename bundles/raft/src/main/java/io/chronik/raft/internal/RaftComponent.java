@@ -22,6 +22,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.chronik.api.archive.Archive;
 import io.chronik.api.consensus.ClusterMetadata;
 import io.chronik.api.consensus.ConsensusException;
 import io.chronik.api.consensus.PartitionLogs;
@@ -74,6 +75,11 @@ public class RaftComponent {
         return t;
     });
     private volatile RaftTransport transport;
+    private final SnapshotSettings snapshotSettings;
+    /** The archive snapshots go to (optional; swapped in place, see {@link #bindArchive}). */
+    private volatile Archive archive;
+    private ServiceRegistration<?> archiveMetricsRegistration;
+    private ObjectSnapshotArchiver archiver;
     // the fields below are used only on the lifecycle thread
     private ChronikNode node;
     private ServiceRegistration<?> metadataRegistration;
@@ -88,6 +94,7 @@ public class RaftComponent {
     public RaftComponent(BundleContext context, RaftConfig config) {
         this.context = context;
         this.settings = NodeSettings.from(config);
+        this.snapshotSettings = SnapshotSettings.from(config);
         LOG.info("Raft provider for node {} configured: raft {} advertised {} data {}", settings.nodeId(),
                 settings.raftAddr(), settings.advertisedAddr(), settings.dataDir().toAbsolutePath());
         RaftTransport t = transport;
@@ -103,6 +110,22 @@ public class RaftComponent {
         transport = t;
         if (settings != null && previous != t) { // settings == null: called before the constructor finished
             lifecycle.execute(() -> restart(t));
+        }
+    }
+
+    /**
+     * The archive: optional, dynamic and greedy; the node reads it through a supplier at each upload or fetch, so a
+     * rebind needs no restart, and while none is bound uploads wait (retried with backoff) and fetches find nothing.
+     */
+    @Reference(name = "archive", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindArchive(Archive a) {
+        archive = a;
+    }
+
+    void unbindArchive(Archive a) {
+        if (archive == a) {
+            archive = null;
         }
     }
 
@@ -138,6 +161,8 @@ public class RaftComponent {
         stopNode();
         ChronikNode n = new ChronikNode(settings, t);
         try {
+            n.snapshotSettings(snapshotSettings);
+            archiver = n.archiveSnapshots(() -> archive);
             n.start();
         } catch (Exception e) {
             LOG.error("starting the Raft node {} with transport '{}' failed", settings.nodeId(), t.name(), e);
@@ -164,6 +189,9 @@ public class RaftComponent {
         decommissionStatusRegistration = adminCommand("decommission-status", arg -> decommission(n, arg, false));
         decommissionCancelRegistration = adminCommand("decommission-cancel", arg -> cancelDecommission(n, arg));
         metricsRegistration = context.registerService(MetricSource.class, n.readIndexMetrics(), props);
+        if (archiver != null) {
+            archiveMetricsRegistration = context.registerService(MetricSource.class, archiver.metrics(), props);
+        }
         LOG.info("node {} ready: ClusterMetadata, PartitionLogs and metrics registered", settings.nodeId());
     }
 
@@ -214,6 +242,7 @@ public class RaftComponent {
         unregister();
         ChronikNode n = node;
         node = null;
+        archiver = null;
         if (n != null) {
             n.stop();
         }
@@ -222,7 +251,7 @@ public class RaftComponent {
     private void unregister() {
         for (ServiceRegistration<?> r : new ServiceRegistration<?>[] {metadataRegistration, logsRegistration,
                 addVoterRegistration, decommissionRegistration, decommissionStatusRegistration,
-                decommissionCancelRegistration, metricsRegistration}) {
+                decommissionCancelRegistration, metricsRegistration, archiveMetricsRegistration}) {
             if (r != null) {
                 try {
                     r.unregister();
@@ -238,5 +267,6 @@ public class RaftComponent {
         decommissionStatusRegistration = null;
         decommissionCancelRegistration = null;
         metricsRegistration = null;
+        archiveMetricsRegistration = null;
     }
 }
