@@ -28,13 +28,15 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 import io.chronik.api.archive.Archive;
+import io.chronik.api.store.ObjectStore;
 import io.chronik.archive.internal.TestArchives;
 import io.chronik.log.LinkedFile;
 import io.chronik.storage.local.internal.LocalObjectStore;
 
 /**
  * The snapshot archive on the real archive (gzip) and storage-local's store on a temporary directory: uploads,
- * re-use of sealed segment objects, retention, fetches with fallback past corrupt objects, a failing store.
+ * re-use of sealed segment objects, retention, fetches with fallback past corrupt objects, a failing store, a switch
+ * of stores, metadata snapshots. {@link S3SnapshotArchiverIT} runs the same tests on storage-s3 and s3proxy.
  */
 public class ObjectSnapshotArchiverTest {
     static final String CLUSTER = "cluster-a";
@@ -47,7 +49,8 @@ public class ObjectSnapshotArchiverTest {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 
-    LocalObjectStore local;
+    /** The store under test, seen directly (to list, corrupt and delete objects). */
+    ObjectStore local;
     CountingStore store;
     Archive archive;
     Path snapshots;
@@ -57,7 +60,7 @@ public class ObjectSnapshotArchiverTest {
 
     @Before
     public void setUp() throws Exception {
-        local = new LocalObjectStore(tmp.newFolder("objects").toPath(), "local");
+        local = newStore();
         store = new CountingStore(local);
         archive = TestArchives.archive("gzip", store, "local");
         snapshots = tmp.newFolder("snapshots").toPath();
@@ -65,10 +68,15 @@ public class ObjectSnapshotArchiverTest {
     }
 
     @After
-    public void tearDown() {
+    public void tearDown() throws Exception {
         if (archiver != null) {
             archiver.close();
         }
+    }
+
+    /** The object store the archive writes to: storage-local's on a temporary directory. */
+    ObjectStore newStore() throws Exception {
+        return new LocalObjectStore(tmp.newFolder("objects").toPath(), "local");
     }
 
     ObjectSnapshotArchiver archiver() throws IOException {
