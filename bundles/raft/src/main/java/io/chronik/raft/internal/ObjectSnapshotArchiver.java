@@ -152,6 +152,12 @@ final class ObjectSnapshotArchiver implements SnapshotArchiver, AutoCloseable {
                     cluster == null ? "the cluster id is not known yet" : "no archive or object store bound");
             return null;
         }
+        if (metrics.failingGauge() == 1) {
+            // the store is failing this node's uploads: do not hold up the group's start (a new group of a new topic
+            // also comes here) with requests that fail slowly; the leader sends a snapshot if one is needed
+            LOG.info("data group {}: no snapshot fetched, the object store is failing this node's uploads", groupNo);
+            return null;
+        }
         long started = System.nanoTime();
         try {
             Path p = new SnapshotFetcher(a, cluster, metrics).fetchLatest(groupNo, snapshotsDir);

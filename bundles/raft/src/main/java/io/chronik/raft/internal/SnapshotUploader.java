@@ -66,6 +66,15 @@ final class SnapshotUploader {
             }
             ranges.add(files);
         }
+        // forget the chains of files that left the snapshot (segments deleted by local retention, moved partitions)
+        Set<String> used = new HashSet<>();
+        for (SnapshotManifest.Partition p : manifest.partitions()) {
+            for (LinkedFile f : p.files()) {
+                used.add(ArchiveKeys.file(cluster, g, p.topicId(), p.partition(), f.name()));
+            }
+        }
+        String groupFiles = ArchiveKeys.files(cluster, g);
+        known.keySet().removeIf(k -> k.startsWith(groupFiles) && !used.contains(k));
         ArchivedSnapshot archived = new ArchivedSnapshot(cluster, manifest, ranges);
         archive.write(ArchiveKeys.manifest(cluster, g, manifest.index()), new ByteArrayInputStream(archived.encode()));
         puts++;
