@@ -39,8 +39,13 @@ import io.chronik.ratis.rpc.RaftTransport;
  * {@code java.util.function.Function<String, String>} with {@code chronik.admin.command=add-voter}, see
  * docs/cluster.md "Growing the cluster"), which promotes a listener of the metadata group to a voter, and
  * {@code decommission <node-id>} and {@code decommission-status <node-id>} (docs/cluster.md "Removing a node"), which
- * start a {@link Decommissioner} run and report its progress. With them it registers the node's metrics, a
- * {@link MetricSource} ({@link ReadIndexMetrics}).
+ * start a {@link Decommissioner} run and report its progress. With them it registers the node's metrics,
+ * {@link MetricSource}s ({@link ReadIndexMetrics}, and {@link SnapshotArchiveMetrics} when snapshots are archived).
+ *
+ * <p><b>Snapshot archive</b> ({@code snapshot.*}, {@link SnapshotSettings}): with {@code snapshot.enabled} the node
+ * archives the snapshots of the groups it leads through the {@link Archive} service (optional, dynamic, greedy: read
+ * at each upload or fetch, so a rebind needs no restart) and a node without a group's data fetches its newest archived
+ * snapshot ({@link ObjectSnapshotArchiver}).
  *
  * <p>The Raft transport is the {@link RaftTransport} matching {@code transport.target} (default
  * {@code (transport.name=grpc)}), bound dynamically and greedily: losing it stops the node (the component is
@@ -50,7 +55,8 @@ import io.chronik.ratis.rpc.RaftTransport;
  * as written, so an acknowledged produce survives power loss of the cluster; {@code os} only writes it to the OS
  * before commit and fsyncs asynchronously, like Kafka's default: an acknowledged produce survives a crash or
  * kill -9 of the broker, not a power loss. In both cases the partition segment files are fsynced at checkpoints
- * (Raft snapshots, every {@code snapshot.threshold.entries} entries and at shutdown), and after a crash each log is
+ * (Raft snapshots, every {@code snapshot.log.threshold} entries, at least every {@code snapshot.time.threshold.secs}
+ * for a group that applied entries, and at shutdown), and after a crash each log is
  * truncated to its checkpoint and rebuilt from the Raft log.
  *
  * <p><b>Leadership balance</b> ({@code auto.leader.rebalance.enable}, {@code leader.imbalance.check.interval.seconds},
@@ -95,6 +101,12 @@ public class RaftComponent {
         this.context = context;
         this.settings = NodeSettings.from(config);
         this.snapshotSettings = SnapshotSettings.from(config);
+        if (config.snapshot_threshold_entries() >= 0 && config.snapshot_log_threshold() >= 0
+                && config.snapshot_threshold_entries() != config.snapshot_log_threshold()) {
+            LOG.warn("snapshot.threshold.entries={} is ignored: it is the former name of snapshot.log.threshold, which is "
+                    + "set to {} (--snapshot-log-threshold)", config.snapshot_threshold_entries(),
+                    config.snapshot_log_threshold());
+        }
         LOG.info("Raft provider for node {} configured: raft {} advertised {} data {}", settings.nodeId(),
                 settings.raftAddr(), settings.advertisedAddr(), settings.dataDir().toAbsolutePath());
         RaftTransport t = transport;
