@@ -310,6 +310,35 @@ public class ObjectSnapshotArchiverTest {
     }
 
     @Test
+    public void whileTheStoreIsUnboundOnlyTheNewestPendingSnapshotWaitsAndIsUploaded() throws Exception {
+        write(SEG0, content("a", 10_000));
+        write(CHECKPOINT, content("cp1", 100));
+        TestArchives.unbindStore(archive, store); // ArchiveUnavailableException until bound again
+        archiver().snapshotTaken(7, snapshot(10, SEG0, CHECKPOINT));
+        await("a failure", () -> archiver.metrics().uploadFailures.sum() >= 1);
+        for (long index : new long[] {20, 30}) {
+            write(SEG0, content("a", (int) (10_000 + index)));
+            archiver.snapshotTaken(7, snapshot(index, SEG0, CHECKPOINT));
+        }
+        Path pending = tmp.getRoot().toPath().resolve("pending").resolve("group-7");
+        await("superseded pins released", () -> {
+            try (Stream<Path> dirs = Files.list(pending)) {
+                return dirs.count() == 1;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        TestArchives.bindStore(archive, store, "local");
+        awaitIdle();
+        assertEquals("only the newest", List.of(manifestKey(30)), keys(ArchiveKeys.manifests(CLUSTER, 7)));
+        assertEquals(1, archiver.metrics().uploads.sum());
+        assertEquals(30, archiver.metrics().lastIndex("7"));
+        try (Stream<Path> dirs = Files.list(pending)) {
+            assertEquals(0, dirs.count());
+        }
+    }
+
+    @Test
     public void aNewStoreGetsAFullSnapshot() throws Exception {
         write(SEG0, content("a", 30_000));
         write(CHECKPOINT, content("cp1", 100));
