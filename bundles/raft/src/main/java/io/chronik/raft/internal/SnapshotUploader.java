@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -56,13 +57,22 @@ final class SnapshotUploader {
     Result upload(Path dir, SnapshotManifest manifest) throws IOException {
         int g = manifest.groupNo();
         Set<String> present = new HashSet<>(archive.list(ArchiveKeys.files(cluster, g)));
+        Map<String, List<ArchiveKeys.Range>> inStore = new HashMap<>(); // by file prefix
+        for (String key : present) {
+            int slash = key.lastIndexOf('/');
+            ArchiveKeys.Range r = ArchiveKeys.Range.parse(key.substring(slash + 1));
+            if (r != null) {
+                inStore.computeIfAbsent(key.substring(0, slash + 1), k -> new ArrayList<>()).add(r);
+            }
+        }
         List<List<List<ArchiveKeys.Range>>> ranges = new ArrayList<>();
         for (SnapshotManifest.Partition p : manifest.partitions()) {
             List<List<ArchiveKeys.Range>> files = new ArrayList<>();
             for (LinkedFile f : p.files()) {
                 String prefix = ArchiveKeys.file(cluster, g, p.topicId(), p.partition(), f.name());
                 Path local = dir.resolve(p.dirName()).resolve(f.name());
-                files.add(f.segment() ? segment(prefix, local, f.size(), present) : stateFile(prefix, local, f.size(), present));
+                files.add(f.segment() ? segment(prefix, local, f.size(), present, inStore.getOrDefault(prefix, List.of()))
+                        : stateFile(prefix, local, f.size(), present));
             }
             ranges.add(files);
         }
@@ -82,7 +92,8 @@ final class SnapshotUploader {
         return new Result(archived, uploaded, skipped, puts, deleted);
     }
 
-    private List<ArchiveKeys.Range> segment(String prefix, Path local, long size, Set<String> present) throws IOException {
+    private List<ArchiveKeys.Range> segment(String prefix, Path local, long size, Set<String> present,
+                                            List<ArchiveKeys.Range> inStore) throws IOException {
         List<ArchiveKeys.Range> chain = new ArrayList<>();
         long at = 0;
         for (ArchiveKeys.Range r : known.getOrDefault(prefix, List.of())) { // this node's own, still in the store
@@ -94,13 +105,10 @@ final class SnapshotUploader {
         }
         while (at < size) { // ranges in the store this node does not know (another node's, an earlier run's)
             ArchiveKeys.Range next = null;
-            for (String key : present) {
-                if (key.startsWith(prefix)) {
-                    ArchiveKeys.Range r = ArchiveKeys.Range.parse(key.substring(prefix.length()));
-                    if (r != null && r.from() == at && r.to() <= size && r.to() > at && (next == null || r.to() > next.to())
-                            && FileRanges.crc(local, r.from(), r.to()) == r.crc()) {
-                        next = r;
-                    }
+            for (ArchiveKeys.Range r : inStore) {
+                if (r.from() == at && r.to() <= size && r.to() > at && (next == null || r.to() > next.to())
+                        && FileRanges.crc(local, r.from(), r.to()) == r.crc()) {
+                    next = r;
                 }
             }
             if (next == null) {

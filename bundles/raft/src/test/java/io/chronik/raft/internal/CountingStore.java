@@ -29,13 +29,32 @@ final class CountingStore implements ObjectStore {
         }
     }
 
+    /** Puts in progress, and the most at once. */
+    final AtomicInteger inFlight = new AtomicInteger();
+    final AtomicInteger maxInFlight = new AtomicInteger();
+    /** While set, puts wait for it (to hold uploads in progress). */
+    volatile java.util.concurrent.CountDownLatch hold;
+
     @Override
     public long put(String key, InputStream data) throws IOException {
         maybeFail(key);
-        long n = store.put(key, data);
-        puts.incrementAndGet();
-        storedBytes.addAndGet(n);
-        return n;
+        int now = inFlight.incrementAndGet();
+        maxInFlight.accumulateAndGet(now, Math::max);
+        try {
+            java.util.concurrent.CountDownLatch h = hold;
+            if (h != null) {
+                h.await();
+            }
+            long n = store.put(key, data);
+            puts.incrementAndGet();
+            storedBytes.addAndGet(n);
+            return n;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted");
+        } finally {
+            inFlight.decrementAndGet();
+        }
     }
 
     @Override

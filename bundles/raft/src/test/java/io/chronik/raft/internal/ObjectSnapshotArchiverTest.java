@@ -339,6 +339,32 @@ public class ObjectSnapshotArchiverTest {
     }
 
     @Test
+    public void atMostMaxConcurrentUploadsRunAtOnce() throws Exception {
+        settings = new SnapshotSettings(true, 0, 2, 3, "gzip");
+        archiver();
+        store.hold = new java.util.concurrent.CountDownLatch(1);
+        for (int g = 1; g <= 4; g++) {
+            String name = "0000000000000000000" + g + ".log";
+            write(name, content("g" + g, 10_000));
+            Path dir = snapshots.resolve("g" + g);
+            Path part = Files.createDirectories(dir.resolve("t-0"));
+            Files.createLink(part.resolve(name), logDir.resolve(name));
+            new SnapshotManifest(g, 1, 10, List.of(new SnapshotManifest.Partition(TOPIC_ID, "t", 0, "t-0", false, 0, 10,
+                    List.of(new LinkedFile(name, 10_000, true))))).writeTo(dir);
+            archiver.snapshotTaken(g, DataSnapshotStorage.open(dir));
+        }
+        await("two uploads in progress", () -> store.inFlight.get() == 2);
+        Thread.sleep(300);
+        assertEquals(2, store.inFlight.get());
+        store.hold.countDown();
+        awaitIdle();
+        assertEquals(2, store.maxInFlight.get());
+        for (int g = 1; g <= 4; g++) {
+            assertEquals(List.of(ArchiveKeys.manifest(CLUSTER, g, 10)), keys(ArchiveKeys.manifests(CLUSTER, g)));
+        }
+    }
+
+    @Test
     public void aNewStoreGetsAFullSnapshot() throws Exception {
         write(SEG0, content("a", 30_000));
         write(CHECKPOINT, content("cp1", 100));
