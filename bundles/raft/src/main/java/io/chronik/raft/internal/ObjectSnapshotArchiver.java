@@ -180,7 +180,7 @@ final class ObjectSnapshotArchiver implements SnapshotArchiver, AutoCloseable {
     private final class Lane {
         private final int groupNo;
         private final String label;
-        /** Guarded by this. */
+        /** Guarded by this: the newest snapshot not yet being uploaded (the one in progress is not here). */
         private Pinned pending;
         /** Guarded by this: an upload is queued, running or waiting for its retry. */
         private boolean active;
@@ -235,6 +235,7 @@ final class ObjectSnapshotArchiver implements SnapshotArchiver, AutoCloseable {
                     active = false;
                     return;
                 }
+                pending = null; // in progress: a newer offer becomes pending, and does not touch this one's pin
             }
             long started = System.nanoTime();
             try {
@@ -262,7 +263,10 @@ final class ObjectSnapshotArchiver implements SnapshotArchiver, AutoCloseable {
                 }
                 boolean superseded;
                 synchronized (this) {
-                    superseded = pending != p;
+                    superseded = pending != null;
+                    if (!superseded) {
+                        pending = p; // retried, unless a newer snapshot came meanwhile
+                    }
                 }
                 if (superseded) {
                     deleteQuietly(p.path());
@@ -270,15 +274,12 @@ final class ObjectSnapshotArchiver implements SnapshotArchiver, AutoCloseable {
                 submit(delay);
                 return;
             }
+            deleteQuietly(p.path());
             boolean more;
             synchronized (this) {
-                if (pending == p) {
-                    pending = null;
-                }
                 more = pending != null;
                 active = more;
             }
-            deleteQuietly(p.path());
             if (more) {
                 submit(0);
             }

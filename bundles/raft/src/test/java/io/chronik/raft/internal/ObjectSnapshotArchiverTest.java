@@ -339,6 +339,24 @@ public class ObjectSnapshotArchiverTest {
     }
 
     @Test
+    public void snapshotsTakenDuringAnUploadLeaveItAloneAndOnlyTheNewestFollows() throws Exception {
+        write(SEG0, content("a", 10_000));
+        write(CHECKPOINT, content("cp1", 100));
+        store.hold = new java.util.concurrent.CountDownLatch(1);
+        archiver().snapshotTaken(7, snapshot(10, SEG0, CHECKPOINT));
+        await("the upload in progress", () -> store.inFlight.get() == 1);
+        for (long index : new long[] {20, 30}) {
+            write(SEG0, content("a", (int) (10_000 + index)));
+            archiver.snapshotTaken(7, snapshot(index, SEG0, CHECKPOINT));
+        }
+        store.hold.countDown();
+        awaitIdle();
+        assertEquals(0, archiver.metrics().uploadFailures.sum());
+        assertEquals(List.of(manifestKey(10), manifestKey(30)), keys(ArchiveKeys.manifests(CLUSTER, 7)));
+        assertEquals(2, archiver.metrics().uploads.sum());
+    }
+
+    @Test
     public void atMostMaxConcurrentUploadsRunAtOnce() throws Exception {
         settings = new SnapshotSettings(true, 0, 2, 3, "gzip");
         archiver();
