@@ -263,6 +263,12 @@ public class ObjectSnapshotArchiverTest {
         restoreLog(old);
         assertSameFiles(archiver.fetchLatest(7, wiped), 10, SEG0, CHECKPOINT);
 
+        local.delete(newRange); // a missing object (another node's retention): refused as well
+        DataSnapshotStorage.deleteRecursively(wiped);
+        Files.createDirectories(wiped);
+        assertSameFiles(archiver.fetchLatest(7, wiped), 10, SEG0, CHECKPOINT);
+        assertEquals(2, archiver.metrics().fetchFailures.sum());
+
         local.delete(manifestKey(10)); // nothing usable left: null, and no directory
         DataSnapshotStorage.deleteRecursively(wiped);
         Files.createDirectories(wiped);
