@@ -163,8 +163,14 @@ final class ChronikNode implements LocalServer {
         return a;
     }
 
-    /** Whether this node leads data group {@code groupNo} (or the metadata group, for a negative number). */
+    /**
+     * Whether this node archives group {@code groupNo}'s snapshots: it leads the data group (or the metadata group, for a
+     * negative number) and is not stopping.
+     */
     private boolean leads(int groupNo) {
+        if (stopping) {
+            return false; // the checkpoint at stop is not archived: the archive may be going away with the framework
+        }
         if (groupNo < 0) {
             return metadataLeader() == settings.nodeId();
         }

@@ -250,6 +250,10 @@ final class ObjectSnapshotArchiver implements SnapshotArchiver, AutoCloseable {
                 failures = 0;
                 metrics.failing(false);
             } catch (IOException | RuntimeException e) {
+                if (closed) {
+                    LOG.debug("{}: archiving snapshot {} stopped: the node stops", name(), p.at(), e);
+                    return;
+                }
                 failures++;
                 metrics.uploadFailures.increment();
                 metrics.failing(true);
