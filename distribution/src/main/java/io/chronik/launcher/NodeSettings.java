@@ -89,6 +89,20 @@ final class NodeSettings {
         return p;
     }
 
+    /** Checks that a setting is an integer (fitting an int) of at least {@code min}. */
+    private void atLeast(Setting setting, long min, String what) throws UsageException {
+        String v = values.get(setting).trim();
+        try {
+            long n = Long.parseLong(v);
+            if (n < min || n > Integer.MAX_VALUE) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + setting.flag() + " '" + v + "' is not " + what);
+        }
+        values.put(setting, v);
+    }
+
     private void validate() throws UsageException {
         nodeId();
         HostPort kafka = address(Setting.KAFKA_ADDR);
@@ -155,6 +169,21 @@ final class NodeSettings {
         } catch (NumberFormatException e) {
             throw new UsageException("--session-timeout-ms '" + session + "' is not a number of milliseconds >= 100");
         }
+        String snapshots = values.get(Setting.SNAPSHOT_ENABLED).toLowerCase();
+        if (!snapshots.equals("true") && !snapshots.equals("false")) {
+            throw new UsageException("--snapshot-enabled '" + snapshots + "' is not true or false");
+        }
+        values.put(Setting.SNAPSHOT_ENABLED, snapshots);
+        atLeast(Setting.SNAPSHOT_LOG_THRESHOLD, 1, "a positive number of entries");
+        atLeast(Setting.SNAPSHOT_TIME_THRESHOLD_SECS, 0, "a number of seconds >= 0");
+        atLeast(Setting.SNAPSHOT_MAX_CONCURRENT, 1, "a positive integer");
+        atLeast(Setting.SNAPSHOT_RETENTION_COUNT, 1, "a positive integer");
+        String codec = values.get(Setting.SNAPSHOT_COMPRESSION).toLowerCase();
+        if (!Setting.SNAPSHOT_CODECS.contains(codec)) {
+            throw new UsageException("--snapshot-compression '" + codec + "' is not one of "
+                    + String.join(", ", Setting.SNAPSHOT_CODECS));
+        }
+        values.put(Setting.SNAPSHOT_COMPRESSION, codec);
         String level = values.get(Setting.LOG_LEVEL).toLowerCase();
         if (!LOG_LEVELS.contains(level)) {
             throw new UsageException("--log-level '" + level + "' is not one of trace, debug, info, warn, error");

@@ -46,10 +46,25 @@ enum Setting {
             "Whether followers serve consumer fetches (read-your-writes through ReadIndex) and leaders send consumers with client.rack to a same-rack replica: true or false."),
     FETCH_FOLLOWER_MAX_WAIT_MS("fetch-follower-max-wait-ms", "CHRONIK_FETCH_FOLLOWER_MAX_WAIT_MS", "5000",
             "Milliseconds a follower waits for its ReadIndex barrier before it sends the consumer back to the leader."),
+    SNAPSHOT_ENABLED("snapshot-enabled", "CHRONIK_SNAPSHOT_ENABLED", "true",
+            "Archive Raft snapshots to the object store: true or false (local snapshots are taken regardless; log compaction needs them)."),
+    SNAPSHOT_LOG_THRESHOLD("snapshot-log-threshold", "CHRONIK_SNAPSHOT_LOG_THRESHOLD", "10000",
+            "Raft entries of a group between two of its snapshots (a positive integer)."),
+    SNAPSHOT_TIME_THRESHOLD_SECS("snapshot-time-threshold-secs", "CHRONIK_SNAPSHOT_TIME_THRESHOLD_SECS", "3600",
+            "Seconds after which a group that applied entries since its last snapshot takes one; 0: off."),
+    SNAPSHOT_MAX_CONCURRENT("snapshot-max-concurrent", "CHRONIK_SNAPSHOT_MAX_CONCURRENT", "2",
+            "Snapshot uploads to the object store at once on this node (a positive integer)."),
+    SNAPSHOT_COMPRESSION("snapshot-compression", "CHRONIK_SNAPSHOT_COMPRESSION", "gzip",
+            "Codec of archived snapshots (and segments): gzip, zstd or none."),
+    SNAPSHOT_RETENTION_COUNT("snapshot-retention-count", "CHRONIK_SNAPSHOT_RETENTION_COUNT", "3",
+            "Archived snapshots kept per group in the object store (a positive integer)."),
     LOG_LEVEL("log-level", "CHRONIK_LOG_LEVEL", "info", "Log level: trace, debug, info, warn or error.");
 
     /** The object stores this distribution ships. */
     static final List<String> OBJECT_STORES = List.of("local", "s3");
+
+    /** The codecs archived snapshots may be compressed with. */
+    static final List<String> SNAPSHOT_CODECS = List.of("gzip", "zstd", "none");
 
     /** The flush policies of the consensus provider. */
     static final List<String> FLUSH_POLICIES = List.of("raft", "os");

@@ -112,6 +112,13 @@ public class NodeSettingsTest {
         assertMessage("--flush-policy 'never' is not one of raft, os", "--flush-policy", "never");
         assertMessage("--session-timeout-ms '50' is not a number of milliseconds >= 100", "--session-timeout-ms", "50");
         assertMessage("--session-timeout-ms 'soon' is not", "--session-timeout-ms", "soon");
+        assertMessage("--snapshot-enabled 'maybe' is not true or false", "--snapshot-enabled", "maybe");
+        assertMessage("--snapshot-log-threshold '0' is not a positive number of entries", "--snapshot-log-threshold", "0");
+        assertMessage("--snapshot-time-threshold-secs '-1' is not a number of seconds >= 0",
+                "--snapshot-time-threshold-secs", "-1");
+        assertMessage("--snapshot-max-concurrent '0' is not a positive integer", "--snapshot-max-concurrent", "0");
+        assertMessage("--snapshot-retention-count 'x' is not a positive integer", "--snapshot-retention-count", "x");
+        assertMessage("--snapshot-compression 'lzma' is not one of gzip, zstd, none", "--snapshot-compression", "lzma");
     }
 
     @Test

@@ -90,6 +90,7 @@ final class ChronikNode implements LocalServer {
     private volatile boolean stopping;
     /** Where data groups' snapshots are archived; set before {@link #start} (the OSGi component, tests). */
     private volatile SnapshotArchiver snapshotArchiver = SnapshotArchiver.NONE;
+    private volatile SnapshotSettings snapshotSettings = SnapshotSettings.DEFAULT;
     /** Tests set this to false to simulate a crash: no snapshot (checkpoint) when the server stops. */
     volatile boolean snapshotOnStop = true;
 
@@ -114,6 +115,7 @@ final class ChronikNode implements LocalServer {
         metadataMachine.setListener(reconciler);
         this.liveness = new Liveness(this, metadataMachine, () -> metadataClient, writer, groups);
         metadataMachine.setQueryHandler(liveness::query);
+        metadataMachine.onSnapshotTaken((at, file) -> snapshotArchiver.metadataSnapshotTaken(at, file));
         this.membership = new MetadataMembership(this, () -> metadataClient);
         this.mover = new PartitionMover(this, metadataMachine::state, replicas, writer, this::groupClient);
         this.decommissions = Executors.newScheduledThreadPool(1, threads(name + "-decommission"));
@@ -138,6 +140,75 @@ final class ChronikNode implements LocalServer {
 
     void snapshotArchiver(SnapshotArchiver archiver) {
         this.snapshotArchiver = Objects.requireNonNull(archiver);
+    }
+
+    /** Snapshot settings beyond the log threshold (periodic snapshots, archiving); set before {@link #start}. */
+    void snapshotSettings(SnapshotSettings s) {
+        this.snapshotSettings = Objects.requireNonNull(s);
+    }
+
+    /**
+     * Archives this node's snapshots through the archive {@code archive} supplies (null while none is bound) when
+     * {@link SnapshotSettings#enabled}: the node archives the groups it leads ({@link ObjectSnapshotArchiver}), and
+     * fetches a group's snapshot from there when it has none of the group's data. Call before {@link #start}.
+     *
+     * @return the archiver, or null if archiving is disabled
+     */
+    ObjectSnapshotArchiver archiveSnapshots(java.util.function.Supplier<io.chronik.api.archive.Archive> archive)
+            throws IOException {
+        if (!snapshotSettings.enabled()) {
+            return null;
+        }
+        ObjectSnapshotArchiver a = new ObjectSnapshotArchiver(settings.nodeId(), archive,
+                () -> metadataMachine.state().clusterId, this::leads,
+                settings.dataDir().resolve("snapshot-archive"), snapshotSettings);
+        snapshotArchiver(a);
+        return a;
+    }
+
+    /**
+     * Whether this node archives group {@code groupNo}'s snapshots: it leads the data group (or the metadata group, for a
+     * negative number) and is not stopping.
+     */
+    private boolean leads(int groupNo) {
+        if (stopping) {
+            return false; // the checkpoint at stop is not archived: the archive may be going away with the framework
+        }
+        if (groupNo < 0) {
+            return metadataLeader() == settings.nodeId();
+        }
+        DataGroup g = groups.get(groupNo);
+        return g != null && g.isLeader();
+    }
+
+    /**
+     * The periodic snapshot: every group of this node (and the metadata group) that applied entries since its latest
+     * snapshot takes one ({@code snapshot.time.threshold.secs}); Ratis takes it on the group's updater.
+     */
+    private void periodicSnapshots() {
+        RaftServer s = server;
+        if (s == null || stopping) {
+            return;
+        }
+        try {
+            for (RaftGroupId id : s.getGroupIds()) {
+                RaftServer.Division d = s.getDivision(id);
+                var latest = d.getStateMachine().getLatestSnapshot();
+                long applied = d.getInfo().getLastAppliedIndex();
+                if (applied > (latest == null ? -1 : latest.getIndex())) {
+                    s.snapshotManagementAsync(org.apache.ratis.protocol.SnapshotManagementRequest.newCreate(
+                            ClientId.randomId(), peerId, id, 0, settings.requestTimeoutMs(), 1))
+                            .whenComplete((reply, e) -> {
+                                if (e != null || !reply.isSuccess()) {
+                                    LOG.debug("periodic snapshot of {} failed: {}", id,
+                                            e != null ? e.toString() : reply.getException());
+                                }
+                            });
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("periodic snapshots failed", e);
+        }
     }
 
     @Override
@@ -264,6 +335,10 @@ final class ChronikNode implements LocalServer {
         liveness.start();
         mover.start();
         scheduler.scheduleWithFixedDelay(membership::restartIfRoleChanged, 500, 500, TimeUnit.MILLISECONDS);
+        long periodic = snapshotSettings.timeThresholdSecs() * 1000;
+        if (periodic > 0) {
+            scheduler.scheduleWithFixedDelay(this::periodicSnapshots, periodic, periodic, TimeUnit.MILLISECONDS);
+        }
     }
 
     /**
@@ -356,6 +431,13 @@ final class ChronikNode implements LocalServer {
         groupOps.shutdownNow();
         notifier.shutdown();
         replicas.closeAll();
+        if (snapshotArchiver instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                LOG.debug("closing the snapshot archiver failed", e);
+            }
+        }
         for (DataGroup g : groups.all()) {
             g.closed();
         }

@@ -63,6 +63,8 @@ final class DataStateMachine extends BaseStateMachine {
     /** Operations applied to a partition log, and skipped because the log's checkpoint already had them. */
     final java.util.concurrent.atomic.AtomicLong appliedOps = new java.util.concurrent.atomic.AtomicLong();
     final java.util.concurrent.atomic.AtomicLong skippedOps = new java.util.concurrent.atomic.AtomicLong();
+    /** Snapshots Ratis installed from the leader ({@link #reinitialize}). */
+    final java.util.concurrent.atomic.AtomicLong installs = new java.util.concurrent.atomic.AtomicLong();
 
     DataStateMachine(DataGroup group, LocalServer localServer, LeaderListener leaders) {
         this.group = group;
@@ -150,6 +152,7 @@ final class DataStateMachine extends BaseStateMachine {
      */
     @Override
     public void reinitialize() throws IOException {
+        installs.incrementAndGet();
         DataSnapshotStorage.DataSnapshot snapshot = storage.load();
         LOG.info("data group {}: installed snapshot {} from the leader ({} partition(s), {} bytes)", group.groupNo(),
                 snapshot == null ? "-" : snapshot.termIndex(), snapshot == null ? 0 : snapshot.manifest().partitions().size(),

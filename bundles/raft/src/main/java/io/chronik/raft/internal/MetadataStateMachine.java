@@ -63,6 +63,13 @@ final class MetadataStateMachine extends BaseStateMachine {
     private volatile MetadataState state = MetadataState.EMPTY;
     private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> waiters = new ConcurrentSkipListMap<>();
 
+    /** Told about every snapshot taken (on the updater: must not block); see {@link SnapshotArchiver}. */
+    private volatile java.util.function.BiConsumer<TermIndex, Path> snapshotTaken = (at, file) -> { };
+
+    void onSnapshotTaken(java.util.function.BiConsumer<TermIndex, Path> listener) {
+        this.snapshotTaken = listener;
+    }
+
     /** Sets the listener; called once, before the server starts (so before anything is loaded or applied). */
     void setListener(Listener listener) {
         this.listener = listener;
@@ -207,6 +214,7 @@ final class MetadataStateMachine extends BaseStateMachine {
         if (m != null) {
             m.taken(SnapshotMetrics.METADATA, last.getIndex(), Files.size(target.toPath()), System.nanoTime() - started);
         }
+        snapshotTaken.accept(last, target.toPath());
         return last.getIndex();
     }
 

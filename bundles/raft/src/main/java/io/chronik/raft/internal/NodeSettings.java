@@ -115,10 +115,25 @@ record NodeSettings(
                 FlushPolicy.parse(c.flush_policy()), c.default_partitions(), c.default_replication_factor(),
                 divisionBudget(c.division_budget(), peers.size(), Runtime.getRuntime().availableProcessors()),
                 c.election_timeout_min_ms(), c.election_timeout_max_ms(), c.request_timeout_ms(),
-                c.retention_check_interval_ms(), c.snapshot_threshold_entries(), c.raft_entry_max_bytes(),
+                c.retention_check_interval_ms(), logThreshold(c.snapshot_log_threshold(), c.snapshot_threshold_entries()), c.raft_entry_max_bytes(),
                 c.append_max_inflight(), c.raft_segment_size_bytes(),
                 new LeaderBalance(c.auto_leader_rebalance_enable(), c.leader_imbalance_check_interval_seconds() * 1000L,
                         c.leader_imbalance_per_broker_percentage()), c.session_timeout_ms());
+    }
+
+    /** The default of {@code snapshot.log.threshold}. */
+    static final long DEFAULT_SNAPSHOT_LOG_THRESHOLD = 10_000;
+
+    /**
+     * The Raft entries between two snapshots: {@code snapshot.log.threshold}, else its former name
+     * {@code snapshot.threshold.entries}, else {@value #DEFAULT_SNAPSHOT_LOG_THRESHOLD} (a negative value is unset).
+     */
+    static long logThreshold(long configured, long formerKey) {
+        long t = configured >= 0 ? configured : formerKey >= 0 ? formerKey : DEFAULT_SNAPSHOT_LOG_THRESHOLD;
+        if (t < 1) {
+            throw new IllegalArgumentException("snapshot.log.threshold must be >= 1, got " + t);
+        }
+        return t;
     }
 
     /**

@@ -22,6 +22,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.chronik.api.archive.Archive;
 import io.chronik.api.consensus.ClusterMetadata;
 import io.chronik.api.consensus.ConsensusException;
 import io.chronik.api.consensus.PartitionLogs;
@@ -38,8 +39,14 @@ import io.chronik.ratis.rpc.RaftTransport;
  * {@code java.util.function.Function<String, String>} with {@code chronik.admin.command=add-voter}, see
  * docs/cluster.md "Growing the cluster"), which promotes a listener of the metadata group to a voter, and
  * {@code decommission <node-id>} and {@code decommission-status <node-id>} (docs/cluster.md "Removing a node"), which
- * start a {@link Decommissioner} run and report its progress. With them it registers the node's metrics, a
- * {@link MetricSource}s ({@link ReadIndexMetrics}, {@link SnapshotMetrics}).
+ * start a {@link Decommissioner} run and report its progress. With them it registers the node's metrics,
+ * {@link MetricSource}s ({@link ReadIndexMetrics}, {@link SnapshotMetrics}, and {@link SnapshotArchiveMetrics} when
+ * snapshots are archived).
+ *
+ * <p><b>Snapshot archive</b> ({@code snapshot.*}, {@link SnapshotSettings}): with {@code snapshot.enabled} the node
+ * archives the snapshots of the groups it leads through the {@link Archive} service (optional, dynamic, greedy: read
+ * at each upload or fetch, so a rebind needs no restart) and a node without a group's data fetches its newest archived
+ * snapshot ({@link ObjectSnapshotArchiver}).
  *
  * <p>The Raft transport is the {@link RaftTransport} matching {@code transport.target} (default
  * {@code (transport.name=grpc)}), bound dynamically and greedily: losing it stops the node (the component is
@@ -49,7 +56,8 @@ import io.chronik.ratis.rpc.RaftTransport;
  * as written, so an acknowledged produce survives power loss of the cluster; {@code os} only writes it to the OS
  * before commit and fsyncs asynchronously, like Kafka's default: an acknowledged produce survives a crash or
  * kill -9 of the broker, not a power loss. In both cases the partition segment files are fsynced at checkpoints
- * (Raft snapshots, every {@code snapshot.threshold.entries} entries and at shutdown), and after a crash each log is
+ * (Raft snapshots, every {@code snapshot.log.threshold} entries, at least every {@code snapshot.time.threshold.secs}
+ * for a group that applied entries, and at shutdown), and after a crash each log is
  * truncated to its checkpoint and rebuilt from the Raft log.
  *
  * <p><b>Leadership balance</b> ({@code auto.leader.rebalance.enable}, {@code leader.imbalance.check.interval.seconds},
@@ -74,6 +82,11 @@ public class RaftComponent {
         return t;
     });
     private volatile RaftTransport transport;
+    private final SnapshotSettings snapshotSettings;
+    /** The archive snapshots go to (optional; swapped in place, see {@link #bindArchive}). */
+    private volatile Archive archive;
+    private ServiceRegistration<?> archiveMetricsRegistration;
+    private ObjectSnapshotArchiver archiver;
     // the fields below are used only on the lifecycle thread
     private ChronikNode node;
     private ServiceRegistration<?> metadataRegistration;
@@ -89,6 +102,13 @@ public class RaftComponent {
     public RaftComponent(BundleContext context, RaftConfig config) {
         this.context = context;
         this.settings = NodeSettings.from(config);
+        this.snapshotSettings = SnapshotSettings.from(config);
+        if (config.snapshot_threshold_entries() >= 0 && config.snapshot_log_threshold() >= 0
+                && config.snapshot_threshold_entries() != config.snapshot_log_threshold()) {
+            LOG.warn("snapshot.threshold.entries={} is ignored: it is the former name of snapshot.log.threshold, which is "
+                    + "set to {} (--snapshot-log-threshold)", config.snapshot_threshold_entries(),
+                    config.snapshot_log_threshold());
+        }
         LOG.info("Raft provider for node {} configured: raft {} advertised {} data {}", settings.nodeId(),
                 settings.raftAddr(), settings.advertisedAddr(), settings.dataDir().toAbsolutePath());
         RaftTransport t = transport;
@@ -104,6 +124,22 @@ public class RaftComponent {
         transport = t;
         if (settings != null && previous != t) { // settings == null: called before the constructor finished
             lifecycle.execute(() -> restart(t));
+        }
+    }
+
+    /**
+     * The archive: optional, dynamic and greedy; the node reads it through a supplier at each upload or fetch, so a
+     * rebind needs no restart, and while none is bound uploads wait (retried with backoff) and fetches find nothing.
+     */
+    @Reference(name = "archive", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindArchive(Archive a) {
+        archive = a;
+    }
+
+    void unbindArchive(Archive a) {
+        if (archive == a) {
+            archive = null;
         }
     }
 
@@ -139,6 +175,8 @@ public class RaftComponent {
         stopNode();
         ChronikNode n = new ChronikNode(settings, t);
         try {
+            n.snapshotSettings(snapshotSettings);
+            archiver = n.archiveSnapshots(() -> archive);
             n.start();
         } catch (Exception e) {
             LOG.error("starting the Raft node {} with transport '{}' failed", settings.nodeId(), t.name(), e);
@@ -166,6 +204,9 @@ public class RaftComponent {
         decommissionCancelRegistration = adminCommand("decommission-cancel", arg -> cancelDecommission(n, arg));
         metricsRegistration = context.registerService(MetricSource.class, n.readIndexMetrics(), props);
         snapshotMetricsRegistration = context.registerService(MetricSource.class, n.snapshotMetrics(), props);
+        if (archiver != null) {
+            archiveMetricsRegistration = context.registerService(MetricSource.class, archiver.metrics(), props);
+        }
         LOG.info("node {} ready: ClusterMetadata, PartitionLogs and metrics registered", settings.nodeId());
     }
 
@@ -216,6 +257,7 @@ public class RaftComponent {
         unregister();
         ChronikNode n = node;
         node = null;
+        archiver = null;
         if (n != null) {
             n.stop();
         }
@@ -224,7 +266,8 @@ public class RaftComponent {
     private void unregister() {
         for (ServiceRegistration<?> r : new ServiceRegistration<?>[] {metadataRegistration, logsRegistration,
                 addVoterRegistration, decommissionRegistration, decommissionStatusRegistration,
-                decommissionCancelRegistration, metricsRegistration, snapshotMetricsRegistration}) {
+                decommissionCancelRegistration, metricsRegistration, snapshotMetricsRegistration,
+                archiveMetricsRegistration}) {
             if (r != null) {
                 try {
                     r.unregister();
@@ -241,5 +284,6 @@ public class RaftComponent {
         decommissionCancelRegistration = null;
         metricsRegistration = null;
         snapshotMetricsRegistration = null;
+        archiveMetricsRegistration = null;
     }
 }

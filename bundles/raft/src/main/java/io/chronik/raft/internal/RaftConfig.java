@@ -53,8 +53,30 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "Interval of the retention check on every replica (ms)")
     long retention_check_interval_ms() default 300000;
 
-    @AttributeDefinition(description = "Raft entries between two snapshots (log checkpoints) of a group")
-    long snapshot_threshold_entries() default 1024;
+    @AttributeDefinition(description = "Raft entries between two snapshots (log checkpoints) of a group "
+            + "(CHRONIK_SNAPSHOT_LOG_THRESHOLD); -1: snapshot.threshold.entries, or 10000 if that is not set either")
+    long snapshot_log_threshold() default -1;
+
+    @AttributeDefinition(description = "Former name of snapshot.log.threshold, still read when that is not set; -1: not set")
+    long snapshot_threshold_entries() default -1;
+
+    @AttributeDefinition(description = "Archive snapshots to the object store (CHRONIK_SNAPSHOT_ENABLED); local Raft "
+            + "snapshots are taken regardless, log compaction needs them")
+    boolean snapshot_enabled() default true;
+
+    @AttributeDefinition(description = "Seconds after which a group that applied entries since its last snapshot takes "
+            + "one (CHRONIK_SNAPSHOT_TIME_THRESHOLD_SECS); 0: only by snapshot.log.threshold")
+    long snapshot_time_threshold_secs() default 3600;
+
+    @AttributeDefinition(description = "Snapshot uploads to the object store at once on this node (CHRONIK_SNAPSHOT_MAX_CONCURRENT)")
+    int snapshot_max_concurrent() default 2;
+
+    @AttributeDefinition(description = "Archived snapshots kept per group in the object store (CHRONIK_SNAPSHOT_RETENTION_COUNT)")
+    int snapshot_retention_count() default 3;
+
+    @AttributeDefinition(description = "Codec of archived snapshots: gzip, zstd or none (CHRONIK_SNAPSHOT_COMPRESSION); "
+            + "the archive's codec= setting applies it, it is checked here")
+    String snapshot_compression() default "gzip";
 
     @AttributeDefinition(description = "Largest Raft entry (batched produce requests) in bytes; also the largest single append")
     int raft_entry_max_bytes() default 2097152;

@@ -67,7 +67,7 @@ final class RatisSetup {
         RaftServerConfigKeys.Log.setForceSyncNum(p, 128);
 
         // Snapshots = checkpoints of the partition logs (fsync of segments + checkpoint file); after one, Ratis
-        // purges its log up to the snapshot. Triggered every snapshot.threshold.entries entries, and on stop so
+        // purges its log up to the snapshot. Triggered every snapshot.log.threshold entries, and on stop so
         // that a restart resumes from local state instead of replaying the Raft log.
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, s.snapshotThresholdEntries());

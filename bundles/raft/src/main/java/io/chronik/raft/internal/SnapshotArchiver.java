@@ -16,6 +16,13 @@ interface SnapshotArchiver {
     void snapshotTaken(int groupNo, DataSnapshotStorage.DataSnapshot snapshot);
 
     /**
+     * The metadata group took a snapshot into {@code file} (complete, renamed into place): keep it (in the background;
+     * never blocks the caller, the state machine updater).
+     */
+    default void metadataSnapshotTaken(org.apache.ratis.server.protocol.TermIndex at, Path file) {
+    }
+
+    /**
      * Fetches the newest usable archived snapshot of group {@code groupNo} into {@code snapshotsDir}, as a complete
      * snapshot directory in the layout of {@link DataSnapshotStorage} (written as {@code <name>.tmp}, renamed when
      * complete). Blocking.
