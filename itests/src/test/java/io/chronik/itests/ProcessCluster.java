@@ -43,6 +43,7 @@ final class ProcessCluster implements TestRule {
     private final List<String> commonArgs = new ArrayList<>();
     private Callable<Path> distribution = ChronikProcess::copyDistribution;
     private IntFunction<List<String>> nodeArgs = id -> List.of();
+    private Map<String, String> env = Map.of();
     private final Map<Integer, ClusterNode> nodes = new TreeMap<>();
     private Path home;
 
@@ -92,6 +93,12 @@ final class ProcessCluster implements TestRule {
         return this;
     }
 
+    /** Environment variables every node's process gets (e.g. the AWS SDK's credentials). */
+    ProcessCluster env(Map<String, String> variables) {
+        this.env = Map.copyOf(variables);
+        return this;
+    }
+
     /** Flags for one node by id (e.g. its {@code --rack}). */
     ProcessCluster nodeArgs(IntFunction<List<String>> args) {
         this.nodeArgs = args;
@@ -138,7 +145,7 @@ final class ProcessCluster implements TestRule {
         String peers = initial.stream().map(ClusterNode::raftAddress).collect(Collectors.joining(","));
         for (ClusterNode n : initial) {
             n.args = startArgs(n, peers);
-            n.runs.add(ChronikProcess.run(home, n.args));
+            n.runs.add(ChronikProcess.run(env, home, n.args));
         }
         for (ClusterNode n : initial) {
             n.process().awaitLine("started in", START_TIMEOUT_MS);
@@ -169,7 +176,7 @@ final class ProcessCluster implements TestRule {
                 .map(ClusterNode::raftAddress).collect(Collectors.joining(","));
         nodes.put(id, n);
         n.args = startArgs(n, peers);
-        n.runs.add(ChronikProcess.run(home, n.args));
+        n.runs.add(ChronikProcess.run(env, home, n.args));
         n.process().awaitLine("started in", START_TIMEOUT_MS);
         awaitBrokers(running());
         return id;
@@ -218,8 +225,31 @@ final class ProcessCluster implements TestRule {
         if (n.running()) {
             throw new IllegalStateException("node " + id + " is running");
         }
-        n.runs.add(ChronikProcess.run(home, n.args));
+        n.runs.add(ChronikProcess.run(env, home, n.args));
         n.process().awaitLine("started in", START_TIMEOUT_MS);
+    }
+
+    /** Deletes everything in a stopped node's data directory (the node lost its disk). */
+    void wipe(int id) throws IOException {
+        ClusterNode n = node(id);
+        if (n.running()) {
+            throw new IllegalStateException("node " + id + " is running");
+        }
+        try (Stream<Path> walk = Files.walk(n.dataDir)) {
+            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+                if (!p.equals(n.dataDir)) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    /** Whether every partition of {@code topic} lists node {@code id} in its ISR (through the running nodes). */
+    boolean inAllIsrs(int id, String topic) throws Exception {
+        try (Admin admin = admin()) {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
+                    .allMatch(p -> p.isr().stream().anyMatch(n -> n.id() == id));
+        }
     }
 
     /** Runs {@code bin/chronik args...} of this cluster's distribution (e.g. a {@code cluster} command) as a process. */

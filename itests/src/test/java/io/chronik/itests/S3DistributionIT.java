@@ -14,12 +14,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStoreContext;
-import org.junit.AfterClass;
 import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Test;
 
 /**
@@ -29,56 +25,26 @@ import org.junit.Test;
  * reach the node the standard way, through AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
  */
 public class S3DistributionIT {
-    private static final String ACCESS_KEY = "chronik-it-access";
-    private static final String SECRET_KEY = "chronik-it-secret";
     private static final String BUCKET = "chronik-it";
+    private static final String ACCESS_KEY = S3Server.ACCESS_KEY;
+    private static final String SECRET_KEY = S3Server.SECRET_KEY;
+
+    @ClassRule
+    public static final S3Server S3 = new S3Server(BUCKET);
 
     private static Path home;
-    private static BlobStoreContext blobs;
-    private static S3Proxy proxy;
 
     @BeforeClass
-    public static void startS3AndCopyDistribution() throws Exception {
+    public static void copyDistribution() throws Exception {
         home = ChronikProcess.copyDistribution();
-        blobs = ContextBuilder.newBuilder("transient").credentials("unused", "unused").build(BlobStoreContext.class);
-        blobs.getBlobStore().createContainerInLocation(null, BUCKET);
-        proxy = S3Proxy.builder().blobStore(blobs.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
-        proxy.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!"STARTED".equals(proxy.getState())) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("s3proxy did not start: " + proxy.getState());
-            }
-            Thread.sleep(10);
-        }
-    }
-
-    @AfterClass
-    public static void stopS3() throws Exception {
-        if (proxy != null) {
-            proxy.stop();
-        }
-        if (blobs != null) {
-            blobs.close();
-        }
     }
 
     private static String endpoint() {
-        return "http://127.0.0.1:" + proxy.getPort();
+        return S3.endpoint();
     }
 
-    /** The AWS SDK's environment: these credentials, and nothing from the machine's profiles or instance metadata. */
     private static Map<String, String> aws(String accessKey, String secretKey) {
-        Map<String, String> env = new java.util.HashMap<>(Map.of(
-                "AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials",
-                "AWS_CONFIG_FILE", "/nonexistent/config",
-                "AWS_EC2_METADATA_DISABLED", "true"));
-        if (accessKey != null) {
-            env.put("AWS_ACCESS_KEY_ID", accessKey);
-            env.put("AWS_SECRET_ACCESS_KEY", secretKey);
-        }
-        return env;
+        return S3Server.aws(accessKey, secretKey);
     }
 
     private static String[] startArgs(Path dataDir, int metricsPort, String bucket) {
@@ -142,7 +108,7 @@ public class S3DistributionIT {
             node.awaitLine("no object store matches (store.name=s3): the archive keeps using object store 'local'", 1_000);
             assertTrue(metrics(metricsPort).contains("chronik_archive_store{store=\"local\",} 1.0"));
 
-            blobs.getBlobStore().createContainerInLocation(null, bucket);
+            S3.blobStore().createContainerInLocation(null, bucket);
             awaitMetric(metricsPort, "chronik_archive_store{store=\"s3\",} 1.0"); // at the next check, within 16 s
             assertTrue(metrics(metricsPort).contains("chronik_archive_store_target_unmatched 0.0"));
             assertTrue(metrics(metricsPort).contains("chronik_s3_store_available{store=\"s3\",} 1.0"));

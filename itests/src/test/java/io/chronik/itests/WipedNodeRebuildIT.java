@@ -6,14 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalDouble;
-import java.util.stream.Stream;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.Rule;
 import org.junit.Test;
@@ -28,14 +23,14 @@ import org.junit.Test;
 public class WipedNodeRebuildIT {
     @Rule
     public final ProcessCluster cluster = new ProcessCluster(3).nodeArgs(FollowerFetchSupport::rackOf)
-            .args("--session-timeout-ms", "3000").distribution(WipedNodeRebuildIT::snapshottingDistribution);
+            .args("--session-timeout-ms", "3000", "--snapshot-log-threshold", "200")
+            .distribution(WipedNodeRebuildIT::smallRaftSegments);
 
-    /** The distribution with frequent snapshots and small Raft log segments (appended settings win). */
-    static Path snapshottingDistribution() throws Exception {
+    /** The distribution with 64 KiB Raft log segments (an appended setting wins), so that Ratis purges soon. */
+    static Path smallRaftSegments() throws Exception {
         Path home = ChronikProcess.copyDistribution();
-        Files.writeString(home.resolve("conf/config/io.chronik.raft.cfg"),
-                "\nsnapshot.threshold.entries=200\nraft.segment.size.bytes=65536\n", StandardCharsets.UTF_8,
-                StandardOpenOption.APPEND);
+        Files.writeString(home.resolve("conf/config/io.chronik.raft.cfg"), "\nraft.segment.size.bytes=65536\n",
+                StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         return home;
     }
 
@@ -46,10 +41,10 @@ public class WipedNodeRebuildIT {
         try (LoadProducer load = new LoadProducer(cluster.bootstrap(), "rebuild", tps, 300)) {
             load.awaitProgress(1_000, 60_000);
             cluster.kill(3);
-            deleteContents(cluster.dataDir(3));
+            cluster.wipe(3);
             load.awaitProgress(3_000, 120_000); // far past the snapshot threshold: the leaders purge their logs
             cluster.restart(3);
-            ProcessCluster.await("node 3 back in every ISR", 120_000, () -> inAllIsrs(3, tps));
+            ProcessCluster.await("node 3 back in every ISR", 120_000, () -> cluster.inAllIsrs(3, tps.get(0).topic()));
             OptionalDouble installs = FollowerFetchSupport.counter(cluster, 3, "chronik_raft_snapshot_installs_total");
             System.out.println("node 3 installed " + installs + " snapshot(s)");
             assertTrue("node 3 installed no snapshot", installs.isPresent() && installs.getAsDouble() > 0);
@@ -64,24 +59,6 @@ public class WipedNodeRebuildIT {
                         reader.bytesFrom(3) > 10_000);
             }
             System.out.println(LoadVerifier.assertExactlyOnce(cluster.bootstrap(), load, 60_000));
-        }
-    }
-
-    private boolean inAllIsrs(int id, List<TopicPartition> tps) throws Exception {
-        try (Admin admin = cluster.admin()) {
-            Map<String, TopicDescription> d = admin.describeTopics(List.of(tps.get(0).topic())).allTopicNames().get();
-            return d.values().stream().flatMap(t -> t.partitions().stream())
-                    .allMatch(p -> p.isr().stream().anyMatch(n -> n.id() == id));
-        }
-    }
-
-    private static void deleteContents(Path dir) throws Exception {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                if (!p.equals(dir)) {
-                    Files.delete(p);
-                }
-            }
         }
     }
 }

@@ -75,17 +75,24 @@ public class OsgiProviderIT {
         assertEquals(22, ((String) clusterId.invoke(metadata)).length());
         assertTrue(Files.isDirectory(data.resolve("raft")));
         felix.awaitService(METRIC_SOURCE, TIMEOUT);
-        // two sources: the ReadIndex metrics and the snapshot archive's (no archive bound here: nothing archived)
+        // three sources, registered one after the other: the ReadIndex metrics, the snapshots' and the snapshot
+        // archive's (no archive bound here: nothing archived)
         List<String> metrics = new ArrayList<>();
-        for (org.osgi.framework.ServiceReference<?> ref : felix.context().getAllServiceReferences(METRIC_SOURCE, null)) {
-            metrics.addAll(collect(felix.context().getService(ref)));
-        }
+        long deadline = System.currentTimeMillis() + 10_000;
+        do {
+            metrics.clear();
+            for (org.osgi.framework.ServiceReference<?> ref : felix.context().getAllServiceReferences(METRIC_SOURCE, null)) {
+                metrics.addAll(collect(felix.context().getService(ref)));
+            }
+        } while (!metrics.contains("family chronik_snapshot_archive_uploads") && System.currentTimeMillis() < deadline
+                && sleep(50));
         assertTrue(metrics.toString(), java.util.Collections.indexOfSubList(metrics, List.of(
                 "family chronik_raft_read_index_rounds", "sample [0.0, [1]]",
                 "family chronik_raft_read_index_barriers", "sample [0.0, [1]]",
                 "family chronik_raft_read_index_failures", "sample [0.0, [1]]",
                 "histogram chronik_raft_read_index_duration_seconds",
                 "sample [[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0.0, [1]]")) >= 0);
+        assertTrue(metrics.toString(), metrics.contains("family chronik_raft_snapshots"));
         assertTrue(metrics.toString(), java.util.Collections.indexOfSubList(metrics, List.of(
                 "family chronik_snapshot_archive_uploads", "sample [0.0, [1]]")) >= 0);
 
@@ -95,6 +102,11 @@ public class OsgiProviderIT {
         felix.awaitNoService(METRIC_SOURCE, TIMEOUT);
         transport.start();
         assertNotNull(felix.awaitService(METADATA, TIMEOUT));
+    }
+
+    private static boolean sleep(long ms) throws InterruptedException {
+        Thread.sleep(ms);
+        return true;
     }
 
     /**
