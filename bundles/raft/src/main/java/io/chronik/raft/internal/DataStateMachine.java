@@ -35,7 +35,7 @@ import io.chronik.api.consensus.ConsensusException.Reason;
  * a follower (or a node whose disk was wiped) gets the snapshot's files from the leader (Ratis' snapshot installation)
  * and {@link #reinitialize} rebuilds its partitions from them; the log tail follows. A node that has no snapshot and
  * no data of the group first asks the {@link SnapshotArchiver} (the object store) for one, so that the leader is not
- * asked for the bulk. On start, {@link #initialize} opens the group's partition logs (each recovers to its own last
+ * asked for the bulk (fetched before the group's division is added, see {@link #prefetchDir}). On start, {@link #initialize} opens the group's partition logs (each recovers to its own last
  * checkpoint), restores from the latest snapshot any partition whose log is behind it, and resumes at the snapshot's
  * index; entries after it are replayed from the Raft log, but never re-applied to a partition whose checkpoint is
  * already past them (a crash between two partitions' checkpoints).
@@ -82,34 +82,53 @@ final class DataStateMachine extends BaseStateMachine {
         payloads = PayloadLog.open(raftStorage.getStorageDir().getStateMachineDir().toPath().resolve("payloads"),
                 settings.flushPolicy(), settings.raftSegmentSizeBytes(), "data group " + group.groupNo());
         group.openReplicas();
-        if (storage.latest() == null && group.replicas().stream().allMatch(r -> r.checkpointIndex < 0)) {
-            fetchFromArchive();
-        }
+        adoptPrefetched(storage.latest() == null && group.replicas().stream().allMatch(r -> r.checkpointIndex < 0));
         load();
         MachineLifecycle.running(this);
     }
 
-    /** A node with nothing of the group (new or wiped) starts from the archive's newest snapshot, if there is one. */
-    private void fetchFromArchive() {
+    /**
+     * Where a snapshot fetched from the object store for a group this node does not have yet waits for the group's
+     * division to start ({@link MetadataReconciler} fetches it before it adds the division: Ratis formats a new
+     * division's directory, and a division slow to initialise loses a race with the leader's first requests).
+     */
+    static java.nio.file.Path prefetchDir(NodeSettings settings, int groupNo) {
+        return settings.dataDir().resolve("snapshot-fetch").resolve("group-" + groupNo);
+    }
+
+    /**
+     * A node with nothing of the group (new or wiped) starts from the snapshot fetched for it from the object store,
+     * if there is one: moved into the group's snapshots, then loaded like one installed from the leader.
+     */
+    private void adoptPrefetched(boolean nothingLocal) {
         if (group.groupNo() < 0) {
             return;
         }
+        java.nio.file.Path dir = prefetchDir(localServer.settings(), group.groupNo());
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            return;
+        }
         try {
-            long started = System.nanoTime();
-            java.nio.file.Path fetched = localServer.snapshotArchiver().fetchLatest(group.groupNo(), storage.directory());
-            if (fetched != null) {
+            if (nothingLocal) {
+                try (var snapshots = java.nio.file.Files.newDirectoryStream(dir, "snapshot.*")) {
+                    for (java.nio.file.Path p : snapshots) {
+                        if (!p.getFileName().toString().endsWith(".tmp")) {
+                            java.nio.file.Files.move(p, storage.directory().resolve(p.getFileName()),
+                                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                        }
+                    }
+                }
                 DataSnapshotStorage.DataSnapshot s = storage.load();
                 if (s != null) {
-                    localServer.snapshotMetrics().installed(SnapshotMetrics.dataGroup(group.groupNo()), s.index(),
-                            s.manifest().bytes(), System.nanoTime() - started);
+                    LOG.info("data group {}: starts from snapshot {} fetched from the object store ({} partition(s), "
+                            + "{} bytes)", group.groupNo(), s.termIndex(), s.manifest().partitions().size(),
+                            s.manifest().bytes());
                 }
-                LOG.info("data group {}: fetched snapshot {} ({} partition(s), {} bytes) from the object store in {} ms",
-                        group.groupNo(), s == null ? fetched : s.termIndex(), s == null ? 0 : s.manifest().partitions().size(),
-                        s == null ? 0 : s.manifest().bytes(), (System.nanoTime() - started) / 1_000_000);
             }
+            DataSnapshotStorage.deleteRecursively(dir);
         } catch (IOException | RuntimeException e) {
-            LOG.warn("data group {}: no snapshot from the object store ({}); the leader will send one if needed",
-                    group.groupNo(), e.toString());
+            LOG.warn("data group {}: the snapshot fetched from the object store is not used ({}); the leader will send "
+                    + "one if needed", group.groupNo(), e.toString());
         }
     }
 

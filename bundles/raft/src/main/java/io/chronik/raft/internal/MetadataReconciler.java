@@ -279,6 +279,9 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
                     if (server.isStopping() || dg.division() != null) {
                         return;
                     }
+                    if (!java.nio.file.Files.exists(settings.raftDir().resolve(dg.groupId().getUuid().toString()))) {
+                        prefetchSnapshot(g.no()); // a new division here: start from the object store if it can
+                    }
                     RaftClientReply reply = s.groupManagementAsync(GroupManagementRequest.newAdd(adminClientId,
                             server.peerId(), adminCallIds.incrementAndGet(), group))
                             .get(settings.requestTimeoutMs(), TimeUnit.MILLISECONDS);
@@ -297,6 +300,39 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
             });
         } catch (RuntimeException e) {
             LOG.debug("node stopping, data group {} not added", g.no());
+        }
+    }
+
+    /**
+     * Fetches the newest archived snapshot of a group this node is about to start a division of into the group's
+     * {@link DataStateMachine#prefetchDir}, where the division's state machine finds it; nothing if the archive has
+     * none. Blocking (the group-operations thread).
+     */
+    private void prefetchSnapshot(int groupNo) {
+        java.nio.file.Path dir = DataStateMachine.prefetchDir(server.settings(), groupNo);
+        long started = System.nanoTime();
+        try {
+            DataSnapshotStorage.deleteRecursively(dir);
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.Path fetched = server.snapshotArchiver().fetchLatest(groupNo, dir);
+            if (fetched == null) {
+                DataSnapshotStorage.deleteRecursively(dir);
+                return;
+            }
+            DataSnapshotStorage.DataSnapshot s = DataSnapshotStorage.open(fetched);
+            server.snapshotMetrics().installed(SnapshotMetrics.dataGroup(groupNo), s.index(), s.manifest().bytes(),
+                    System.nanoTime() - started);
+            LOG.info("data group {}: fetched snapshot {} ({} partition(s), {} bytes) from the object store in {} ms",
+                    groupNo, s.termIndex(), s.manifest().partitions().size(), s.manifest().bytes(),
+                    (System.nanoTime() - started) / 1_000_000);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("data group {}: no snapshot from the object store ({}); the leader will send one if needed", groupNo,
+                    e.toString());
+            try {
+                DataSnapshotStorage.deleteRecursively(dir);
+            } catch (IOException ignored) {
+                // left for the next attempt, which empties the directory first
+            }
         }
     }
 
