@@ -341,6 +341,24 @@ final class DataSnapshotStorage implements StateMachineStorage {
         return Long.parseLong(segmentName.substring(0, segmentName.indexOf('.')));
     }
 
+    /** Recreates the directory tree {@code from} at {@code to} with hard links to its files (copies where links fail). */
+    static void linkTree(Path from, Path to) throws IOException {
+        try (var walk = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    try {
+                        Files.createLink(target, p);
+                    } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+                        Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+        }
+    }
+
     static void deleteRecursively(Path p) throws IOException {
         if (!Files.exists(p)) {
             return;

@@ -110,11 +110,12 @@ final class DataStateMachine extends BaseStateMachine {
         }
         try {
             if (nothingLocal) {
+                // linked, not moved: the fetched copy stays until the division has started (MetadataReconciler
+                // deletes it), since Ratis formats the directory again if the start fails and is retried
                 try (var snapshots = java.nio.file.Files.newDirectoryStream(dir, "snapshot.*")) {
                     for (java.nio.file.Path p : snapshots) {
                         if (!p.getFileName().toString().endsWith(".tmp")) {
-                            java.nio.file.Files.move(p, storage.directory().resolve(p.getFileName()),
-                                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                            DataSnapshotStorage.linkTree(p, storage.directory().resolve(p.getFileName()));
                         }
                     }
                 }
@@ -125,7 +126,6 @@ final class DataStateMachine extends BaseStateMachine {
                             s.manifest().bytes());
                 }
             }
-            DataSnapshotStorage.deleteRecursively(dir);
         } catch (IOException | RuntimeException e) {
             LOG.warn("data group {}: the snapshot fetched from the object store is not used ({}); the leader will send "
                     + "one if needed", group.groupNo(), e.toString());

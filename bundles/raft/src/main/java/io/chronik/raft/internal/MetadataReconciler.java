@@ -279,16 +279,36 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
                     if (server.isStopping() || dg.division() != null) {
                         return;
                     }
+                    boolean prefetched = false;
                     if (!java.nio.file.Files.exists(settings.raftDir().resolve(dg.groupId().getUuid().toString()))) {
-                        prefetchSnapshot(g.no()); // a new division here: start from the object store if it can
+                        prefetched = prefetchSnapshot(g.no()); // a new division here: start from the object store
                     }
-                    RaftClientReply reply = s.groupManagementAsync(GroupManagementRequest.newAdd(adminClientId,
-                            server.peerId(), adminCallIds.incrementAndGet(), group))
-                            .get(settings.requestTimeoutMs(), TimeUnit.MILLISECONDS);
-                    if (!reply.isSuccess() && !alreadyExists(reply.getException())) {
-                        LOG.error("adding data group {} failed", g.no(), reply.getException());
-                    } else {
-                        LOG.info("data group {} ({}) added with replicas {}", g.no(), dg.groupId(), g.replicas());
+                    // Ratis may fail a division's start when the leader's first requests arrive while it initialises
+                    // (IllegalStateException "previous != null" from its role): try again a few times
+                    for (int attempt = 1; ; attempt++) {
+                        Throwable failure;
+                        try {
+                            RaftClientReply reply = s.groupManagementAsync(GroupManagementRequest.newAdd(adminClientId,
+                                    server.peerId(), adminCallIds.incrementAndGet(), group))
+                                    .get(settings.requestTimeoutMs(), TimeUnit.MILLISECONDS);
+                            failure = reply.isSuccess() ? null : reply.getException();
+                        } catch (java.util.concurrent.ExecutionException e) {
+                            failure = e.getCause();
+                        }
+                        if (failure == null || alreadyExists(failure)) {
+                            LOG.info("data group {} ({}) added with replicas {}", g.no(), dg.groupId(), g.replicas());
+                            break;
+                        }
+                        if (attempt >= 5 || server.isStopping()) {
+                            LOG.error("adding data group {} failed", g.no(), failure);
+                            break;
+                        }
+                        LOG.warn("adding data group {} failed (attempt {}), trying again: {}", g.no(), attempt,
+                                failure.toString());
+                        Thread.sleep(200L * attempt);
+                    }
+                    if (prefetched) {
+                        DataSnapshotStorage.deleteRecursively(DataStateMachine.prefetchDir(settings, g.no()));
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -307,8 +327,10 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
      * Fetches the newest archived snapshot of a group this node is about to start a division of into the group's
      * {@link DataStateMachine#prefetchDir}, where the division's state machine finds it; nothing if the archive has
      * none. Blocking (the group-operations thread).
+     *
+     * @return whether a snapshot was fetched (its directory is deleted once the division has started)
      */
-    private void prefetchSnapshot(int groupNo) {
+    private boolean prefetchSnapshot(int groupNo) {
         java.nio.file.Path dir = DataStateMachine.prefetchDir(server.settings(), groupNo);
         long started = System.nanoTime();
         try {
@@ -317,7 +339,7 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
             java.nio.file.Path fetched = server.snapshotArchiver().fetchLatest(groupNo, dir);
             if (fetched == null) {
                 DataSnapshotStorage.deleteRecursively(dir);
-                return;
+                return false;
             }
             DataSnapshotStorage.DataSnapshot s = DataSnapshotStorage.open(fetched);
             server.snapshotMetrics().installed(SnapshotMetrics.dataGroup(groupNo), s.index(), s.manifest().bytes(),
@@ -325,6 +347,7 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
             LOG.info("data group {}: fetched snapshot {} ({} partition(s), {} bytes) from the object store in {} ms",
                     groupNo, s.termIndex(), s.manifest().partitions().size(), s.manifest().bytes(),
                     (System.nanoTime() - started) / 1_000_000);
+            return true;
         } catch (IOException | RuntimeException e) {
             LOG.warn("data group {}: no snapshot from the object store ({}); the leader will send one if needed", groupNo,
                     e.toString());
@@ -333,6 +356,7 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
             } catch (IOException ignored) {
                 // left for the next attempt, which empties the directory first
             }
+            return false;
         }
     }
 
