@@ -26,11 +26,16 @@ public final class TestArchives {
 
     /** Binds {@code store} as the archive's store (as a greedy rebind to another store would). */
     public static void bindStore(Archive archive, ObjectStore store, String storeName) {
+        ((ObjectArchive) archive).bindAnyStore(store);
         ((ObjectArchive) archive).bindStore(store, java.util.Map.of(ObjectStore.STORE_NAME, storeName));
     }
 
-    /** Unbinds the archive's store: operations fail with ArchiveUnavailableException. */
+    /**
+     * Unbinds the archive's store as when its service goes away (both of the archive's store references let go of
+     * it; a store that is only no longer matched would be kept): operations fail with ArchiveUnavailableException.
+     */
     public static void unbindStore(Archive archive, ObjectStore store) {
+        ((ObjectArchive) archive).unbindAnyStore(store);
         ((ObjectArchive) archive).unbindStore(store);
     }
 }
