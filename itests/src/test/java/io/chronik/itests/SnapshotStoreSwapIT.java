@@ -83,7 +83,9 @@ import io.chronik.api.store.ObjectStore;
  * </ul>
  * Manifests are decoded by the test itself from their documented binary form (docs/snapshots.md, "Inspecting the
  * archive": {@code CHRA} archive blob holding a {@code CHAM} archived snapshot holding a {@code CHSM} manifest), from
- * the raw objects of each store, so both stores are read the same way whichever one the archive uses.
+ * the raw objects of each store, so both stores are read the same way whichever one the archive uses. The stores are
+ * checked once the producer has stopped and the uploads have settled (no snapshot is due without new entries), so
+ * that retention cannot delete an object between listing and reading it.
  *
  * <p>The kafka-clients jar of the test class path is exported by the system bundle (as the launcher exports SLF4J),
  * so the probe uses the real clients; the broker bundle embeds its own copy privately and imports none of it.
@@ -138,9 +140,18 @@ public class SnapshotStoreSwapIT extends ContainerSupport {
 
     @Test
     public void snapshotsMoveToTheNewStoreInFullWhileProducingAndNoAcknowledgedRecordIsLost() throws Exception {
-        long started = System.nanoTime();
+        ClassLoader contextLoader = Thread.currentThread().getContextClassLoader();
         // kafka-clients loads classes by name (metric reporters, ...) through the context class loader
         Thread.currentThread().setContextClassLoader(KafkaProducer.class.getClassLoader());
+        try {
+            swapUnderAProducer();
+        } finally {
+            Thread.currentThread().setContextClassLoader(contextLoader);
+        }
+    }
+
+    private void swapUnderAProducer() throws Exception {
+        long started = System.nanoTime();
         String bootstrap = context.getProperty("chronik.kafka.addr");
         ObjectStore local = store("local");
 
