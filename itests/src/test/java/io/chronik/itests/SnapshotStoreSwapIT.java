@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -156,7 +155,7 @@ public class SnapshotStoreSwapIT extends ContainerSupport {
         ObjectStore local = store("local");
 
         // 2. a second local store, created at run time
-        Path swappedRoot = Files.createTempDirectory("chronik-swapped-store");
+        Path swappedRoot = dataDir().resolve("swapped-store"); // in the test's temporary data directory
         org.osgi.service.cm.Configuration storeConfig =
                 configAdmin.getFactoryConfiguration("io.chronik.storage.local", "swapped", "?");
         Dictionary<String, Object> storeProps = new Hashtable<>();
