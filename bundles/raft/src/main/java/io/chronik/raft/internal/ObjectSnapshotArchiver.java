@@ -249,6 +249,14 @@ final class ObjectSnapshotArchiver implements SnapshotArchiver, AutoCloseable {
                 }
                 failures = 0;
                 metrics.failing(false);
+            } catch (SnapshotUploader.StoreSwitchedException e) {
+                // not a failure of the store: upload the same snapshot again, in full, to the store now in use
+                LOG.info("{}: {} of snapshot {}; uploading it again", name(), e.getMessage(), p.at());
+                if (!requeue(p)) {
+                    deleteQuietly(p.path());
+                }
+                submit(0);
+                return;
             } catch (IOException | RuntimeException e) {
                 if (closed) {
                     LOG.debug("{}: archiving snapshot {} stopped: the node stops", name(), p.at(), e);
@@ -265,14 +273,7 @@ final class ObjectSnapshotArchiver implements SnapshotArchiver, AutoCloseable {
                 } else {
                     LOG.debug("{}: archiving snapshot {} failed again ({} attempts)", name(), p.at(), failures, e);
                 }
-                boolean superseded;
-                synchronized (this) {
-                    superseded = pending != null;
-                    if (!superseded) {
-                        pending = p; // retried, unless a newer snapshot came meanwhile
-                    }
-                }
-                if (superseded) {
+                if (!requeue(p)) {
                     deleteQuietly(p.path());
                 }
                 submit(delay);
@@ -287,6 +288,15 @@ final class ObjectSnapshotArchiver implements SnapshotArchiver, AutoCloseable {
             if (more) {
                 submit(0);
             }
+        }
+
+        /** Makes {@code p} pending again, unless a newer snapshot came meanwhile; whether it did. */
+        private synchronized boolean requeue(Pinned p) {
+            if (pending != null) {
+                return false;
+            }
+            pending = p;
+            return true;
         }
 
         private String name() {
@@ -315,7 +325,7 @@ final class ObjectSnapshotArchiver implements SnapshotArchiver, AutoCloseable {
                 metrics.deletedObjects.add(a.retain(ArchiveKeys.metadata(cluster), settings.retentionCount()).size());
                 return;
             }
-            SnapshotUploader.Result r = new SnapshotUploader(a, cluster,
+            SnapshotUploader.Result r = new SnapshotUploader(a, store, cluster,
                     known.computeIfAbsent(store, s -> new ConcurrentHashMap<>()), settings.retentionCount())
                     .upload(p.path(), p.manifest());
             metrics.uploadedBytes.add(r.uploadedBytes());

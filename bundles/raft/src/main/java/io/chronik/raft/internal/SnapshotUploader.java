@@ -34,7 +34,22 @@ final class SnapshotUploader {
     record Result(ArchivedSnapshot archived, long uploadedBytes, long skippedBytes, int objectsPut, int deleted) {
     }
 
+    /**
+     * The archive moved to another object store while an upload was running: the objects the upload references are
+     * not all in the store its manifest would go to, so the upload is not published; upload it again (in full).
+     */
+    static final class StoreSwitchedException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        StoreSwitchedException(String from, String to) {
+            super("the archive moved from object store '" + from + "' to " + (to == null ? "none" : "'" + to + "'")
+                    + " during the upload");
+        }
+    }
+
     private final Archive archive;
+    /** The store name the upload is for (the archive's active store when it started). */
+    private final String store;
     private final String cluster;
     /** Segment files' range chains known to be in this store: file prefix key to chain from 0. */
     private final Map<String, List<ArchiveKeys.Range>> known;
@@ -43,8 +58,15 @@ final class SnapshotUploader {
     private long skipped;
     private int puts;
 
-    SnapshotUploader(Archive archive, String cluster, Map<String, List<ArchiveKeys.Range>> known, int retentionCount) {
+    /**
+     * @param store the archive's active store: the upload fails with {@link StoreSwitchedException} if the archive
+     *              moves to another one before its manifest is written
+     * @param known the segment range chains known to be in {@code store}
+     */
+    SnapshotUploader(Archive archive, String store, String cluster, Map<String, List<ArchiveKeys.Range>> known,
+                     int retentionCount) {
         this.archive = archive;
+        this.store = store;
         this.cluster = cluster;
         this.known = known;
         this.retentionCount = retentionCount;
@@ -86,10 +108,30 @@ final class SnapshotUploader {
         String groupFiles = ArchiveKeys.files(cluster, g);
         known.keySet().removeIf(k -> k.startsWith(groupFiles) && !used.contains(k));
         ArchivedSnapshot archived = new ArchivedSnapshot(cluster, manifest, ranges);
-        archive.write(ArchiveKeys.manifest(cluster, g, manifest.index()), new ByteArrayInputStream(archived.encode()));
+        // the objects went to 'store' only if the archive did not move meanwhile (it moves in place, at any moment)
+        checkStore();
+        String manifestKey = ArchiveKeys.manifest(cluster, g, manifest.index());
+        archive.write(manifestKey, new ByteArrayInputStream(archived.encode()));
         puts++;
+        if (!store.equals(archive.activeStore())) {
+            // moved while the manifest was written: if it went to the new store it references objects that are not
+            // there; remove it (if it went to the old store it is complete there, and the new store has no such key)
+            try {
+                archive.delete(manifestKey);
+            } catch (IOException e) {
+                LOG.debug("removing manifest {} after a store switch failed", manifestKey, e);
+            }
+            checkStore();
+        }
         int deleted = retain(g);
         return new Result(archived, uploaded, skipped, puts, deleted);
+    }
+
+    private void checkStore() throws StoreSwitchedException {
+        String now = archive.activeStore();
+        if (!store.equals(now)) {
+            throw new StoreSwitchedException(store, now);
+        }
     }
 
     private List<ArchiveKeys.Range> segment(String prefix, Path local, long size, Set<String> present,

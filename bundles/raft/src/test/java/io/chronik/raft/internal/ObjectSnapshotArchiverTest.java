@@ -405,6 +405,35 @@ public class ObjectSnapshotArchiverTest {
     }
 
     @Test
+    public void aSwitchOfStoresDuringAnUploadNeverLeavesAManifestOfObjectsTheNewStoreLacks() throws Exception {
+        write(SEG0, content("a", 30_000));
+        write(CHECKPOINT, content("cp1", 100));
+        archiver().snapshotTaken(7, snapshot(10, SEG0, CHECKPOINT));
+        awaitIdle();
+        // the next snapshot's upload lists the old store, then its first put (the new tail of SEG0) is held while the
+        // archive moves to another store: the rest of the upload, the manifest included, would go to the new store
+        write(SEG0, content("a", 31_000));
+        store.hold = new java.util.concurrent.CountDownLatch(1);
+        archiver.snapshotTaken(7, snapshot(20, SEG0, CHECKPOINT));
+        await("the upload in progress", () -> store.inFlight.get() == 1);
+        LocalObjectStore second = new LocalObjectStore(tmp.newFolder("objects2").toPath(), "second");
+        TestArchives.bindStore(archive, second, "second");
+        store.hold.countDown();
+        awaitIdle();
+        // the switched upload is not published; retried, it uploads the snapshot in full to the new store
+        assertEquals(List.of(manifestKey(20)), second.list(ArchiveKeys.manifests(CLUSTER, 7)));
+        ArchivedSnapshot archived;
+        try (InputStream in = archive.read(manifestKey(20))) {
+            archived = ArchivedSnapshot.decode(CLUSTER, in.readAllBytes(), manifestKey(20));
+        }
+        assertEquals(new java.util.TreeSet<>(archived.keys()),
+                new java.util.TreeSet<>(second.list(ArchiveKeys.files(CLUSTER, 7))));
+        assertSameFiles(archiver.fetchLatest(7, tmp.newFolder("wiped").toPath()), 20, SEG0, CHECKPOINT);
+        // the old store keeps its complete snapshot
+        assertEquals(List.of(manifestKey(10)), keys(ArchiveKeys.manifests(CLUSTER, 7)));
+    }
+
+    @Test
     public void metadataSnapshotsAreArchivedWithRetention() throws Exception {
         settings = settings.withRetentionCount(2);
         archiver();
