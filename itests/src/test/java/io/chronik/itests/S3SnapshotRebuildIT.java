@@ -148,7 +148,10 @@ public class S3SnapshotRebuildIT {
 
     private void assertFetchedFromTheArchive(int id) throws Exception {
         double fetches = counter(id, "chronik_snapshot_archive_fetches_total");
-        System.out.println("node " + id + " fetched " + fetches + " snapshot(s) from the object store");
+        String out = cluster.output(id);
+        System.out.println("node " + id + " fetched " + fetches + " snapshot(s) from the object store; groups started "
+                + "from one: " + count(out, "fetched from the object store (") + ", started without it after a failed "
+                + "start: " + count(out, "starting without the snapshot fetched"));
         assertTrue("node " + id + " fetched no snapshot from the object store", fetches > 0);
     }
 
@@ -161,6 +164,14 @@ public class S3SnapshotRebuildIT {
                     + ", " + reader.bytesFrom(2) + ", " + reader.bytesFrom(3));
             assertTrue("the r3 consumer read " + reader.bytesFrom(3) + " bytes from node 3", reader.bytesFrom(3) > 10_000);
         }
+    }
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
     }
 
     private double counter(int id, String name) throws Exception {

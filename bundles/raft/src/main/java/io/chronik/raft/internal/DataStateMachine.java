@@ -82,7 +82,7 @@ final class DataStateMachine extends BaseStateMachine {
         payloads = PayloadLog.open(raftStorage.getStorageDir().getStateMachineDir().toPath().resolve("payloads"),
                 settings.flushPolicy(), settings.raftSegmentSizeBytes(), "data group " + group.groupNo());
         group.openReplicas();
-        adoptPrefetched(storage.latest() == null && group.replicas().stream().allMatch(r -> r.checkpointIndex < 0));
+        adoptPrefetched(storage.latest() == null);
         load();
         MachineLifecycle.running(this);
     }
@@ -97,8 +97,9 @@ final class DataStateMachine extends BaseStateMachine {
     }
 
     /**
-     * A node with nothing of the group (new or wiped) starts from the snapshot fetched for it from the object store,
-     * if there is one: moved into the group's snapshots, then loaded like one installed from the leader.
+     * A node with no snapshot of the group (new or wiped) starts from the snapshot fetched for it from the object store,
+     * if there is one: linked into the group's snapshots; its partitions are in place already
+     * ({@link MetadataReconciler}), or are restored from it like from one installed from the leader.
      */
     private void adoptPrefetched(boolean nothingLocal) {
         if (group.groupNo() < 0) {

@@ -37,6 +37,9 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
 
     private final LocalServer server;
     private final LocalReplicas replicas;
+    /** Data groups whose division this node started for the first time in this run (see {@link #addDivision}). */
+    private final java.util.Set<org.apache.ratis.protocol.RaftGroupId> freshStarts =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final DataGroups groups;
     private final ClusterMetadataImpl metadata;
     private final MetadataWriter writer;
@@ -279,13 +282,33 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
                     if (server.isStopping() || dg.division() != null) {
                         return;
                     }
+                    // A division this node starts for the first time: a directory of it is what a failed start left
+                    // behind, which the next start must not find (Ratis formats a new division's directory). A
+                    // directory found otherwise is left alone.
+                    java.nio.file.Path storage = settings.raftDir().resolve(dg.groupId().getUuid().toString());
+                    boolean fresh = !java.nio.file.Files.exists(storage) || freshStarts.contains(dg.groupId());
                     boolean prefetched = false;
-                    if (!java.nio.file.Files.exists(settings.raftDir().resolve(dg.groupId().getUuid().toString()))) {
-                        prefetched = prefetchSnapshot(g.no()); // a new division here: start from the object store
+                    if (fresh) {
+                        freshStarts.add(dg.groupId());
+                        DataSnapshotStorage.deleteRecursively(storage);
+                        prefetched = prefetchSnapshot(g.no()); // start from the object store if it has the group
                     }
-                    // Ratis may fail a division's start when the leader's first requests arrive while it initialises
-                    // (IllegalStateException "previous != null" from its role): try again a few times
+                    // Ratis 3.2 fails a division's start when a request of the leader arrives while it initialises (an
+                    // install request makes it a follower before its start does: IllegalStateException "previous !=
+                    // null"); a division starting from a fetched snapshot loses that race often. Try again after a
+                    // pause of random length, from the second attempt on without the fetched snapshot (the leader then
+                    // sends its own, as to any replica behind its log).
+                    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
                     for (int attempt = 1; ; attempt++) {
+                        if (attempt > 1 && fresh) {
+                            DataSnapshotStorage.deleteRecursively(storage);
+                            if (prefetched) {
+                                LOG.warn("data group {}: starting without the snapshot fetched from the object store",
+                                        g.no());
+                                DataSnapshotStorage.deleteRecursively(DataStateMachine.prefetchDir(settings, g.no()));
+                                prefetched = false;
+                            }
+                        }
                         Throwable failure;
                         try {
                             RaftClientReply reply = s.groupManagementAsync(GroupManagementRequest.newAdd(adminClientId,
@@ -297,15 +320,16 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
                         }
                         if (failure == null || alreadyExists(failure)) {
                             LOG.info("data group {} ({}) added with replicas {}", g.no(), dg.groupId(), g.replicas());
+                            freshStarts.remove(dg.groupId());
                             break;
                         }
-                        if (attempt >= 5 || server.isStopping()) {
+                        if (attempt >= 10 || server.isStopping()) {
                             LOG.error("adding data group {} failed", g.no(), failure);
                             break;
                         }
                         LOG.warn("adding data group {} failed (attempt {}), trying again: {}", g.no(), attempt,
                                 failure.toString());
-                        Thread.sleep(200L * attempt);
+                        Thread.sleep(random.nextLong(50, 500));
                     }
                     if (prefetched) {
                         DataSnapshotStorage.deleteRecursively(DataStateMachine.prefetchDir(settings, g.no()));
@@ -342,6 +366,7 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
                 return false;
             }
             DataSnapshotStorage.DataSnapshot s = DataSnapshotStorage.open(fetched);
+            placePartitions(groupNo, s);
             server.snapshotMetrics().installed(SnapshotMetrics.dataGroup(groupNo), s.index(), s.manifest().bytes(),
                     System.nanoTime() - started);
             LOG.info("data group {}: fetched snapshot {} ({} partition(s), {} bytes) from the object store in {} ms",
@@ -358,6 +383,39 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
             }
             return false;
         }
+    }
+
+    /**
+     * Puts the partitions of a fetched snapshot in place before the group's division starts, as a restart finds them:
+     * each partition's files linked into its directory (opened once, so that its indexes are built now) and the group's
+     * partitions file naming them. The division's start then only opens them: a division that initialises for long loses
+     * Ratis 3.2's race with the leader's first requests. Nothing is done if this node already has one of the
+     * partitions (the state machine restores it at start instead).
+     */
+    private void placePartitions(int groupNo, DataSnapshotStorage.DataSnapshot s) throws IOException {
+        NodeSettings settings = server.settings();
+        List<GroupPartitionsFile.Member> members = new ArrayList<>();
+        for (SnapshotManifest.Partition p : s.manifest().partitions()) {
+            if (replicas.replica(p.topic(), p.partition()) != null || replicas.staging(p.topic(), p.partition()) != null) {
+                return;
+            }
+        }
+        for (SnapshotManifest.Partition p : s.manifest().partitions()) {
+            java.nio.file.Path live = settings.logsDir().resolve(p.dirName());
+            DataSnapshotStorage.deleteRecursively(live);
+            java.nio.file.Files.createDirectories(live);
+            for (io.chronik.log.LinkedFile f : p.files()) {
+                java.nio.file.Path from = s.partitionDir(p).resolve(f.name());
+                try {
+                    java.nio.file.Files.createLink(live.resolve(f.name()), from);
+                } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+                    java.nio.file.Files.copy(from, live.resolve(f.name()));
+                }
+            }
+            io.chronik.log.SegmentLog.open(live, io.chronik.log.LogConfig.defaultConfig()).close();
+            members.add(new GroupPartitionsFile.Member(p.topicId(), p.topic(), p.partition(), p.staging()));
+        }
+        new GroupPartitionsFile(settings.groupsDir(), Ids.dataGroup(groupNo)).write(groupNo, members);
     }
 
     private static boolean alreadyExists(Throwable t) {
