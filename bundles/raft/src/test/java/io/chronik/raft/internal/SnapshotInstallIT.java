@@ -1,29 +1,25 @@
 package io.chronik.raft.internal;
 
-import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
+import static io.chronik.raft.internal.ReplicaChecks.await;
+import static io.chronik.raft.internal.ReplicaChecks.awaitSameData;
+import static io.chronik.raft.internal.ReplicaChecks.leaderOf;
+import static io.chronik.raft.internal.ReplicaChecks.leadsMetadata;
+import static io.chronik.raft.internal.ReplicaChecks.produce;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
-import org.apache.kafka.common.record.MemoryRecords;
-import org.apache.kafka.common.record.RecordBatch;
 import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-import io.chronik.api.consensus.PartitionLog;
 import io.chronik.api.net.HostPort;
 import io.chronik.transport.grpc.internal.GrpcRaftTransport;
 
@@ -68,7 +64,7 @@ public class SnapshotInstallIT {
     public void aFollowerBehindThePurgedLogCatchesUpBySnapshot() throws Exception {
         startCluster();
         nodes.get(0).metadata().createTopic("data", 2, 3, Map.of()).toCompletableFuture().get(30, TimeUnit.SECONDS);
-        ChronikNode leaderNode = leaderOf("data", 0);
+        ChronikNode leaderNode = leaderOf(nodes, "data", 0);
         produce(leaderNode, "data", 0, 0, 30);
         ChronikNode victim = nodes.stream().filter(n -> n != leaderNode && !leadsMetadata(n)).findFirst().orElseThrow();
         int victimId = victim.settings().nodeId();
@@ -106,7 +102,7 @@ public class SnapshotInstallIT {
         nodes.get(0).metadata().createTopic("wiped", 3, 3, Map.of()).toCompletableFuture().get(30, TimeUnit.SECONDS);
         List<ChronikNode> leaders = new ArrayList<>();
         for (int p = 0; p < 3; p++) {
-            leaders.add(leaderOf("wiped", p));
+            leaders.add(leaderOf(nodes, "wiped", p));
             produce(leaders.get(p), "wiped", p, 0, 200);
         }
         ChronikNode victim = nodes.stream().filter(n -> !leadsMetadata(n) && !leaders.contains(n)).findFirst()
@@ -118,7 +114,7 @@ public class SnapshotInstallIT {
         Files.createDirectories(settings.get(victimId).dataDir());
 
         for (int p = 0; p < 3; p++) {
-            leaders.set(p, leaderOf("wiped", p));
+            leaders.set(p, leaderOf(nodes, "wiped", p));
             produce(leaders.get(p), "wiped", p, 200, 260);
         }
         ChronikNode back = new ChronikNode(settings.get(victimId), new GrpcRaftTransport());
@@ -126,90 +122,11 @@ public class SnapshotInstallIT {
         nodes.add(back);
         back.ready().get(60, TimeUnit.SECONDS);
         for (int p = 0; p < 3; p++) {
-            awaitSameData(leaderOf("wiped", p), back, "wiped", p);
+            awaitSameData(leaderOf(nodes, "wiped", p), back, "wiped", p);
             assertTrue("wiped-" + p + " was not rebuilt from a snapshot",
                     back.replicas().replica("wiped", p).checkpointIndex > 0);
         }
         await("the rebuilt node back in every ISR", () -> nodes.stream().allMatch(n -> n.metadata().topic("wiped").get()
                 .partitions().stream().allMatch(pi -> pi.inSyncReplicas().contains(victimId))));
-    }
-
-    private static boolean leadsMetadata(ChronikNode n) {
-        return n.metadata().controllerId() == n.settings().nodeId();
-    }
-
-    private ChronikNode leaderOf(String topic, int partition) throws Exception {
-        ChronikNode[] found = new ChronikNode[1];
-        await("a leader of " + topic + "-" + partition, () -> {
-            for (ChronikNode n : nodes) {
-                PartitionReplica r = n.replicas().replica(topic, partition);
-                if (r != null && r.isLeader() && r.group().isLeaderReady()) {
-                    found[0] = n;
-                    return true;
-                }
-            }
-            return false;
-        });
-        return found[0];
-    }
-
-    /** Appends values from..to-1, one entry each, waiting for each acknowledgement. */
-    private static void produce(ChronikNode leader, String topic, int partition, int from, int to) throws Exception {
-        PartitionLog log = TestNodes.awaitLeader(leader, topic, partition);
-        List<CompletableFuture<?>> acks = new ArrayList<>();
-        for (int i = from; i < to; i++) {
-            acks.add(log.append(TestNodes.batch(topic + "-" + partition + "-" + i)).toCompletableFuture());
-            if (acks.size() >= 8) {
-                acks.remove(0).get(30, TimeUnit.SECONDS);
-            }
-        }
-        for (CompletableFuture<?> f : acks) {
-            f.get(30, TimeUnit.SECONDS);
-        }
-    }
-
-    /** Waits until {@code node}'s replica ends where the leader's does, then compares their bytes. */
-    private static void awaitSameData(ChronikNode leader, ChronikNode node, String topic, int partition) throws Exception {
-        PartitionReplica lead = leader.replicas().replica(topic, partition);
-        await(topic + "-" + partition + " on node " + node.settings().nodeId() + " caught up", () -> {
-            PartitionReplica r = node.replicas().replica(topic, partition);
-            return r != null && !r.isClosed() && r.segmentLog().logEndOffset() == lead.segmentLog().logEndOffset();
-        });
-        PartitionReplica copy = node.replicas().replica(topic, partition);
-        assertEquals(lead.segmentLog().logStartOffset(), copy.segmentLog().logStartOffset());
-        byte[] expected = bytes(lead);
-        assertTrue(expected.length > 0);
-        assertArrayEquals(topic + "-" + partition + ": the batches differ", expected, bytes(copy));
-    }
-
-    private static byte[] bytes(PartitionReplica r) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        long next = r.segmentLog().logStartOffset();
-        long end = r.segmentLog().logEndOffset();
-        while (next < end) {
-            ByteBuffer buf = r.segmentLog().read(next, 1 << 20, end);
-            if (!buf.hasRemaining()) {
-                break;
-            }
-            for (RecordBatch b : MemoryRecords.readableRecords(buf).batches()) {
-                if (b.lastOffset() >= next) {
-                    ByteBuffer copy = ByteBuffer.allocate(b.sizeInBytes());
-                    b.writeTo(copy);
-                    out.write(copy.array());
-                }
-                next = b.lastOffset() + 1;
-            }
-        }
-        return out.toByteArray();
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
     }
 }
