@@ -1,6 +1,7 @@
 package io.chronik.itests;
 
 import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.io.InputStream;
@@ -149,10 +150,13 @@ public class S3SnapshotRebuildIT {
     private void assertFetchedFromTheArchive(int id) throws Exception {
         double fetches = counter(id, "chronik_snapshot_archive_fetches_total");
         String out = cluster.output(id);
+        int started = count(out, "fetched from the object store (");
+        int without = count(out, "starting without the snapshot fetched");
         System.out.println("node " + id + " fetched " + fetches + " snapshot(s) from the object store; groups started "
-                + "from one: " + count(out, "fetched from the object store (") + ", started without it after a failed "
-                + "start: " + count(out, "starting without the snapshot fetched"));
+                + "from one: " + started + ", started without it after a failed start: " + without);
         assertTrue("node " + id + " fetched no snapshot from the object store", fetches > 0);
+        assertEquals("groups of node " + id + " that started from the fetched snapshot", 2, started);
+        assertEquals("groups of node " + id + " that had to start without it", 0, without);
     }
 
     private void assertReadFromNode3(LoadProducer load, List<TopicPartition> tps) throws Exception {

@@ -280,7 +280,8 @@ final class ChronikNode implements LocalServer {
         Files.createDirectories(settings.groupsDir());
         RaftProperties properties = RatisSetup.properties(settings, snapshotOnStop);
         Parameters parameters = new Parameters();
-        RpcFactory factory = transport.newFactory(parameters, Map.of(RaftTransport.ADDRESS, settings.raftAddr().toString()));
+        RpcFactory factory = StartingDivisionGuard.wrap(
+                transport.newFactory(parameters, Map.of(RaftTransport.ADDRESS, settings.raftAddr().toString())));
         TransportRpcType.install(properties, parameters, factory);
         RaftGroup metadataGroup = RaftGroup.valueOf(Ids.METADATA_GROUP, peers(settings.peers()));
         this.properties = properties;
