@@ -403,6 +403,32 @@ final class ChronikNode implements LocalServer {
         return peers;
     }
 
+    /**
+     * Closes the Raft server (which first takes a snapshot of every group: raft.server.snapshot.trigger-when-stop), on
+     * its own thread for at most two minutes: gRPC's server shutdown has been seen waiting for ever for its channels to
+     * close, which would keep the node (and a test JVM) from ever stopping.
+     */
+    private void closeBounded(RaftServer s) {
+        Thread closer = new Thread(() -> {
+            try {
+                s.close();
+            } catch (Exception e) {
+                LOG.warn("closing the Raft server failed", e);
+            }
+        }, "chronik-raft-" + settings.nodeId() + "-close");
+        closer.setDaemon(true);
+        closer.start();
+        try {
+            closer.join(120_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (closer.isAlive()) {
+            LOG.warn("node {}: the Raft server did not close within 2 minutes (its transport's shutdown hangs); "
+                    + "going on without it", settings.nodeId());
+        }
+    }
+
     void stop() {
         stopping = true;
         started.completeExceptionally(new IOException("node stopped"));
@@ -422,11 +448,7 @@ final class ChronikNode implements LocalServer {
         }
         RaftServer s = server;
         if (s != null) {
-            try {
-                s.close(); // takes a snapshot (checkpoint) of every group first: raft.server.snapshot.trigger-when-stop
-            } catch (Exception e) {
-                LOG.warn("closing the Raft server failed", e);
-            }
+            closeBounded(s);
         }
         server = null;
         groupOps.shutdownNow();
