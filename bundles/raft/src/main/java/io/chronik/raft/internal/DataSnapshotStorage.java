@@ -341,6 +341,15 @@ final class DataSnapshotStorage implements StateMachineStorage {
         return Long.parseLong(segmentName.substring(0, segmentName.indexOf('.')));
     }
 
+    /** Hard-links {@code to} to the file {@code from}, or copies it where the file system cannot link. */
+    static void linkOrCopy(Path from, Path to) throws IOException {
+        try {
+            Files.createLink(to, from);
+        } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+            Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
     /** Recreates the directory tree {@code from} at {@code to} with hard links to its files (copies where links fail). */
     static void linkTree(Path from, Path to) throws IOException {
         try (var walk = Files.walk(from)) {
@@ -349,11 +358,7 @@ final class DataSnapshotStorage implements StateMachineStorage {
                 if (Files.isDirectory(p)) {
                     Files.createDirectories(target);
                 } else {
-                    try {
-                        Files.createLink(target, p);
-                    } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
-                        Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
-                    }
+                    linkOrCopy(p, target);
                 }
             }
         }

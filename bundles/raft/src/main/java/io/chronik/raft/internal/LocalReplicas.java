@@ -198,13 +198,7 @@ final class LocalReplicas implements PartitionLogs {
             DataSnapshotStorage.deleteRecursively(dir);
             java.nio.file.Files.createDirectories(dir);
             for (io.chronik.log.LinkedFile f : p.files()) {
-                Path from = files.resolve(f.name());
-                Path to = dir.resolve(f.name());
-                try {
-                    java.nio.file.Files.createLink(to, from);
-                } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
-                    java.nio.file.Files.copy(from, to);
-                }
+                DataSnapshotStorage.linkOrCopy(files.resolve(f.name()), dir.resolve(f.name()));
             }
             LogConfig config;
             try {

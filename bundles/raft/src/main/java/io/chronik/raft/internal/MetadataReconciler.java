@@ -405,12 +405,7 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
             DataSnapshotStorage.deleteRecursively(live);
             java.nio.file.Files.createDirectories(live);
             for (io.chronik.log.LinkedFile f : p.files()) {
-                java.nio.file.Path from = s.partitionDir(p).resolve(f.name());
-                try {
-                    java.nio.file.Files.createLink(live.resolve(f.name()), from);
-                } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
-                    java.nio.file.Files.copy(from, live.resolve(f.name()));
-                }
+                DataSnapshotStorage.linkOrCopy(s.partitionDir(p).resolve(f.name()), live.resolve(f.name()));
             }
             io.chronik.log.SegmentLog.open(live, io.chronik.log.LogConfig.defaultConfig()).close();
             members.add(new GroupPartitionsFile.Member(p.topicId(), p.topic(), p.partition(), p.staging()));
