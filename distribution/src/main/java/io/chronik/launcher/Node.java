@@ -113,7 +113,9 @@ final class Node implements AutoCloseable {
     /** Every listener address must be free now: a clear message beats a component failing later. */
     private void checkPorts() throws StartupException {
         Map<String, Setting> seen = new HashMap<>();
-        for (Setting s : List.of(Setting.KAFKA_ADDR, Setting.RAFT_ADDR, Setting.METRICS_ADDR)) {
+        List<Setting> listeners = settings.raftSocket() ? List.of(Setting.KAFKA_ADDR, Setting.RAFT_ADDR, Setting.METRICS_ADDR)
+                : List.of(Setting.KAFKA_ADDR, Setting.METRICS_ADDR); // the memory transport binds no socket
+        for (Setting s : listeners) {
             HostPort address;
             try {
                 address = settings.address(s);

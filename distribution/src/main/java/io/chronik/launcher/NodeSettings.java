@@ -119,6 +119,7 @@ final class NodeSettings {
             }
         }
         peers();
+        transport();
         String dataDir = values.get(Setting.DATA_DIR);
         if (dataDir == null) {
             values.put(Setting.DATA_DIR, home.resolve("data").toString());
@@ -235,6 +236,32 @@ final class NodeSettings {
                     + ObjectStore.keyProblem(prefix) + ")");
         }
         values.put(Setting.S3_KEY_PREFIX, prefix);
+    }
+
+    /**
+     * {@code --transport}: one of {@link Setting#TRANSPORTS}. The memory transport carries Raft traffic only inside one
+     * JVM, so a node on it cannot reach members in other processes: {@code --peers} naming another node is refused.
+     */
+    private void transport() throws UsageException {
+        String transport = values.get(Setting.TRANSPORT).toLowerCase(java.util.Locale.ROOT);
+        if (!Setting.TRANSPORTS.contains(transport)) {
+            throw new UsageException("--transport '" + values.get(Setting.TRANSPORT) + "' is not one of "
+                    + String.join(", ", Setting.TRANSPORTS));
+        }
+        values.put(Setting.TRANSPORT, transport);
+        if (transport.equals("memory")) {
+            int self = nodeId();
+            List<Integer> others = peers().keySet().stream().filter(id -> id != self).toList();
+            if (!others.isEmpty()) {
+                throw new UsageException("--transport memory carries Raft traffic only inside this process, so it cannot "
+                        + "reach the other --peers " + others + ": use --transport grpc for a cluster of processes");
+            }
+        }
+    }
+
+    /** Whether Raft traffic goes over a network socket ({@code --raft-addr} is bound), i.e. not the memory transport. */
+    boolean raftSocket() {
+        return !"memory".equals(values.get(Setting.TRANSPORT));
     }
 
     int nodeId() throws UsageException {

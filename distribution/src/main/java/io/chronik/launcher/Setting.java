@@ -16,6 +16,8 @@ enum Setting {
     RACK("rack", "CHRONIK_RACK", "",
             "This broker's rack (failure domain), reported to clients; replicas of a partition go to distinct racks. Empty: none."),
     RAFT_ADDR("raft-addr", "CHRONIK_RAFT_ADDR", "127.0.0.1:5001", "host:port of this node's Raft transport."),
+    TRANSPORT("transport", "CHRONIK_TRANSPORT", "grpc",
+            "Raft transport: grpc (between processes, on --raft-addr) or memory (inside this JVM: a single node without a Raft socket)."),
     PEERS("peers", "CHRONIK_CLUSTER_PEERS", "",
             "Cluster members as id@host:port,id@host:port,... (Raft addresses), this node included; empty means a single node. "
                     + "A node with a fresh data dir whose id the running members do not have joins them as a metadata listener."),
@@ -65,6 +67,9 @@ enum Setting {
 
     /** The codecs archived snapshots may be compressed with. */
     static final List<String> SNAPSHOT_CODECS = List.of("gzip", "zstd", "none");
+
+    /** The Raft transports this distribution ships (bundles io.chronik.transport.grpc and io.chronik.transport.memory). */
+    static final List<String> TRANSPORTS = List.of("grpc", "memory");
 
     /** The flush policies of the consensus provider. */
     static final List<String> FLUSH_POLICIES = List.of("raft", "os");

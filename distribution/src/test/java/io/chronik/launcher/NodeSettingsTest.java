@@ -1,6 +1,7 @@
 package io.chronik.launcher;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -119,6 +120,39 @@ public class NodeSettingsTest {
         assertMessage("--snapshot-max-concurrent '0' is not a positive integer", "--snapshot-max-concurrent", "0");
         assertMessage("--snapshot-retention-count 'x' is not a positive integer", "--snapshot-retention-count", "x");
         assertMessage("--snapshot-compression 'lzma' is not one of gzip, zstd, none", "--snapshot-compression", "lzma");
+    }
+
+    @Test
+    public void transportDefaultsToGrpcAndReachesTheFrameworkAsChronikTransport() throws IOException, UsageException {
+        NodeSettings s = resolve(Map.of());
+        assertEquals("grpc", s.get(Setting.TRANSPORT));
+        assertEquals("grpc", s.frameworkProperties().get("chronik.transport"));
+        assertTrue(s.raftSocket());
+        s = resolve(Map.of("CHRONIK_TRANSPORT", "MEMORY"));
+        assertEquals("memory", s.frameworkProperties().get("chronik.transport"));
+        assertFalse(s.raftSocket());
+        // a single node may name itself in --peers
+        assertEquals("memory", resolve(Map.of(), "--transport", "memory", "--node-id", "2", "--peers", "2@127.0.0.1:5002")
+                .get(Setting.TRANSPORT));
+        Path conf = tmp.newFolder("conf").toPath();
+        Files.writeString(conf.resolve("chronik.properties"), "transport=memory\n");
+        assertEquals("memory", resolve(Map.of()).get(Setting.TRANSPORT));
+        assertEquals("grpc", resolve(Map.of(), "--transport", "grpc").get(Setting.TRANSPORT));
+    }
+
+    @Test
+    public void unknownTransportsAndTheMemoryTransportWithOtherPeersAreUsageErrors() {
+        assertMessage("--transport 'netty' is not one of grpc, memory", "--transport", "netty");
+        assertMessage("--transport memory carries Raft traffic only inside this process, so it cannot reach the other "
+                + "--peers [2, 3]: use --transport grpc for a cluster of processes", "--transport", "memory", "--peers",
+                "1@127.0.0.1:5001,2@127.0.0.1:5002,3@127.0.0.1:5003");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(List.of("start", "--transport", "memory", "--peers", "1@127.0.0.1:5001,2@127.0.0.1:5002"),
+                Map.of(), tmp.getRoot().toPath(), new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(2, code);
+        String line = err.toString(StandardCharsets.UTF_8);
+        assertTrue(line, line.startsWith("chronik: --transport memory ") && line.indexOf('\n') == line.length() - 1);
     }
 
     @Test

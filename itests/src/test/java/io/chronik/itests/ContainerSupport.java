@@ -81,6 +81,7 @@ public abstract class ContainerSupport {
                 frameworkProperty("chronik.advertised.addr").value("127.0.0.1:" + kafkaPort),
                 frameworkProperty("chronik.raft.addr").value("127.0.0.1:" + freePort()),
                 frameworkProperty("chronik.peers").value(""),
+                frameworkProperty("chronik.transport").value("grpc"),
                 frameworkProperty("chronik.flush.policy").value("os"),
                 // the launcher fills in every setting of conf/config/*.cfg; the container gives the defaults
                 frameworkProperty("chronik.rack").value(""),
