@@ -184,6 +184,7 @@ public class RaftComponent {
             return;
         }
         node = n;
+        LOG.info("node {}: Raft server on transport '{}' of {}", settings.nodeId(), t.name(), describe(t));
         n.ready().thenRun(() -> lifecycle.execute(() -> register(n)));
     }
 
@@ -254,13 +255,30 @@ public class RaftComponent {
     }
 
     private void stopNode() {
-        unregister();
         ChronikNode n = node;
+        if (n != null) {
+            LOG.info("node {}: stopping the Raft server (transport bound now: {})", settings.nodeId(),
+                    transport == null ? "none" : "'" + transport.name() + "' of " + describe(transport));
+        }
+        unregister();
         node = null;
         archiver = null;
         if (n != null) {
             n.stop();
         }
+    }
+
+    /**
+     * The bundle a transport comes from, with its revision's time (changed by every update of the bundle), so that the
+     * log shows which revision a Raft server runs on (docs/transport-swap.md).
+     */
+    private static String describe(RaftTransport t) {
+        org.osgi.framework.Bundle b = org.osgi.framework.FrameworkUtil.getBundle(t.getClass());
+        if (b == null) {
+            return "no bundle";
+        }
+        return "bundle " + b.getSymbolicName() + " " + b.getVersion() + " [" + b.getBundleId() + "] of "
+                + java.time.Instant.ofEpochMilli(b.getLastModified());
     }
 
     private void unregister() {
