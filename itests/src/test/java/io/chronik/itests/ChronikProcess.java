@@ -117,6 +117,44 @@ final class ChronikProcess implements AutoCloseable {
         }
     }
 
+    /** The number of lines printed so far (a position for {@link #awaitLineAfter}). */
+    int lineCount() {
+        synchronized (output) {
+            return output.size();
+        }
+    }
+
+    /**
+     * Waits until a line containing {@code text} has been printed at or after line {@code from} (0-based, see
+     * {@link #lineCount}); returns its index. Fails after {@code timeoutMillis} or if the process ends first.
+     */
+    int awaitLineAfter(int from, String text, long timeoutMillis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        synchronized (output) {
+            while (true) {
+                for (int i = from; i < output.size(); i++) {
+                    if (output.get(i).contains(text)) {
+                        return i;
+                    }
+                }
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0 || !process.isAlive()) {
+                    throw new AssertionError("no line containing '" + text + "' after line " + from + " (alive="
+                            + process.isAlive() + "):\n" + String.join("\n", output.subList(Math.min(from, output.size()),
+                            output.size())));
+                }
+                output.wait(Math.min(left, 200));
+            }
+        }
+    }
+
+    /** Line {@code index} (0-based) of the output. */
+    String line(int index) {
+        synchronized (output) {
+            return output.get(index);
+        }
+    }
+
     String output() {
         synchronized (output) {
             return String.join("\n", output);

@@ -27,8 +27,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * been acknowledged or has failed.
  */
 final class LoadProducer implements AutoCloseable {
-    /** A record the cluster acknowledged. */
-    record Ack(TopicPartition partition, long offset, long seq) {
+    /** A record the cluster acknowledged ({@code atMillis}: when the producer got the acknowledgement). */
+    record Ack(TopicPartition partition, long offset, long seq, long atMillis) {
     }
 
     /** A record whose send failed (it may or may not have been written). */
@@ -110,7 +110,7 @@ final class LoadProducer implements AutoCloseable {
             try {
                 producer.send(new ProducerRecord<>(tp.topic(), tp.partition(), v, v), (metadata, error) -> {
                     if (error == null) {
-                        acks.add(new Ack(tp, metadata.offset(), s));
+                        acks.add(new Ack(tp, metadata.offset(), s, System.currentTimeMillis()));
                         acked.incrementAndGet();
                     } else {
                         failures.add(new Failure(tp, s, error));
@@ -122,6 +122,16 @@ final class LoadProducer implements AutoCloseable {
                 inFlight.release();
             }
         }
+    }
+
+    /**
+     * The producer's own metric {@code name} of the group {@code producer-metrics} (e.g. {@code record-retry-total}: sends
+     * retried after a retriable error; {@code record-error-total}: sends that failed for good), or NaN.
+     */
+    double producerMetric(String name) {
+        return producer.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals(name) && e.getKey().group().equals("producer-metrics"))
+                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue()).findFirst().orElse(Double.NaN);
     }
 
     /** Records acknowledged so far. */

@@ -42,6 +42,7 @@ final class ProcessCluster implements TestRule {
     private final int initialSize;
     private final List<String> commonArgs = new ArrayList<>();
     private Callable<Path> distribution = ChronikProcess::copyDistribution;
+    private boolean homePerNode;
     private IntFunction<List<String>> nodeArgs = id -> List.of();
     private Map<String, String> env = Map.of();
     private final Map<Integer, ClusterNode> nodes = new TreeMap<>();
@@ -54,6 +55,7 @@ final class ProcessCluster implements TestRule {
         final int raftPort = ContainerSupport.freePort();
         final int metricsPort = ContainerSupport.freePort();
         final Path dataDir;
+        private Path home;
         private final List<ChronikProcess> runs = new ArrayList<>();
         private String[] args;
         private boolean frozen;
@@ -84,6 +86,16 @@ final class ProcessCluster implements TestRule {
     /** Where the copy of the distribution comes from (default: a plain copy of distribution/target/chronik). */
     ProcessCluster distribution(Callable<Path> copy) {
         this.distribution = copy;
+        return this;
+    }
+
+    /**
+     * Gives every node a copy of the distribution of its own (as on separate machines), so that a node's
+     * {@code conf/config} and {@code deploy/} directories can be changed without touching the others'. Without it all
+     * nodes run from one copy.
+     */
+    ProcessCluster homePerNode() {
+        this.homePerNode = true;
         return this;
     }
 
@@ -139,13 +151,14 @@ final class ProcessCluster implements TestRule {
         List<ClusterNode> initial = new ArrayList<>();
         for (int id = 1; id <= initialSize; id++) {
             ClusterNode n = new ClusterNode(id, Files.createTempDirectory("chronik-node" + id + "-"));
+            n.home = homePerNode && id > 1 ? distribution.call() : home;
             nodes.put(id, n);
             initial.add(n);
         }
         String peers = initial.stream().map(ClusterNode::raftAddress).collect(Collectors.joining(","));
         for (ClusterNode n : initial) {
             n.args = startArgs(n, peers);
-            n.runs.add(ChronikProcess.run(env, home, n.args));
+            n.runs.add(ChronikProcess.run(env, n.home, n.args));
         }
         for (ClusterNode n : initial) {
             n.process().awaitLine("started in", START_TIMEOUT_MS);
@@ -172,11 +185,12 @@ final class ProcessCluster implements TestRule {
     int addNode() throws Exception {
         int id = nodes.keySet().stream().max(Integer::compare).orElse(0) + 1;
         ClusterNode n = new ClusterNode(id, Files.createTempDirectory("chronik-node" + id + "-"));
+        n.home = homePerNode ? distribution.call() : home;
         String peers = Stream.concat(nodes.values().stream().filter(ClusterNode::running), Stream.of(n))
                 .map(ClusterNode::raftAddress).collect(Collectors.joining(","));
         nodes.put(id, n);
         n.args = startArgs(n, peers);
-        n.runs.add(ChronikProcess.run(env, home, n.args));
+        n.runs.add(ChronikProcess.run(env, n.home, n.args));
         n.process().awaitLine("started in", START_TIMEOUT_MS);
         awaitBrokers(running());
         return id;
@@ -225,7 +239,7 @@ final class ProcessCluster implements TestRule {
         if (n.running()) {
             throw new IllegalStateException("node " + id + " is running");
         }
-        n.runs.add(ChronikProcess.run(env, home, n.args));
+        n.runs.add(ChronikProcess.run(env, n.home, n.args));
         n.process().awaitLine("started in", START_TIMEOUT_MS);
     }
 
@@ -262,6 +276,12 @@ final class ProcessCluster implements TestRule {
             throw new IllegalStateException("not started");
         }
         return home;
+    }
+
+    /** The distribution node {@code id} runs from (its own with {@link #homePerNode}, else {@link #home()}). */
+    Path home(int id) {
+        home();
+        return node(id).home;
     }
 
     ClusterNode node(int id) {
@@ -384,7 +404,8 @@ final class ProcessCluster implements TestRule {
         Path dir = Path.of(System.getProperty("chronik.itests.logs", "target/cluster-logs"), name);
         Files.createDirectories(dir);
         for (ClusterNode n : nodes.values()) {
-            StringBuilder sb = new StringBuilder("# node " + n.id + ", data directory " + n.dataDir + "\n");
+            StringBuilder sb = new StringBuilder("# node " + n.id + ", data directory " + n.dataDir + ", distribution "
+                    + n.home + "\n");
             for (int i = 0; i < n.runs.size(); i++) {
                 sb.append("# run ").append(i + 1).append(": bin/chronik ").append(String.join(" ", n.args)).append('\n')
                         .append(n.runs.get(i).output()).append('\n');
@@ -398,6 +419,7 @@ final class ProcessCluster implements TestRule {
     private void deleteAll() throws IOException {
         List<Path> roots = new ArrayList<>();
         nodes.values().forEach(n -> roots.add(n.dataDir));
+        nodes.values().stream().map(n -> n.home).filter(h -> h != null && !h.equals(home)).distinct().forEach(roots::add);
         if (home != null) {
             roots.add(home);
         }
