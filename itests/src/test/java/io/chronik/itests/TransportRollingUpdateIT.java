@@ -18,7 +18,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.TopicPartitionInfo;
 import org.junit.Rule;
 import org.junit.Test;
 
@@ -137,54 +136,22 @@ public class TransportRollingUpdateIT {
         Files.move(staged, home.resolve("deploy").resolve(jar.getFileName()), StandardCopyOption.ATOMIC_MOVE);
 
         node.awaitLineAfter(from, "A bundle with the same symbolic name (" + JAR + ")", 30_000);
-        int stopping = node.awaitLineAfter(from, "node " + id + ": stopping the Raft server", 30_000);
-        int started = node.awaitLineAfter(stopping, "node " + id + ": Raft server on transport 'grpc' of bundle " + JAR, 60_000);
-        int ready = node.awaitLineAfter(started, "node " + id + " ready", 60_000);
-        if (System.getenv("TRANSPORT_SWAP_TRACE") != null) {
-            for (int i = from; i <= ready; i++) {
-                System.out.println("node " + id + "| " + node.line(i));
-            }
-        }
-        Instant stopAt = timeOf(node.line(stopping));
-        Instant startedAt = timeOf(node.line(started));
-        Instant readyAt = timeOf(node.line(ready));
+        TransportSwaps.Restart restart = TransportSwaps.awaitRestart(node, from, id, "grpc");
         // the server runs on the updated revision: the bundle's last modification is the update, after the jar was placed
-        String startedLine = node.line(started);
-        Instant revision = Instant.parse(startedLine.substring(startedLine.lastIndexOf(" of ") + 4).trim());
-        assertTrue("node " + id + " restarted on the bundle revision of " + revision + ", not one updated after "
-                + Instant.ofEpochMilli(placed) + ": " + startedLine, revision.toEpochMilli() >= placed - 1000);
+        assertTrue("node " + id + " restarted on the bundle revision of " + restart.bundleRevision() + ", not on one "
+                + "updated after " + Instant.ofEpochMilli(placed) + ": " + restart.startedLine(),
+                restart.bundleRevision().toEpochMilli() >= placed - 1000);
 
         long isrAt = awaitMillis("node " + id + " back in every ISR", () -> cluster.inAllIsrs(id, TOPIC));
         long leadingAt = awaitMillis("node " + id + " leads its preferred partitions again", () -> balanced(describe()));
-        long stop = stopAt.toEpochMilli();
-        long window = leadingAt;
-        return new Cost(id, stop - placed, startedAt.toEpochMilli() - stop, readyAt.toEpochMilli() - stop, isrAt - stop,
-                leadingAt - stop, longestGap(load, led, stop - 2000, window),
-                longestGap(load, tps.stream().filter(tp -> !led.contains(tp)).toList(), stop - 2000, window));
-    }
-
-    private static Instant timeOf(String logLine) {
-        return Instant.parse(logLine.substring(0, logLine.indexOf(' ')));
+        long stop = restart.stopping().toEpochMilli();
+        return new Cost(id, stop - placed, restart.raftDownMs(), restart.readyMs(), isrAt - stop, leadingAt - stop,
+                TransportSwaps.longestGap(load, led, stop - 2000, leadingAt),
+                TransportSwaps.longestGap(load, tps.stream().filter(tp -> !led.contains(tp)).toList(), stop - 2000, leadingAt));
     }
 
     private static long awaitMillis(String what, java.util.concurrent.Callable<Boolean> condition) throws Exception {
         ProcessCluster.await(what, 90_000, condition);
         return System.currentTimeMillis();
-    }
-
-    /** The longest time between two acknowledgements on one of {@code partitions} within [from, to]. */
-    private static long longestGap(LoadProducer load, List<TopicPartition> partitions, long from, long to) {
-        long longest = 0;
-        for (TopicPartition tp : partitions) {
-            List<Long> times = load.acks().stream().filter(a -> a.partition().equals(tp))
-                    .map(LoadProducer.Ack::atMillis).filter(t -> t >= from && t <= to).sorted().toList();
-            long previous = from;
-            for (long t : times) {
-                longest = Math.max(longest, t - previous);
-                previous = t;
-            }
-            longest = Math.max(longest, to - previous);
-        }
-        return longest;
     }
 }
