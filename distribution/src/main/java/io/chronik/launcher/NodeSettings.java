@@ -256,6 +256,12 @@ final class NodeSettings {
                 throw new UsageException("--transport memory carries Raft traffic only inside this process, so it cannot "
                         + "reach the other --peers " + others + ": use --transport grpc for a cluster of processes");
             }
+            HostPort listed = peers().get(self);
+            HostPort raft = address(Setting.RAFT_ADDR);
+            if (listed != null && !listed.toString().equals(raft.toString())) {
+                throw new UsageException("--transport memory needs this node's --peers address " + listed
+                        + " to be its --raft-addr " + raft + " (the memory transport binds exactly the address peers use)");
+            }
         }
     }
 

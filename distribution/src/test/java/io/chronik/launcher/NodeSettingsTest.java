@@ -132,7 +132,8 @@ public class NodeSettingsTest {
         assertEquals("memory", s.frameworkProperties().get("chronik.transport"));
         assertFalse(s.raftSocket());
         // a single node may name itself in --peers
-        assertEquals("memory", resolve(Map.of(), "--transport", "memory", "--node-id", "2", "--peers", "2@127.0.0.1:5002")
+        assertEquals("memory", resolve(Map.of(), "--transport", "memory", "--node-id", "2", "--peers", "2@127.0.0.1:5002",
+                "--raft-addr", "127.0.0.1:5002")
                 .get(Setting.TRANSPORT));
         Path conf = tmp.newFolder("conf").toPath();
         Files.writeString(conf.resolve("chronik.properties"), "transport=memory\n");
@@ -146,6 +147,8 @@ public class NodeSettingsTest {
         assertMessage("--transport memory carries Raft traffic only inside this process, so it cannot reach the other "
                 + "--peers [2, 3]: use --transport grpc for a cluster of processes", "--transport", "memory", "--peers",
                 "1@127.0.0.1:5001,2@127.0.0.1:5002,3@127.0.0.1:5003");
+        assertMessage("--transport memory needs this node's --peers address 127.0.0.1:5001 to be its --raft-addr "
+                + "0.0.0.0:5001", "--transport", "memory", "--peers", "1@127.0.0.1:5001", "--raft-addr", "0.0.0.0:5001");
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = Main.run(List.of("start", "--transport", "memory", "--peers", "1@127.0.0.1:5001,2@127.0.0.1:5002"),
                 Map.of(), tmp.getRoot().toPath(), new PrintStream(new ByteArrayOutputStream()),
