@@ -49,6 +49,11 @@ public class TransportMetricsIT {
         for (ChronikNode n : nodes) {
             n.ready().get(60, TimeUnit.SECONDS);
         }
+        long registered = System.currentTimeMillis() + 60_000; // registered and unfenced
+        while (nodes.stream().anyMatch(n -> n.metadataState().liveBrokers().size() < 3)
+                && System.currentTimeMillis() < registered) {
+            Thread.sleep(20);
+        }
         nodes.get(0).metadata().createTopic("traffic", 1, 3, Map.of()).toCompletableFuture().get(30, TimeUnit.SECONDS);
         ChronikNode leaderNode = null;
         PartitionReplica leader = null;

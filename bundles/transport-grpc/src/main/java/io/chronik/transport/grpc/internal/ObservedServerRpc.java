@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.util.Collection;
 import java.util.concurrent.CompletableFuture;
 
+import org.apache.ratis.grpc.GrpcUtil;
 import org.apache.ratis.grpc.server.GrpcServices;
 import org.apache.ratis.proto.RaftProtos.AppendEntriesReplyProto;
 import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
@@ -20,9 +21,12 @@ import org.apache.ratis.proto.RaftProtos.StartLeaderElectionRequestProto;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.RaftException;
 import org.apache.ratis.rpc.RpcType;
 import org.apache.ratis.server.RaftServerRpc;
 import org.apache.ratis.server.protocol.RaftServerAsynchronousProtocol;
+import org.apache.ratis.thirdparty.io.grpc.Metadata;
+import org.apache.ratis.thirdparty.io.grpc.StatusRuntimeException;
 
 import io.chronik.ratis.rpc.TransportObserver;
 import io.chronik.ratis.rpc.TransportObserver.Kind;
@@ -33,6 +37,8 @@ import io.chronik.ratis.rpc.TransportObserver.Kind;
  * elections ({@code startLeaderElection}) and a follower's ReadIndex requests to its leader ({@code readIndexAsync}):
  * each request {@code sent}, its reply {@code received} (serialized sizes), and {@code completed} with the time from
  * the call to the reply or the failure (a gRPC deadline, an unreachable peer ...). The peer is the request's reply id.
+ * A Raft exception the peer answered with (it reaches this side as a gRPC status naming its class) is reported as a
+ * {@link RaftException} naming it, so that it counts as rejected rather than as a transport failure.
  * Append entries and install snapshot requests do not pass here: {@link ObservedLogAppender} reports them.
  *
  * <p>Everything else is delegated unchanged. {@link ObservedLogAppender} reaches the delegate through {@link #unwrap},
@@ -64,14 +70,14 @@ final class ObservedServerRpc implements GrpcServices {
                 try {
                     reply = delegate.async().readIndexAsync(request);
                 } catch (IOException | RuntimeException e) {
-                    observer.completed(peer, Kind.READ_INDEX, System.nanoTime() - start, e);
+                    observer.completed(peer, Kind.READ_INDEX, System.nanoTime() - start, reported(e));
                     throw e;
                 }
                 return reply.whenComplete((r, e) -> {
                     if (r != null) {
                         observer.received(peer, Kind.READ_INDEX, r.getSerializedSize());
                     }
-                    observer.completed(peer, Kind.READ_INDEX, System.nanoTime() - start, e);
+                    observer.completed(peer, Kind.READ_INDEX, System.nanoTime() - start, reported(e));
                 });
             }
         };
@@ -80,6 +86,26 @@ final class ObservedServerRpc implements GrpcServices {
     /** The implementation behind {@code rpc}, if it is an observed one. */
     static RaftServerRpc unwrap(RaftServerRpc rpc) {
         return rpc instanceof ObservedServerRpc o ? o.delegate : rpc;
+    }
+
+    /**
+     * The failure to report: a {@link RaftException} naming the Ratis exception the peer answered with, if the gRPC
+     * status says so (Ratis puts its class name in the trailers, read here without deserializing anything), else
+     * {@code e} itself.
+     */
+    static Throwable reported(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof StatusRuntimeException s) {
+                Metadata trailers = s.getTrailers();
+                String type = trailers == null ? null : trailers.get(GrpcUtil.EXCEPTION_TYPE_KEY);
+                if (type != null && type.startsWith("org.apache.ratis.")) {
+                    return new RaftException(type.substring(type.lastIndexOf('.') + 1) + " from the peer: "
+                            + s.getStatus().getDescription());
+                }
+                return e;
+            }
+        }
+        return e;
     }
 
     /** The peer a server request is for. */
@@ -98,7 +124,7 @@ final class ObservedServerRpc implements GrpcServices {
             observer.completed(peer, Kind.VOTE, System.nanoTime() - start, null);
             return reply;
         } catch (IOException | RuntimeException e) {
-            observer.completed(peer, Kind.VOTE, System.nanoTime() - start, e);
+            observer.completed(peer, Kind.VOTE, System.nanoTime() - start, reported(e));
             throw e;
         }
     }
@@ -115,7 +141,7 @@ final class ObservedServerRpc implements GrpcServices {
             observer.completed(peer, Kind.ELECTION, System.nanoTime() - start, null);
             return reply;
         } catch (IOException | RuntimeException e) {
-            observer.completed(peer, Kind.ELECTION, System.nanoTime() - start, e);
+            observer.completed(peer, Kind.ELECTION, System.nanoTime() - start, reported(e));
             throw e;
         }
     }

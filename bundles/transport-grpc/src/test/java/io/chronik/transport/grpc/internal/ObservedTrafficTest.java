@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcUtil;
 import org.apache.ratis.grpc.server.GrpcServices;
 import org.apache.ratis.proto.RaftProtos.RaftRpcReplyProto;
 import org.apache.ratis.proto.RaftProtos.RaftRpcRequestProto;
@@ -26,7 +27,11 @@ import org.apache.ratis.proto.grpc.AdminProtocolServiceGrpc;
 import org.apache.ratis.proto.grpc.RaftClientProtocolServiceGrpc;
 import org.apache.ratis.proto.grpc.RaftServerProtocolServiceGrpc;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.RaftException;
 import org.apache.ratis.server.protocol.RaftServerAsynchronousProtocol;
+import org.apache.ratis.thirdparty.io.grpc.Metadata;
+import org.apache.ratis.thirdparty.io.grpc.Status;
+import org.apache.ratis.thirdparty.io.grpc.StatusRuntimeException;
 import org.junit.Test;
 
 import io.chronik.ratis.rpc.TransportObserver;
@@ -105,6 +110,21 @@ public class ObservedTrafficTest {
         assertThrows(IOException.class, () -> rpc.requestVote(RequestVoteRequestProto.newBuilder()
                 .setServerRequest(rpc("n1", "n3")).build()));
         assertEquals(List.of("sent n3 VOTE true", "completed n3 VOTE true UNAVAILABLE"), events);
+    }
+
+    @Test
+    public void aRaftExceptionThePeerAnsweredWithIsReportedAsOne() {
+        Metadata trailers = new Metadata();
+        trailers.put(GrpcUtil.EXCEPTION_TYPE_KEY, "org.apache.ratis.protocol.exceptions.ServerNotReadyException");
+        StatusRuntimeException answered = new StatusRuntimeException(Status.INTERNAL.withDescription("n2 is starting"),
+                trailers);
+        Throwable reported = ObservedServerRpc.reported(new java.util.concurrent.CompletionException(answered));
+        assertTrue(reported instanceof RaftException);
+        assertEquals("ServerNotReadyException from the peer: n2 is starting", reported.getMessage());
+        StatusRuntimeException unavailable = new StatusRuntimeException(Status.UNAVAILABLE);
+        assertSame(unavailable, ObservedServerRpc.reported(unavailable));
+        IOException other = new IOException("closed");
+        assertSame(other, ObservedServerRpc.reported(other));
     }
 
     @Test
