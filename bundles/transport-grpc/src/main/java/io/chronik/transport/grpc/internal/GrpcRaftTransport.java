@@ -4,6 +4,7 @@ import java.util.Map;
 
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.server.GrpcServices;
 import org.apache.ratis.rpc.RpcFactory;
 import org.osgi.service.component.annotations.Component;
 import org.slf4j.Logger;
@@ -49,8 +50,11 @@ public class GrpcRaftTransport implements RaftTransport {
         LOG.debug("creating gRPC transport factory for {}", address);
         TransportObserver observer = TransportObserver.of(parameters);
         if (observer != TransportObserver.NONE) {
-            GrpcConfigKeys.Server.setServicesCustomizer(parameters,
-                    new ObservingServices(GrpcConfigKeys.Server.servicesCustomizer(parameters), observer));
+            GrpcServices.Customizer existing = GrpcConfigKeys.Server.servicesCustomizer(parameters);
+            if (existing instanceof ObservingServices o) {
+                existing = o.next(); // the parameters were given to a transport before: observe once
+            }
+            GrpcConfigKeys.Server.setServicesCustomizer(parameters, new ObservingServices(existing, observer));
         }
         return new BoundGrpcFactory(parameters, address);
     }

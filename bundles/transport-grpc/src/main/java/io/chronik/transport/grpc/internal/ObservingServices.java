@@ -68,6 +68,11 @@ final class ObservingServices implements GrpcServices.Customizer {
         this.observer = observer;
     }
 
+    /** The customizer this one chains. */
+    GrpcServices.Customizer next() {
+        return next;
+    }
+
     @Override
     public NettyServerBuilder customize(NettyServerBuilder builder, EnumSet<GrpcServices.Type> types) {
         return next.customize(builder, types).intercept(new Interceptor()).addTransportFilter(new Filter());

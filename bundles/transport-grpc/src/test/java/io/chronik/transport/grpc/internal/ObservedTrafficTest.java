@@ -165,5 +165,8 @@ public class ObservedTrafficTest {
         with.put(TransportObserver.KEY, observer, TransportObserver.class);
         transport.newFactory(with, Map.of());
         assertTrue(GrpcConfigKeys.Server.servicesCustomizer(with) instanceof ObservingServices);
+        transport.newFactory(with, Map.of()); // the same parameters again: still observed once
+        ObservingServices observing = (ObservingServices) GrpcConfigKeys.Server.servicesCustomizer(with);
+        assertTrue(!(observing.next() instanceof ObservingServices));
     }
 }
