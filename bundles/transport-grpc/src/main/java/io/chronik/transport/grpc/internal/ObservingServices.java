@@ -190,9 +190,14 @@ final class ObservingServices implements GrpcServices.Customizer {
             return attributes.toBuilder().set(CONNECTION, new Connection()).build();
         }
 
+        /**
+         * Must not throw: gRPC counts the transport as gone only after every filter returned, so an exception here keeps
+         * the server's shutdown waiting for ever. {@code attributes} is null for a connection that closed before its
+         * HTTP/2 handshake (a TCP port probe).
+         */
         @Override
         public void transportTerminated(Attributes attributes) {
-            Connection c = attributes.get(CONNECTION);
+            Connection c = attributes == null ? null : attributes.get(CONNECTION);
             if (c != null) {
                 String peer;
                 synchronized (c) {
