@@ -29,7 +29,8 @@ import org.junit.Test;
  * docs/transport-swap.md). grpc → memory → grpc: each time the node's Raft server stops, starts again from its own
  * storage on the transport the line names — on memory with no Raft socket open — and the node serves Kafka again. An
  * idempotent {@code acks=all} producer runs throughout; no send fails and every acknowledged record is read back exactly
- * once. Prints how long each switch kept the Raft server down and writes waiting.
+ * once. Prints how long each switch kept the Raft server down and writes waiting. Also: a node started with
+ * {@code --transport memory} serves Kafka without a Raft socket.
  */
 public class TransportSwitchIT {
     private static final String TOPIC = "transport-switch";
@@ -65,6 +66,23 @@ public class TransportSwitchIT {
             costs.forEach(c -> System.out.println("transport switch cost, " + c));
             assertEquals("sends that failed (only retriable errors may happen): " + load.failures().stream().limit(5)
                     .map(f -> f.seq() + " " + f.error()).toList(), 0, load.failures().size());
+            System.out.println(LoadVerifier.assertExactlyOnce(cluster.bootstrap(), load, 60_000));
+        }
+    }
+
+    @Test
+    public void aNodeStartedWithTransportMemoryServesKafkaWithoutARaftSocket() throws Exception {
+        cluster.start("--transport", "memory");
+        cluster.node(1).process().awaitLine("node 1: Raft server on transport 'memory'", 10_000);
+        assertFalse("the memory transport opens no Raft socket", raftSocketOpen());
+        List<TopicPartition> tps = List.of(new TopicPartition(TOPIC, 0));
+        try (Admin admin = cluster.admin()) {
+            admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1))).all().get();
+        }
+        try (LoadProducer load = new LoadProducer(cluster.bootstrap(), "memory", tps, 300)) {
+            load.awaitProgress(300, 60_000);
+            load.stop();
+            assertEquals(0, load.failures().size());
             System.out.println(LoadVerifier.assertExactlyOnce(cluster.bootstrap(), load, 60_000));
         }
     }
