@@ -272,8 +272,9 @@ public class RaftComponent {
     private void stopNode() {
         ChronikNode n = node;
         if (n != null) {
+            RaftTransport bound = transport;
             LOG.info("node {}: stopping the Raft server (transport bound now: {})", settings.nodeId(),
-                    transport == null ? "none" : "'" + transport.name() + "' of " + describe(transport));
+                    bound == null ? "none" : "'" + bound.name() + "' of " + describe(bound));
         }
         unregister();
         node = null;
@@ -288,12 +289,16 @@ public class RaftComponent {
      * log shows which revision a Raft server runs on (docs/transport-swap.md).
      */
     private static String describe(RaftTransport t) {
-        org.osgi.framework.Bundle b = org.osgi.framework.FrameworkUtil.getBundle(t.getClass());
-        if (b == null) {
-            return "no bundle";
+        try {
+            org.osgi.framework.Bundle b = org.osgi.framework.FrameworkUtil.getBundle(t.getClass());
+            if (b == null) {
+                return "no bundle";
+            }
+            return "bundle " + b.getSymbolicName() + " " + b.getVersion() + " [" + b.getBundleId() + "] of "
+                    + java.time.Instant.ofEpochMilli(b.getLastModified());
+        } catch (RuntimeException e) { // only for a log line
+            return "an unknown bundle (" + e + ")";
         }
-        return "bundle " + b.getSymbolicName() + " " + b.getVersion() + " [" + b.getBundleId() + "] of "
-                + java.time.Instant.ofEpochMilli(b.getLastModified());
     }
 
     private void unregister() {
