@@ -133,6 +133,26 @@ public abstract class ContainerSupport {
         return m.matches() ? m.group(1) + "." + m.group(2) + "." + m.group(3) : "0.0.0";
     }
 
+    /** Test code that throws anything. */
+    @FunctionalInterface
+    protected interface Action {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code action} with the thread context class loader set to kafka-clients' (exported by the system bundle,
+     * see {@link #kafkaClientsPackages}): kafka-clients loads classes by name (metric reporters, ...) through it.
+     */
+    protected static void withKafkaClientsLoader(Action action) throws Exception {
+        ClassLoader contextLoader = Thread.currentThread().getContextClassLoader();
+        Thread.currentThread().setContextClassLoader(KafkaProducer.class.getClassLoader());
+        try {
+            action.run();
+        } finally {
+            Thread.currentThread().setContextClassLoader(contextLoader);
+        }
+    }
+
     protected Path dataDir() {
         return Path.of(context.getProperty("chronik.data.dir"));
     }

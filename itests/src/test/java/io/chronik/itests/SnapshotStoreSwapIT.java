@@ -118,14 +118,7 @@ public class SnapshotStoreSwapIT extends ContainerSupport {
 
     @Test
     public void snapshotsMoveToTheNewStoreInFullWhileProducingAndNoAcknowledgedRecordIsLost() throws Exception {
-        ClassLoader contextLoader = Thread.currentThread().getContextClassLoader();
-        // kafka-clients loads classes by name (metric reporters, ...) through the context class loader
-        Thread.currentThread().setContextClassLoader(KafkaProducer.class.getClassLoader());
-        try {
-            swapUnderAProducer();
-        } finally {
-            Thread.currentThread().setContextClassLoader(contextLoader);
-        }
+        withKafkaClientsLoader(this::swapUnderAProducer);
     }
 
     private void swapUnderAProducer() throws Exception {

@@ -20,7 +20,6 @@ import javax.inject.Inject;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -60,14 +59,7 @@ public class TransportSwapIT extends ContainerSupport {
 
     @Test
     public void producersLoseNothingWhileTheTransportIsSwapped() throws Exception {
-        ClassLoader contextLoader = Thread.currentThread().getContextClassLoader();
-        // kafka-clients loads classes by name (metric reporters, ...) through the context class loader
-        Thread.currentThread().setContextClassLoader(KafkaProducer.class.getClassLoader());
-        try {
-            swapUnderAProducer();
-        } finally {
-            Thread.currentThread().setContextClassLoader(contextLoader);
-        }
+        withKafkaClientsLoader(this::swapUnderAProducer);
     }
 
     private void swapUnderAProducer() throws Exception {
