@@ -169,8 +169,10 @@ public class RaftComponent {
         lifecycle.execute(this::stopNode);
         lifecycle.shutdown();
         try {
-            if (!lifecycle.awaitTermination(60, TimeUnit.SECONDS)) {
-                LOG.warn("the Raft node did not stop within 60 s");
+            // longer than the node's own bound on closing its Raft server (two minutes): a new activation (a transport
+            // swap by configuration or bundle update) must not start a server while the old one still holds its port
+            if (!lifecycle.awaitTermination(150, TimeUnit.SECONDS)) {
+                LOG.warn("the Raft node did not stop within 150 s");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
