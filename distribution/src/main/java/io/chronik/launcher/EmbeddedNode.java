@@ -38,42 +38,59 @@ public final class EmbeddedNode implements AutoCloseable {
     }
 
     /**
-     * Starts a node and returns once it is ready, as {@code bin/chronik start} does before it logs "started in".
+     * Starts a node and returns once it is ready, as {@code bin/chronik start} does before it logs "started in":
+     * {@link #create} and {@link #start(long)} in one.
      *
-     * @param home                     a distribution directory: {@code bundle/} and {@code conf/} (conf/config is
-     *                                 read by the framework's FileInstall; {@code conf/chronik.properties} if present)
-     * @param flags                    the node's settings by flag name without dashes ({@code node-id} → {@code 1},
-     *                                 {@code peers}, {@code raft-addr}, {@code kafka-addr}, {@code data-dir}, ...)
-     * @param frameworkProperties      added to the framework's properties; a value for
-     *                                 {@code org.osgi.framework.system.packages.extra} is appended to the SLF4J packages
-     *                                 the launcher exports from the system bundle
-     * @param readyTimeoutMillis       how long to wait for the node to become ready (the launcher's
-     *                                 {@code chronik.startup.timeout.ms}, 60 s by default)
      * @throws StartFailure the node did not start; everything it started is stopped again
      */
     public static EmbeddedNode start(Path home, Map<String, String> flags, Map<String, String> frameworkProperties,
             long readyTimeoutMillis) throws StartFailure {
+        EmbeddedNode node = create(home, flags, frameworkProperties);
+        node.start(readyTimeoutMillis);
+        return node;
+    }
+
+    /**
+     * A node with these settings, not started yet.
+     *
+     * @param home                a distribution directory: {@code bundle/} and {@code conf/} (conf/config is read by
+     *                            the framework's FileInstall; {@code conf/chronik.properties} if present)
+     * @param flags               the node's settings by flag name without dashes ({@code node-id} → {@code 1},
+     *                            {@code peers}, {@code raft-addr}, {@code kafka-addr}, {@code data-dir}, ...)
+     * @param frameworkProperties added to the framework's properties; a value for
+     *                            {@code org.osgi.framework.system.packages.extra} is appended to the SLF4J packages the
+     *                            launcher exports from the system bundle
+     * @throws StartFailure a setting is not valid (the launcher's usage error)
+     */
+    public static EmbeddedNode create(Path home, Map<String, String> flags, Map<String, String> frameworkProperties)
+            throws StartFailure {
         Objects.requireNonNull(home, "home");
         List<String> args = new ArrayList<>();
         flags.forEach((flag, value) -> {
             args.add("--" + flag);
             args.add(value);
         });
-        NodeSettings settings;
-        int id;
         try {
-            settings = NodeSettings.resolve(args, Map.of(), home.toAbsolutePath());
-            id = settings.nodeId();
+            NodeSettings settings = NodeSettings.resolve(args, Map.of(), home.toAbsolutePath());
+            return new EmbeddedNode(new Node(settings, Main.build(), frameworkProperties), settings.nodeId());
         } catch (UsageException e) {
             throw new StartFailure(e.getMessage(), e);
         }
-        Node node = new Node(settings, Main.build(), frameworkProperties);
+    }
+
+    /**
+     * Starts the node and returns once it is ready; on failure everything it started is stopped again. Once only.
+     *
+     * @param readyTimeoutMillis how long to wait for the node to become ready (the launcher's
+     *                           {@code chronik.startup.timeout.ms}, 60 s by default)
+     * @throws StartFailure the node did not start (port in use, no quorum within the timeout, ...)
+     */
+    public void start(long readyTimeoutMillis) throws StartFailure {
         try {
             node.start(readyTimeoutMillis);
         } catch (StartupException e) {
             throw new StartFailure(e.getMessage(), e);
         }
-        return new EmbeddedNode(node, id);
     }
 
     /** This node's id ({@code --node-id}). */
@@ -81,14 +98,18 @@ public final class EmbeddedNode implements AutoCloseable {
         return nodeId;
     }
 
-    /** The node's running framework. */
+    /** The node's framework: null until {@link #start} has created it, and after a failed start. */
     public Framework framework() {
         return node.framework();
     }
 
-    /** The system bundle's context of the node's framework (to look at its bundles, wiring and services). */
+    /**
+     * The system bundle's context of the node's framework (to look at its bundles, wiring and services), available
+     * while {@link #start} is still waiting for the node to become ready; null before and when not running.
+     */
     public BundleContext bundleContext() {
-        return node.framework().getBundleContext();
+        Framework f = node.framework();
+        return f == null ? null : f.getBundleContext();
     }
 
     /** Stops the node as Ctrl-C stops {@code bin/chronik start}: the framework stops cleanly (at most 30 s). */

@@ -41,7 +41,7 @@ final class Node implements AutoCloseable {
     private final NodeSettings settings;
     private final Map<String, String> build;
     private final Map<String, String> extraFrameworkProperties;
-    private Framework framework;
+    private volatile Framework framework;
     private FileChannel lockChannel;
     private FileLock lock;
     private AdminSocket admin;

@@ -91,6 +91,8 @@ public final class JvmCluster implements TestRule {
         final int metricsPort = freePort();
         final Path dataDir;
         volatile EmbeddedNode running;
+        /** The node while {@link JvmCluster#startNode} waits for it to become ready. */
+        volatile EmbeddedNode starting;
         /** How long its last start took (framework start to ready), ms. */
         volatile long startedInMillis;
 
@@ -118,6 +120,21 @@ public final class JvmCluster implements TestRule {
 
         public EmbeddedNode embedded() {
             return running;
+        }
+
+        /**
+         * Whether the node's consensus provider has registered its {@code ClusterMetadata} service (the metadata
+         * group has a leader and this node is registered), also while it is still starting. Read by service name
+         * through the framework's registry: the test's class path has its own copy of the api package.
+         */
+        public boolean hasClusterMetadata() {
+            EmbeddedNode e = running != null ? running : starting;
+            org.osgi.framework.BundleContext c = e == null ? null : e.bundleContext();
+            try {
+                return c != null && c.getAllServiceReferences("io.chronik.api.consensus.ClusterMetadata", null) != null;
+            } catch (org.osgi.framework.InvalidSyntaxException | IllegalStateException ex) {
+                return false;
+            }
         }
 
         public long startedInMillis() {
@@ -238,8 +255,14 @@ public final class JvmCluster implements TestRule {
             throw new IllegalStateException("node " + id + " is running");
         }
         long t0 = System.nanoTime();
-        EmbeddedNode e = EmbeddedNode.start(home, nodeFlags(n), Map.of(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA,
-                NETWORK_PACKAGE), readyTimeoutMillis);
+        EmbeddedNode e = EmbeddedNode.create(home, nodeFlags(n), Map.of(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA,
+                NETWORK_PACKAGE));
+        n.starting = e;
+        try {
+            e.start(readyTimeoutMillis);
+        } finally {
+            n.starting = null;
+        }
         n.startedInMillis = (System.nanoTime() - t0) / 1_000_000;
         n.running = e;
         return e;
@@ -534,6 +557,37 @@ public final class JvmCluster implements TestRule {
             }
             return ok;
         }, seen::toString);
+    }
+
+    /**
+     * The sum of the samples of counter {@code name} on node {@code id}'s Prometheus /metrics (those with a
+     * {@code node_id} label only if it names this node); 0 when it exports none.
+     */
+    public double metric(int id, String name) throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + node(id).metricsPort + "/metrics"))
+                        .timeout(java.time.Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        double sum = 0;
+        for (String line : r.body().split("\n")) {
+            java.util.regex.Matcher m = SAMPLE.matcher(line);
+            if (!m.find() || !m.group(1).equals(name)) {
+                continue;
+            }
+            String labels = m.group(3) == null ? "" : m.group(3);
+            if (labels.contains("node_id=") && !labels.contains("node_id=\"" + id + "\"")) {
+                continue;
+            }
+            sum += Double.parseDouble(m.group(4));
+        }
+        return sum;
+    }
+
+    private static final java.util.regex.Pattern SAMPLE =
+            java.util.regex.Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([^}]*)\\})?\\s+(\\S+)");
+
+    /** Partitions node {@code id} served to consumers as a follower so far (its /metrics counter). */
+    public double followerFetches(int id) throws Exception {
+        return metric(id, "chronik_fetch_follower_partitions_total");
     }
 
     // ---- waiting ------------------------------------------------------------------------------------------------

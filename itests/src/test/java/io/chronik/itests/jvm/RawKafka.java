@@ -90,8 +90,10 @@ public final class RawKafka {
     }
 
     /**
-     * {@code topic}-{@code partition}'s records from {@code from} up to the high watermark, as the node on {@code port}
-     * serves them to a consumer (Fetch v12, no session, read_uncommitted). Fails with {@link AssertionError} naming
+     * {@code topic}-{@code partition}'s records from {@code from} on, as the node on {@code port} serves them to a
+     * consumer (Fetch v12, no session, read_uncommitted): fetches until one returns nothing new, so the last fetch is
+     * at the end of the log, where a follower first passes a ReadIndex barrier (everything committed when the read
+     * began is included). Fails with {@link AssertionError} naming
      * the error when the node refuses (NOT_LEADER_OR_FOLLOWER for a follower not in sync, ...).
      */
     public static List<Entry> readLog(int port, String topic, int partition, long from) throws Exception {
@@ -115,12 +117,12 @@ public final class RawKafka {
                     }
                 }
             }
-            if (out.size() > before) {
-                offset = out.get(out.size() - 1).offset() + 1;
-            }
-            if (offset >= p.highWatermark() || out.size() == before) {
+            if (out.size() == before) {
                 return out;
             }
+            // go on until a fetch brings nothing new: the one at (or past) the node's high watermark is the one for which
+            // a follower passes its ReadIndex barrier first, as for a consumer polling at the end of the log
+            offset = out.get(out.size() - 1).offset() + 1;
         }
     }
 
