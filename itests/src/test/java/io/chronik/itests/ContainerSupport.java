@@ -12,10 +12,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.jar.JarFile;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 import javax.inject.Inject;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
 
 import org.ops4j.pax.exam.Option;
 import org.osgi.framework.Bundle;
@@ -105,6 +110,47 @@ public abstract class ContainerSupport {
                 frameworkProperty("ds.loglevel").value("warn"),
                 junitBundles(),
                 composite(options.toArray(new Option[0]))};
+    }
+
+    /** Every package of the kafka-clients jar on the test class path, exported by the system bundle. */
+    protected static String[] kafkaClientsPackages() {
+        try (JarFile jar = new JarFile(Path.of(KafkaProducer.class.getProtectionDomain().getCodeSource().getLocation()
+                .toURI()).toFile())) {
+            String version = KafkaProducer.class.getPackage().getImplementationVersion();
+            Set<String> packages = new TreeSet<>();
+            jar.stream().map(e -> e.getName())
+                    .filter(n -> n.startsWith("org/apache/kafka/") && n.endsWith(".class"))
+                    .forEach(n -> packages.add(n.substring(0, n.lastIndexOf('/')).replace('/', '.')));
+            return packages.stream().map(p -> version == null ? p : p + ";version=" + osgiVersion(version))
+                    .toArray(String[]::new);
+        } catch (Exception e) {
+            throw new IllegalStateException("kafka-clients is not a jar on the test class path: " + e, e);
+        }
+    }
+
+    private static String osgiVersion(String v) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\.(\\d+)\\.(\\d+).*").matcher(v);
+        return m.matches() ? m.group(1) + "." + m.group(2) + "." + m.group(3) : "0.0.0";
+    }
+
+    /** Test code that throws anything. */
+    @FunctionalInterface
+    protected interface Action {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code action} with the thread context class loader set to kafka-clients' (exported by the system bundle,
+     * see {@link #kafkaClientsPackages}): kafka-clients loads classes by name (metric reporters, ...) through it.
+     */
+    protected static void withKafkaClientsLoader(Action action) throws Exception {
+        ClassLoader contextLoader = Thread.currentThread().getContextClassLoader();
+        Thread.currentThread().setContextClassLoader(KafkaProducer.class.getClassLoader());
+        try {
+            action.run();
+        } finally {
+            Thread.currentThread().setContextClassLoader(contextLoader);
+        }
     }
 
     protected Path dataDir() {

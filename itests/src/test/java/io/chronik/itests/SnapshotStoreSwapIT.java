@@ -116,37 +116,9 @@ public class SnapshotStoreSwapIT extends ContainerSupport {
         return options.toArray(new Option[0]);
     }
 
-    /** Every package of the kafka-clients jar on the test class path, exported by the system bundle. */
-    private static String[] kafkaClientsPackages() {
-        try (JarFile jar = new JarFile(Path.of(KafkaProducer.class.getProtectionDomain().getCodeSource().getLocation()
-                .toURI()).toFile())) {
-            String version = KafkaProducer.class.getPackage().getImplementationVersion();
-            Set<String> packages = new TreeSet<>();
-            jar.stream().map(e -> e.getName())
-                    .filter(n -> n.startsWith("org/apache/kafka/") && n.endsWith(".class"))
-                    .forEach(n -> packages.add(n.substring(0, n.lastIndexOf('/')).replace('/', '.')));
-            return packages.stream().map(p -> version == null ? p : p + ";version=" + osgiVersion(version))
-                    .toArray(String[]::new);
-        } catch (Exception e) {
-            throw new IllegalStateException("kafka-clients is not a jar on the test class path: " + e, e);
-        }
-    }
-
-    private static String osgiVersion(String v) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\.(\\d+)\\.(\\d+).*").matcher(v);
-        return m.matches() ? m.group(1) + "." + m.group(2) + "." + m.group(3) : "0.0.0";
-    }
-
     @Test
     public void snapshotsMoveToTheNewStoreInFullWhileProducingAndNoAcknowledgedRecordIsLost() throws Exception {
-        ClassLoader contextLoader = Thread.currentThread().getContextClassLoader();
-        // kafka-clients loads classes by name (metric reporters, ...) through the context class loader
-        Thread.currentThread().setContextClassLoader(KafkaProducer.class.getClassLoader());
-        try {
-            swapUnderAProducer();
-        } finally {
-            Thread.currentThread().setContextClassLoader(contextLoader);
-        }
+        withKafkaClientsLoader(this::swapUnderAProducer);
     }
 
     private void swapUnderAProducer() throws Exception {

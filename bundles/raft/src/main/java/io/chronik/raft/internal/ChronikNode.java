@@ -39,6 +39,7 @@ import io.chronik.api.consensus.PartitionLogs;
 import io.chronik.api.net.HostPort;
 import io.chronik.ratis.rpc.RaftTransport;
 import io.chronik.ratis.rpc.RatisContext;
+import io.chronik.ratis.rpc.TransportObserver;
 import io.chronik.ratis.rpc.TransportRpcType;
 
 /**
@@ -91,6 +92,8 @@ final class ChronikNode implements LocalServer {
     /** Where data groups' snapshots are archived; set before {@link #start} (the OSGi component, tests). */
     private volatile SnapshotArchiver snapshotArchiver = SnapshotArchiver.NONE;
     private volatile SnapshotSettings snapshotSettings = SnapshotSettings.DEFAULT;
+    /** Where the transport reports its traffic; the node's own unless {@link RaftComponent} gives its longer-lived one. */
+    private volatile TransportMetrics transportMetrics;
     /** Tests set this to false to simulate a crash: no snapshot (checkpoint) when the server stops. */
     volatile boolean snapshotOnStop = true;
 
@@ -105,6 +108,7 @@ final class ChronikNode implements LocalServer {
         this.replicas = new LocalReplicas(settings);
         this.readIndexMetrics = new ReadIndexMetrics(settings.nodeId());
         this.snapshotMetrics = new SnapshotMetrics(settings.nodeId());
+        this.transportMetrics = new TransportMetrics(settings.nodeId());
         metadataMachine.setSnapshotMetrics(snapshotMetrics);
         this.groups = new DataGroups(this, replicas, metadataMachine::state, metadataMachine::awaitApplied);
         this.writer = new MetadataWriter(this, metadataMachine, () -> metadataClient, groupOps, groups, replicas);
@@ -145,6 +149,19 @@ final class ChronikNode implements LocalServer {
     /** Snapshot settings beyond the log threshold (periodic snapshots, archiving); set before {@link #start}. */
     void snapshotSettings(SnapshotSettings s) {
         this.snapshotSettings = Objects.requireNonNull(s);
+    }
+
+    /**
+     * The metrics the transport reports its traffic to ({@link TransportObserver}); set before {@link #start} to keep
+     * counting in one object over restarts of the node (a transport swap restarts it).
+     */
+    void transportMetrics(TransportMetrics metrics) {
+        this.transportMetrics = Objects.requireNonNull(metrics);
+    }
+
+    /** The node's transport traffic counters. */
+    TransportMetrics transportMetrics() {
+        return transportMetrics;
     }
 
     /**
@@ -280,6 +297,7 @@ final class ChronikNode implements LocalServer {
         Files.createDirectories(settings.groupsDir());
         RaftProperties properties = RatisSetup.properties(settings, snapshotOnStop);
         Parameters parameters = new Parameters();
+        parameters.put(TransportObserver.KEY, transportMetrics.observer(transport.name()), TransportObserver.class);
         RpcFactory factory = StartingDivisionGuard.wrap(
                 transport.newFactory(parameters, Map.of(RaftTransport.ADDRESS, settings.raftAddr().toString())));
         TransportRpcType.install(properties, parameters, factory);

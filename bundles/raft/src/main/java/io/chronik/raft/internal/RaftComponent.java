@@ -41,7 +41,8 @@ import io.chronik.ratis.rpc.RaftTransport;
  * {@code decommission <node-id>} and {@code decommission-status <node-id>} (docs/cluster.md "Removing a node"), which
  * start a {@link Decommissioner} run and report its progress. With them it registers the node's metrics,
  * {@link MetricSource}s ({@link ReadIndexMetrics}, {@link SnapshotMetrics}, and {@link SnapshotArchiveMetrics} when
- * snapshots are archived).
+ * snapshots are archived). The transports' traffic ({@link TransportMetrics}) is registered from activation to
+ * deactivation, one object over the node's restarts, so that a node that cannot elect a leader still shows its votes.
  *
  * <p><b>Snapshot archive</b> ({@code snapshot.*}, {@link SnapshotSettings}): with {@code snapshot.enabled} the node
  * archives the snapshots of the groups it leads through the {@link Archive} service (optional, dynamic, greedy: read
@@ -86,6 +87,9 @@ public class RaftComponent {
     /** The archive snapshots go to (optional; swapped in place, see {@link #bindArchive}). */
     private volatile Archive archive;
     private ServiceRegistration<?> archiveMetricsRegistration;
+    /** The transports' traffic, kept over node restarts and registered while the component is active. */
+    private final TransportMetrics transportMetrics;
+    private final ServiceRegistration<?> transportMetricsRegistration;
     private ObjectSnapshotArchiver archiver;
     // the fields below are used only on the lifecycle thread
     private ChronikNode node;
@@ -109,6 +113,11 @@ public class RaftComponent {
                     + "set to {} (--snapshot-log-threshold)", config.snapshot_threshold_entries(),
                     config.snapshot_log_threshold());
         }
+        this.transportMetrics = new TransportMetrics(settings.nodeId());
+        Dictionary<String, Object> metricProps = new Hashtable<>();
+        metricProps.put("node.id", settings.nodeId());
+        metricProps.put("consensus.impl", "ratis");
+        this.transportMetricsRegistration = context.registerService(MetricSource.class, transportMetrics, metricProps);
         LOG.info("Raft provider for node {} configured: raft {} advertised {} data {}", settings.nodeId(),
                 settings.raftAddr(), settings.advertisedAddr(), settings.dataDir().toAbsolutePath());
         RaftTransport t = transport;
@@ -166,6 +175,11 @@ public class RaftComponent {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        try {
+            transportMetricsRegistration.unregister();
+        } catch (IllegalStateException e) {
+            // already gone with the bundle
+        }
     }
 
     private void restart(RaftTransport t) {
@@ -175,6 +189,7 @@ public class RaftComponent {
         stopNode();
         ChronikNode n = new ChronikNode(settings, t);
         try {
+            n.transportMetrics(transportMetrics);
             n.snapshotSettings(snapshotSettings);
             archiver = n.archiveSnapshots(() -> archive);
             n.start();

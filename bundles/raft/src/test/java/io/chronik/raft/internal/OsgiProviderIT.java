@@ -75,8 +75,8 @@ public class OsgiProviderIT {
         assertEquals(22, ((String) clusterId.invoke(metadata)).length());
         assertTrue(Files.isDirectory(data.resolve("raft")));
         felix.awaitService(METRIC_SOURCE, TIMEOUT);
-        // three sources, registered one after the other: the ReadIndex metrics, the snapshots' and the snapshot
-        // archive's (no archive bound here: nothing archived)
+        // four sources: the transport's (from activation), then, one after the other, the ReadIndex metrics, the
+        // snapshots' and the snapshot archive's (no archive bound here: nothing archived)
         List<String> metrics = new ArrayList<>();
         long deadline = System.currentTimeMillis() + 10_000;
         do {
@@ -95,6 +95,10 @@ public class OsgiProviderIT {
         assertTrue(metrics.toString(), metrics.contains("family chronik_raft_snapshots"));
         assertTrue(metrics.toString(), java.util.Collections.indexOfSubList(metrics, List.of(
                 "family chronik_snapshot_archive_uploads", "sample [0.0, [1]]")) >= 0);
+        // the transport's traffic, registered from activation: the node's metadata client reached its own server
+        assertTrue(metrics.toString(), metrics.contains("family chronik_raft_transport_messages_sent"));
+        assertTrue(metrics.toString(), metrics.stream().anyMatch(m -> m.endsWith(", [1, grpc, client, client]]")
+                && !m.startsWith("sample [0.0,")));
 
         Bundle transport = felix.bundle("io.chronik.transport.grpc");
         transport.stop();

@@ -10,6 +10,7 @@ import static io.chronik.raft.internal.ReplicaChecks.produce;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,7 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 import io.chronik.api.net.HostPort;
+import io.chronik.ratis.rpc.TransportObserver.Kind;
 import io.chronik.transport.grpc.internal.GrpcRaftTransport;
 
 /**
@@ -94,6 +96,11 @@ public class SnapshotInstallIT {
         String group = SnapshotMetrics.dataGroup(back.replicas().replica("data", 0).group().groupNo());
         assertTrue("no data snapshot was installed", back.snapshotMetrics().installs(group) > 0);
         assertTrue(leaderNode.snapshotMetrics().taken(group) > 0);
+        // the transport counted it: chunks (and bytes) sent by the data leader, one stream completed; received there
+        long[] sent = leaderNode.transportMetrics().counts("grpc", back.peerId().toString(), Kind.SNAPSHOT);
+        assertTrue("snapshot traffic to the follower: " + Arrays.toString(sent), sent[0] > 0 && sent[1] > 0 && sent[4] > 0);
+        long[] got = back.transportMetrics().counts("grpc", leaderNode.peerId().toString(), Kind.SNAPSHOT);
+        assertTrue("snapshot traffic from the leader: " + Arrays.toString(got), got[2] > 0 && got[3] > 0 && got[0] > 0);
     }
 
     @Test

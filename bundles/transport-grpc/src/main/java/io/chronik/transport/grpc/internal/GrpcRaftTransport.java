@@ -3,6 +3,8 @@ package io.chronik.transport.grpc.internal;
 import java.util.Map;
 
 import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.server.GrpcServices;
 import org.apache.ratis.rpc.RpcFactory;
 import org.osgi.service.component.annotations.Component;
 import org.slf4j.Logger;
@@ -10,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import io.chronik.api.net.HostPort;
 import io.chronik.ratis.rpc.RaftTransport;
+import io.chronik.ratis.rpc.TransportObserver;
 
 /**
  * The gRPC Raft transport: hands Ratis' {@code GrpcFactory} to the Ratis consensus provider.
@@ -20,7 +23,9 @@ import io.chronik.ratis.rpc.RaftTransport;
  * read by {@link HostPort#parseListen}: the host may be empty or {@code 0.0.0.0} to bind every interface. Without
  * it, Ratis' own {@code raft.grpc.server.*} properties apply.</li>
  * </ul>
- * Stateless and thread-safe.
+ * The factory reports the Raft traffic it carries to the {@link TransportObserver} in the parameters, if any (see
+ * {@link BoundGrpcFactory}); for that it sets Ratis' gRPC services customizer in the parameters (chaining one already
+ * there). Stateless and thread-safe.
  */
 @Component(service = RaftTransport.class, property = RaftTransport.TRANSPORT_NAME + "=grpc")
 public class GrpcRaftTransport implements RaftTransport {
@@ -43,6 +48,14 @@ public class GrpcRaftTransport implements RaftTransport {
             }
         }
         LOG.debug("creating gRPC transport factory for {}", address);
+        TransportObserver observer = TransportObserver.of(parameters);
+        if (observer != TransportObserver.NONE) {
+            GrpcServices.Customizer existing = GrpcConfigKeys.Server.servicesCustomizer(parameters);
+            if (existing instanceof ObservingServices o) {
+                existing = o.next(); // the parameters were given to a transport before: observe once
+            }
+            GrpcConfigKeys.Server.setServicesCustomizer(parameters, new ObservingServices(existing, observer));
+        }
         return new BoundGrpcFactory(parameters, address);
     }
 }
