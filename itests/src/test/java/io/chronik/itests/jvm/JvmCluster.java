@@ -585,6 +585,38 @@ public final class JvmCluster implements TestRule {
     private static final java.util.regex.Pattern SAMPLE =
             java.util.regex.Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([^}]*)\\})?\\s+(\\S+)");
 
+    /**
+     * For failure messages: how node {@code id} sees {@code topic}-{@code partition} (leader, ISR, brokers) and why it
+     * refused follower reads so far (its {@code chronik_fetch_follower_refused_total} by reason).
+     */
+    public String diagnose(int id, String topic, int partition) {
+        StringBuilder sb = new StringBuilder("node ").append(id).append(": ");
+        try {
+            MetadataResponseData m = metadata(id, topic);
+            sb.append("brokers ").append(RawKafka.brokers(m)).append(", controller ").append(m.controllerId());
+            MetadataResponseData.MetadataResponseTopic t = m.topics().find(topic);
+            if (t != null && partition < t.partitions().size()) {
+                MetadataResponseData.MetadataResponsePartition p = t.partitions().get(partition);
+                sb.append(", leader ").append(p.leaderId()).append(" epoch ").append(p.leaderEpoch()).append(" isr ")
+                        .append(p.isrNodes()).append(" replicas ").append(p.replicaNodes());
+            }
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + node(id).metricsPort + "/metrics"))
+                            .timeout(java.time.Duration.ofSeconds(5)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            sb.append(", refusals ").append(java.util.Arrays.stream(r.body().split("\n"))
+                    .filter(l -> l.startsWith("chronik_fetch_follower_refused") && !l.endsWith(" 0.0")).toList());
+            sb.append(", read index ").append(java.util.Arrays.stream(r.body().split("\n"))
+                    .filter(l -> l.startsWith("chronik_raft_read_index") && !l.contains("_bucket") && !l.endsWith(" 0.0")).toList());
+            sb.append(", transport errors ").append(java.util.Arrays.stream(r.body().split("\n"))
+                    .filter(l -> l.startsWith("chronik_raft_transport_rpc_errors_total") && !l.endsWith(" 0.0")).toList());
+            sb.append(", transport calls ").append(java.util.Arrays.stream(r.body().split("\n"))
+                    .filter(l -> l.startsWith("chronik_raft_transport_rpc_duration_seconds_count")).toList());
+        } catch (Exception e) {
+            sb.append(e);
+        }
+        return sb.toString();
+    }
+
     /** Partitions node {@code id} served to consumers as a follower so far (its /metrics counter). */
     public double followerFetches(int id) throws Exception {
         return metric(id, "chronik_fetch_follower_partitions_total");

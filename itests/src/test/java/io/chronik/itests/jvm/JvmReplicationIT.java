@@ -42,6 +42,21 @@ public class JvmReplicationIT {
         cluster.start();
     }
 
+    /**
+     * The harness's premise: every node's transport-memory bundle wires the network package to its system bundle, so
+     * the nodes share the test class path's one network, in which every node's Raft address is bound.
+     */
+    @Test
+    public void nodesShareOneMemoryNetwork() {
+        org.junit.Assume.assumeTrue(cluster.isMemory());
+        for (int id : cluster.ids()) {
+            assertEquals("node " + id + " imports io.chronik.transport.memory from its system bundle", 0,
+                    cluster.networkPackageProvider(id));
+            assertTrue("node " + id + "'s Raft address is bound in the shared network " + cluster.network().addresses(),
+                    cluster.network().isBound(cluster.node(id).raftAddress()));
+        }
+    }
+
     private static void createTopic(String topic, int partitions) throws Exception {
         try (Admin admin = cluster.admin()) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 3))).all().get(20, TimeUnit.SECONDS);

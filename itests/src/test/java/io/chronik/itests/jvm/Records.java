@@ -131,7 +131,11 @@ final class Records {
 
     /** Node {@code id}'s log of {@code topic}-{@code partition} from offset 0 to its high watermark. */
     static List<RawKafka.Entry> read(JvmCluster cluster, int id, String topic, int partition) throws Exception {
-        return RawKafka.readLog(cluster.kafkaPort(id), topic, partition, 0);
+        try {
+            return RawKafka.readLog(cluster.kafkaPort(id), topic, partition, 0);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; " + cluster.diagnose(id, topic, partition), e);
+        }
     }
 
     /**
@@ -153,7 +157,8 @@ final class Records {
                     seen.put(id, log.size() + " records");
                     last.add(log);
                 } catch (AssertionError e) {
-                    seen.put(id, e.getMessage());
+                    String m = String.valueOf(e.getMessage());
+                    seen.put(id, m.contains("; node ") ? m.substring(0, m.indexOf("; node ")) : m);
                     return false;
                 }
             }
@@ -163,7 +168,8 @@ final class Records {
                 }
             }
             return true;
-        }, seen::toString);
+        }, () -> seen + "; " + replicas.stream().filter(id -> cluster.node(id).isRunning())
+                .map(id -> cluster.diagnose(id, topic, partition)).toList());
         return last.get(0);
     }
 }
