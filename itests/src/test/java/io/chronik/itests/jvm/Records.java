@@ -130,11 +130,25 @@ final class Records {
     }
 
     /** Node {@code id}'s log of {@code topic}-{@code partition} from offset 0 to its high watermark. */
+    /**
+     * Node {@code id}'s log of {@code topic}-{@code partition} from offset 0 to its end. A follower whose ReadIndex
+     * barrier failed refuses with NOT_LEADER_OR_FOLLOWER (it never serves a stale log); as a consumer would, the read
+     * is tried again, at most three times 100 ms apart (the memory transport times ReadIndex calls out early: known
+     * problem 3 of docs/in-jvm-cluster.md). Any other refusal fails at once.
+     */
     static List<RawKafka.Entry> read(JvmCluster cluster, int id, String topic, int partition) throws Exception {
-        try {
-            return RawKafka.readLog(cluster.kafkaPort(id), topic, partition, 0);
-        } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "; " + cluster.diagnose(id, topic, partition), e);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return RawKafka.readLog(cluster.kafkaPort(id), topic, partition, 0);
+            } catch (AssertionError e) {
+                if (attempt >= 3 || !String.valueOf(e.getMessage()).endsWith("NOT_LEADER_OR_FOLLOWER")) {
+                    throw new AssertionError(e.getMessage() + " (attempt " + attempt + "); "
+                            + cluster.diagnose(id, topic, partition), e);
+                }
+                System.out.println("node " + id + " refused a read of " + topic + "-" + partition + " (" + e.getMessage()
+                        + "), reading again: " + cluster.diagnose(id, topic, partition));
+                Thread.sleep(100);
+            }
         }
     }
 
