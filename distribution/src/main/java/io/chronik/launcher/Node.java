@@ -40,14 +40,25 @@ final class Node implements AutoCloseable {
 
     private final NodeSettings settings;
     private final Map<String, String> build;
-    private Framework framework;
+    private final Map<String, String> extraFrameworkProperties;
+    private volatile Framework framework;
     private FileChannel lockChannel;
     private FileLock lock;
     private AdminSocket admin;
 
     Node(NodeSettings settings, Map<String, String> build) {
+        this(settings, build, Map.of());
+    }
+
+    /**
+     * A node whose framework gets {@code extraFrameworkProperties} on top of the launcher's own (an in-JVM cluster's
+     * harness, {@link EmbeddedNode}); {@link Constants#FRAMEWORK_SYSTEMPACKAGES_EXTRA} is added to the SLF4J packages
+     * the system bundle exports rather than replacing them.
+     */
+    Node(NodeSettings settings, Map<String, String> build, Map<String, String> extraFrameworkProperties) {
         this.settings = settings;
         this.build = build;
+        this.extraFrameworkProperties = Map.copyOf(extraFrameworkProperties);
     }
 
     /** Starts the node and returns once it is healthy; on failure everything started is stopped again. */
@@ -155,6 +166,8 @@ final class Node implements AutoCloseable {
         props.put("felix.fileinstall.log.level", "2");
         props.put("felix.fileinstall.tmpdir", dataDir.resolve("tmp").toString());
         props.put("chronik.version", build.get("version"));
+        extraFrameworkProperties.forEach((key, value) -> props.merge(key, value,
+                (mine, extra) -> key.equals(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA) ? mine + "," + extra : extra));
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path"));
         return factory.newFramework(props);
@@ -276,6 +289,11 @@ final class Node implements AutoCloseable {
                 throw new StartupException("interrupted while starting");
             }
         }
+    }
+
+    /** The running framework, or null before {@link #start} and after a failed start. */
+    Framework framework() {
+        return framework;
     }
 
     /** Blocks until the framework has stopped (by {@link #close} or from inside). */

@@ -49,7 +49,15 @@ final class NodeStatus {
             }
         }
         status.readStores(context);
-        ServiceReference<?> ref = context.getServiceReference(SCR);
+        // all references, not only those whose class the system bundle's class loader sees as the same: a host whose
+        // class path holds org.osgi.service.component too (an embedded node, EmbeddedNode) would otherwise see none
+        ServiceReference<?> ref = null;
+        try {
+            ServiceReference<?>[] refs = context.getAllServiceReferences(SCR, null);
+            ref = refs == null || refs.length == 0 ? null : refs[0];
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            throw new IllegalStateException(e); // no filter
+        }
         if (ref == null) {
             status.problems.add("the Declarative Services runtime (Felix SCR) is not running");
             return status;

@@ -15,6 +15,8 @@ import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
 import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.LeaderIdAndEpoch;
+import org.apache.kafka.common.message.ProduceResponseData.NodeEndpoint;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
 import org.apache.kafka.common.protocol.Errors;
@@ -25,9 +27,11 @@ import org.apache.kafka.common.record.RecordBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.chronik.api.consensus.BrokerInfo;
 import io.chronik.api.consensus.ClusterMetadata;
 import io.chronik.api.consensus.PartitionLog;
 import io.chronik.api.consensus.PartitionLog.AppendResult;
+import io.chronik.api.consensus.PartitionInfo;
 import io.chronik.api.consensus.PartitionLogs;
 import io.chronik.api.consensus.TopicInfo;
 import io.chronik.protocol.kafka.internal.codec.KafkaErrors;
@@ -109,13 +113,44 @@ final class ProduceHandler {
                 }
                 if (error != Errors.NONE) {
                     pr.setErrorCode(error.code());
+                    if (error == Errors.NOT_LEADER_OR_FOLLOWER) {
+                        hintLeader(resp, pr, md, topic, pd.index(), req.version());
+                    }
                     pending.failedAny = true;
                     continue;
                 }
-                pending.appends.add(new Append(pr, log, records));
+                pending.appends.add(new Append(pr, log, records, topic));
             }
         }
+        pending.metadata = md;
         return pending.start(loop, data.timeoutMs(), logs);
+    }
+
+    /**
+     * KIP-951: a partition refused with NOT_LEADER_OR_FOLLOWER names its current leader (id and epoch, from this node's
+     * metadata) and the response carries that broker's endpoint, so that a client can go there without a Metadata
+     * round trip (Produce v10+; Kafka's clients 3.7+ use it). Nothing is added when the metadata knows no live leader
+     * elsewhere.
+     */
+    static void hintLeader(ProduceResponseData resp, PartitionProduceResponse pr, ClusterMetadata md, TopicInfo topic,
+            int partition, short version) {
+        if (version < 10 || md == null || topic == null || partition < 0 || partition >= topic.partitions().size()) {
+            return;
+        }
+        PartitionInfo p = topic.partitions().get(partition);
+        if (p.leader() < 0 || p.leader() == md.localNodeId()) {
+            return;
+        }
+        for (BrokerInfo b : md.brokers()) {
+            if (b.nodeId() == p.leader() && !b.fenced()) {
+                pr.setCurrentLeader(new LeaderIdAndEpoch().setLeaderId(p.leader()).setLeaderEpoch(p.leaderEpoch()));
+                if (resp.nodeEndpoints().find(b.nodeId()) == null) {
+                    resp.nodeEndpoints().add(new NodeEndpoint().setNodeId(b.nodeId()).setHost(b.host())
+                            .setPort(b.port()).setRack(b.rack() == null || b.rack().isEmpty() ? null : b.rack()));
+                }
+                return;
+            }
+        }
     }
 
     /** Header-only checks of a partition's records, as Kafka's ProduceRequest.validateRecords does. */
@@ -145,7 +180,7 @@ final class ProduceHandler {
         return batches == 1 ? Errors.NONE : Errors.INVALID_RECORD;
     }
 
-    private record Append(PartitionProduceResponse response, PartitionLog log, MemoryRecords records) {
+    private record Append(PartitionProduceResponse response, PartitionLog log, MemoryRecords records, TopicInfo topic) {
     }
 
     /** The appends of one request, completing the response once all are done or the timeout passes. */
@@ -156,6 +191,8 @@ final class ProduceHandler {
         final List<Append> appends = new ArrayList<>(2);
         final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
         boolean failedAny;
+        /** The metadata the request was checked against, for leader hints (may be null). */
+        ClusterMetadata metadata;
         private AtomicInteger remaining;
         private boolean done;
         private ScheduledFuture<?> timer;
@@ -210,6 +247,12 @@ final class ProduceHandler {
                         pr.setErrorCode(error.code());
                         if (req.version() >= 8) {
                             pr.setErrorMessage(KafkaErrors.message(failure));
+                        }
+                        if (error == Errors.NOT_LEADER_OR_FOLLOWER) {
+                            // the leader lost its leadership meanwhile: name the one the metadata knows now
+                            ClusterMetadata md = metadata;
+                            TopicInfo current = md == null ? null : md.topic(a.topic().name()).orElse(null);
+                            hintLeader(resp, pr, md, current, a.log().partition(), req.version());
                         }
                         LOG.debug("append to {}-{} failed: {}", a.log().topic(), a.log().partition(), error);
                     }
