@@ -8,6 +8,9 @@ import org.apache.ratis.rpc.RpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerRpc;
 import org.apache.ratis.server.ServerFactory;
+import org.apache.ratis.server.leader.FollowerInfo;
+import org.apache.ratis.server.leader.LeaderState;
+import org.apache.ratis.server.leader.LogAppender;
 
 import io.chronik.ratis.rpc.TransportObserver;
 import io.chronik.ratis.rpc.TransportRpcType;
@@ -16,7 +19,7 @@ import io.chronik.transport.memory.MemoryNetwork;
 /**
  * Ratis' RPC factory for one node on the memory network: its server RPC binds the node's address, its client RPCs
  * send from that address (so that faults between two nodes cut their client traffic too). The log appender is
- * Ratis' default one (one outstanding append per follower). Thread-safe.
+ * {@link MemoryLogAppender} (one outstanding append per follower). Thread-safe.
  */
 final class MemoryRpcFactory implements ServerFactory, ClientFactory {
     private final MemoryNetwork network;
@@ -33,6 +36,11 @@ final class MemoryRpcFactory implements ServerFactory, ClientFactory {
     @Override
     public RpcType getRpcType() {
         return rpcType;
+    }
+
+    @Override
+    public LogAppender newLogAppender(RaftServer.Division server, LeaderState state, FollowerInfo follower) {
+        return new MemoryLogAppender(server, state, follower);
     }
 
     @Override

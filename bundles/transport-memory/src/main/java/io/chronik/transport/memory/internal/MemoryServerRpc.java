@@ -42,9 +42,10 @@ import io.chronik.transport.memory.MemoryNetwork;
  * timeout only. Ratis' default log appender sends one append at a time per follower and waits for its reply, so with
  * Ratis' request timeout ({@code raft.server.rpc.request.timeout}, seconds) one lost append would silence a follower
  * for longer than an election timeout and the leader would step down over and over under message loss. So server
- * calls (append, vote, election, read index) time out after a quarter of the minimum election timeout (at least
- * 50 ms, at most the request timeout) — the part a retransmission timer plays on a real network — plus the delays the
- * network's faults add to the round trip; install snapshot waits ten request timeouts.
+ * calls (append, vote, election) time out after a quarter of the minimum election timeout (at least 50 ms, at most
+ * the request timeout) — the part a retransmission timer plays on a real network — plus the delays the network's
+ * faults add to the round trip; ReadIndex waits the request timeout (the leader answers after a heartbeat round),
+ * install snapshot ten request timeouts.
  */
 final class MemoryServerRpc implements RaftServerRpc, RaftServerAsynchronousProtocol {
     private final RaftServer server;
@@ -164,7 +165,9 @@ final class MemoryServerRpc implements RaftServerRpc, RaftServerAsynchronousProt
 
     @Override
     public CompletableFuture<ReadIndexReplyProto> readIndexAsync(ReadIndexRequestProto request) {
-        return call(request.getServerRequest(), Call.READ_INDEX, request, ReadIndexReplyProto.parser(), timeoutMillis);
+        // a leader answers ReadIndex only after a heartbeat round to a majority: Ratis' request timeout, not the short one
+        return call(request.getServerRequest(), Call.READ_INDEX, request, ReadIndexReplyProto.parser(),
+                requestTimeoutMillis);
     }
 
     private <R> CompletableFuture<R> call(RaftRpcRequestProto rpc, Call call, MessageLite request, Parser<R> parser,

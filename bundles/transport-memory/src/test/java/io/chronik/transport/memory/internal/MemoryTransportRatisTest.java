@@ -196,6 +196,37 @@ public class MemoryTransportRatisTest {
     }
 
     @Test
+    public void deposedLeaderWithUncommittedEntriesCatchesUpAfterHeal() throws Exception {
+        startCluster(3);
+        RaftPeerId old = awaitLeader(null);
+        RaftClient atOld = client(peer(old));
+        for (int i = 0; i < 5; i++) {
+            assertTrue(atOld.io().send(Message.valueOf("+1")).isSuccess());
+        }
+        network.isolate(peer(old).getAddress());
+        // the isolated leader takes writes it can never commit
+        List<CompletableFuture<RaftClientReply>> doomed = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            doomed.add(atOld.async().send(Message.valueOf("+1")));
+        }
+        RaftPeerId fresh = awaitLeader(old);
+        RaftClient atFresh = client(peer(fresh));
+        for (int i = 0; i < 10; i++) {
+            assertTrue(atFresh.io().send(Message.valueOf("+1")).isSuccess());
+        }
+        network.heal();
+        awaitApplied(15);
+        long deadline = System.currentTimeMillis() + 10_000;
+        RaftServer.Division o = servers.get(old).getDivision(GROUP);
+        RaftServer.Division f = servers.get(fresh).getDivision(GROUP);
+        while (o.getRaftLog().getLastCommittedIndex() < f.getRaftLog().getLastCommittedIndex()
+                && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(f.getRaftLog().getLastCommittedIndex(), o.getRaftLog().getLastCommittedIndex());
+    }
+
+    @Test
     public void writesSucceedWithTwentyPercentLoss() throws Exception {
         startCluster(3);
         awaitLeader(null);
