@@ -1,6 +1,7 @@
 package io.chronik.transport.grpc.internal;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertThrows;
@@ -160,13 +161,17 @@ public class ObservedTrafficTest {
         GrpcRaftTransport transport = new GrpcRaftTransport();
         Parameters without = new Parameters();
         transport.newFactory(without, Map.of());
-        assertNull(GrpcConfigKeys.Server.servicesCustomizer(without));
+        // every server gets its own event loops; nothing observes without an observer
+        ServerEventLoops loops = (ServerEventLoops) GrpcConfigKeys.Server.servicesCustomizer(without);
+        assertFalse(loops.next() instanceof ObservingServices);
         Parameters with = new Parameters();
         with.put(TransportObserver.KEY, observer, TransportObserver.class);
         transport.newFactory(with, Map.of());
-        assertTrue(GrpcConfigKeys.Server.servicesCustomizer(with) instanceof ObservingServices);
-        transport.newFactory(with, Map.of()); // the same parameters again: still observed once
-        ObservingServices observing = (ObservingServices) GrpcConfigKeys.Server.servicesCustomizer(with);
-        assertTrue(!(observing.next() instanceof ObservingServices));
+        loops = (ServerEventLoops) GrpcConfigKeys.Server.servicesCustomizer(with);
+        assertTrue(loops.next() instanceof ObservingServices);
+        transport.newFactory(with, Map.of()); // the same parameters again: still observed once, one set of loops
+        loops = (ServerEventLoops) GrpcConfigKeys.Server.servicesCustomizer(with);
+        ObservingServices observing = (ObservingServices) loops.next();
+        assertTrue(!(observing.next() instanceof ObservingServices) && !(observing.next() instanceof ServerEventLoops));
     }
 }
