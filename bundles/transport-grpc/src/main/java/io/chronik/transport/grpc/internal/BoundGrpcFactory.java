@@ -27,18 +27,12 @@ import io.chronik.ratis.rpc.TransportObserver;
 final class BoundGrpcFactory extends GrpcFactory {
     private final HostPort address;
     private final TransportObserver observer;
-    private final ServerEventLoops loops;
 
-    /**
-     * @param address the address to bind, or null to leave Ratis' properties as they are
-     * @param loops   the customizer in the parameters that gives the server its own event loops, shut down when the
-     *                server closes
-     */
-    BoundGrpcFactory(Parameters parameters, HostPort address, ServerEventLoops loops) {
+    /** @param address the address to bind, or null to leave Ratis' properties as they are */
+    BoundGrpcFactory(Parameters parameters, HostPort address) {
         super(parameters);
         this.address = address;
         this.observer = TransportObserver.of(parameters);
-        this.loops = loops;
     }
 
     @Override
@@ -55,6 +49,6 @@ final class BoundGrpcFactory extends GrpcFactory {
                 GrpcConfigKeys.Server.setHost(properties, address.host());
             }
         }
-        return new ObservedServerRpc(super.newRaftServerRpc(server), observer, loops::shutdown);
+        return new ObservedServerRpc(super.newRaftServerRpc(server), observer);
     }
 }

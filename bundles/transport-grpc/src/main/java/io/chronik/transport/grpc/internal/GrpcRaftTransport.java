@@ -49,19 +49,13 @@ public class GrpcRaftTransport implements RaftTransport {
         }
         LOG.debug("creating gRPC transport factory for {}", address);
         TransportObserver observer = TransportObserver.of(parameters);
-        GrpcServices.Customizer existing = GrpcConfigKeys.Server.servicesCustomizer(parameters);
-        // the parameters were given to a transport before: start from what was there before it
-        if (existing instanceof ServerEventLoops loops) {
-            existing = loops.next();
+        if (observer != TransportObserver.NONE) {
+            GrpcServices.Customizer existing = GrpcConfigKeys.Server.servicesCustomizer(parameters);
+            if (existing instanceof ObservingServices o) {
+                existing = o.next(); // the parameters were given to a transport before: observe once
+            }
+            GrpcConfigKeys.Server.setServicesCustomizer(parameters, new ObservingServices(existing, observer));
         }
-        if (existing instanceof ObservingServices o) {
-            existing = o.next();
-        }
-        GrpcServices.Customizer chain = observer == TransportObserver.NONE ? existing
-                : new ObservingServices(existing, observer);
-        // event loops of this node's server alone, shut down with it (see ServerEventLoops)
-        ServerEventLoops loops = new ServerEventLoops(chain);
-        GrpcConfigKeys.Server.setServicesCustomizer(parameters, loops);
-        return new BoundGrpcFactory(parameters, address, loops);
+        return new BoundGrpcFactory(parameters, address);
     }
 }

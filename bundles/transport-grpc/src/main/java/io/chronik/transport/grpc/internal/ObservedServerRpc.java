@@ -49,17 +49,10 @@ final class ObservedServerRpc implements GrpcServices {
     private final GrpcServices delegate;
     private final TransportObserver observer;
     private final RaftServerAsynchronousProtocol async;
-    /** Runs after the delegate closed (or failed to). */
-    private final Runnable onClose;
 
     ObservedServerRpc(GrpcServices delegate, TransportObserver observer) {
-        this(delegate, observer, () -> { });
-    }
-
-    ObservedServerRpc(GrpcServices delegate, TransportObserver observer, Runnable onClose) {
         this.delegate = delegate;
         this.observer = observer;
-        this.onClose = onClose;
         this.async = new RaftServerAsynchronousProtocol() {
             @Override
             public CompletableFuture<AppendEntriesReplyProto> appendEntriesAsync(AppendEntriesRequestProto request)
@@ -180,11 +173,7 @@ final class ObservedServerRpc implements GrpcServices {
 
     @Override
     public void close() throws IOException {
-        try {
-            delegate.close();
-        } finally {
-            onClose.run();
-        }
+        delegate.close();
     }
 
     @Override
