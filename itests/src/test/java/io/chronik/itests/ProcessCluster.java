@@ -365,21 +365,7 @@ final class ProcessCluster implements TestRule {
     /** As {@link #await(String, long, Callable)}; the failure message ends with what {@code lastSeen} says then. */
     static void await(String what, long timeoutMs, Callable<Boolean> condition, Supplier<String> lastSeen)
             throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMs;
-        Exception last = null;
-        while (System.currentTimeMillis() < deadline) {
-            try {
-                if (Boolean.TRUE.equals(condition.call())) {
-                    return;
-                }
-                last = null;
-            } catch (Exception e) {
-                last = e;
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("not within " + timeoutMs + " ms: " + what + (last == null ? "" : " (last error: " + last + ")")
-                + "; " + lastSeen.get());
+        Await.until(what, timeoutMs, 250, condition, lastSeen);
     }
 
     private void stopAll() throws InterruptedException {

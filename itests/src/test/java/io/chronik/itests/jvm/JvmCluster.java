@@ -40,6 +40,7 @@ import org.osgi.framework.Constants;
 import org.osgi.framework.wiring.BundleWire;
 import org.osgi.framework.wiring.BundleWiring;
 
+import io.chronik.itests.Await;
 import io.chronik.launcher.EmbeddedNode;
 import io.chronik.transport.memory.Faults;
 import io.chronik.transport.memory.MemoryNetwork;
@@ -631,21 +632,7 @@ public final class JvmCluster implements TestRule {
 
     public static void await(String what, long timeoutMs, Callable<Boolean> condition, Supplier<String> lastSeen)
             throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMs;
-        Exception last = null;
-        while (System.currentTimeMillis() < deadline) {
-            try {
-                if (Boolean.TRUE.equals(condition.call())) {
-                    return;
-                }
-                last = null;
-            } catch (Exception e) {
-                last = e;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("not within " + timeoutMs + " ms: " + what + (last == null ? "" : " (last error: " + last + ")")
-                + "; " + lastSeen.get());
+        Await.until(what, timeoutMs, 50, condition, lastSeen);
     }
 
     // ---- end ----------------------------------------------------------------------------------------------------

@@ -126,9 +126,11 @@ public class JvmReplicationIT {
         MetadataResponseData.MetadataResponsePartition p = cluster.metadata(1, topic).topics().find(topic).partitions().get(0);
         int leader = p.leaderId();
         int follower = p.replicaNodes().stream().filter(id -> id != leader).findFirst().orElseThrow();
-        // the follower's own metadata names the leader once it has applied the leader's report
-        JvmCluster.await("node " + follower + " knows the leader of " + topic + "-0", 10_000,
-                () -> cluster.metadata(follower, topic).topics().find(topic).partitions().get(0).leaderId() == leader);
+        // the follower names the leader once its own metadata has the leader's report and the leader's broker unfenced
+        // (only live brokers are named, as Kafka does)
+        JvmCluster.await("node " + follower + " knows the leader of " + topic + "-0 as a live broker", 10_000,
+                () -> cluster.metadata(follower, topic).topics().find(topic).partitions().get(0).leaderId() == leader
+                        && RawKafka.brokers(cluster.metadata(follower)).contains(leader));
         ProduceResponseData r = RawKafka.produce(cluster.kafkaPort(follower), topic, 0, 5000, "to-a-follower");
         ProduceResponseData.PartitionProduceResponse pr = RawKafka.only(r);
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, Errors.forCode(pr.errorCode()));
