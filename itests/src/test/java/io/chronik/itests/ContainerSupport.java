@@ -52,11 +52,22 @@ public abstract class ContainerSupport {
         }
     }
 
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+    /** The ports {@link #freePort} handed out in this JVM. */
+    private static final Set<Integer> GIVEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A loopback port that was free just now and that this JVM has not handed out before: the kernel may give a
+     * just-closed ephemeral port again, and two nodes of one test on the same port fail to start.
+     */
+    public static int freePort() {
+        while (true) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                if (GIVEN.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 

@@ -1,7 +1,6 @@
 package io.chronik.itests.jvm;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -689,10 +688,6 @@ public final class JvmCluster implements TestRule {
     }
 
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return io.chronik.itests.ContainerSupport.freePort();
     }
 }

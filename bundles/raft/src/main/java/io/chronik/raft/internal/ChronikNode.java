@@ -98,6 +98,7 @@ final class ChronikNode implements LocalServer {
     volatile boolean snapshotOnStop = true;
 
     ChronikNode(NodeSettings settings, RaftTransport transport) {
+        RatisSetup.neverExitTheJvm();
         this.settings = Objects.requireNonNull(settings);
         this.transport = Objects.requireNonNull(transport);
         this.peerId = Ids.peerId(settings.nodeId());
@@ -328,7 +329,16 @@ final class ChronikNode implements LocalServer {
                     .setParameters(parameters)
                     .setOption(RaftStorage.StartupOption.RECOVER)
                     .build();
-            s.start();
+            try {
+                s.start(); // fails if the Raft port is taken (see RatisSetup.neverExitTheJvm)
+            } catch (IOException | RuntimeException e) {
+                try {
+                    s.close(); // releases the storage lock, so that a later start can succeed
+                } catch (IOException | RuntimeException c) {
+                    e.addSuppressed(c);
+                }
+                throw e;
+            }
             return s;
         });
         started.complete(server);

@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.ExitUtils;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
@@ -14,6 +15,20 @@ final class RatisSetup {
     private static final int ENTRY_OVERHEAD = 64 * 1024;
 
     private RatisSetup() {
+    }
+
+    /**
+     * Stops Ratis from ending the JVM. Ratis' gRPC server calls {@code System.exit(1)} when it cannot bind its port,
+     * and the first such call installs a JVM-wide default uncaught-exception handler that exits on any thread's
+     * uncaught exception. A bundle must never end the framework's JVM (nor a test's: an exit from inside a test
+     * run can hang the build in shutdown hooks): with exits disabled, the failed bind fails the node's start with
+     * Ratis' {@link ExitUtils.ExitException}. The default handler that was there before is put back. Idempotent.
+     */
+    static synchronized void neverExitTheJvm() {
+        Thread.UncaughtExceptionHandler before = Thread.getDefaultUncaughtExceptionHandler();
+        ExitUtils.disableSystemExit(); // initialises Ratis' exit state, which installs its handler
+        ExitUtils.setTerminateOnUncaughtException(false);
+        Thread.setDefaultUncaughtExceptionHandler(before);
     }
 
     static RaftProperties properties(NodeSettings s) {

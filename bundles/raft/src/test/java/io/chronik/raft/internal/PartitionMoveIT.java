@@ -179,7 +179,7 @@ public class PartitionMoveIT {
                 return false;
             }
         }, 30_000);
-        awaitTrue("node 3 dropped its copy", () -> nodes.get(2).replicas().staging("stays", 0) == null, 10_000);
+        awaitTrue("node 3 dropped its copy", () -> nodes.get(2).replicas().staging("stays", 0) == null, 30_000);
     }
 
     @Test

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.common.compress.Compression;
@@ -26,10 +28,22 @@ final class TestNodes {
     private TestNodes() {
     }
 
+    /** The ports {@link #freePort} handed out in this JVM. */
+    private static final Set<Integer> GIVEN = ConcurrentHashMap.newKeySet();
+
+    /**
+     * A loopback port that was free just now and that this JVM has not been given before: the kernel may hand out
+     * a just-closed ephemeral port again, and two nodes of one test on the same port fail to start (seen in
+     * PartitionMoveIT: nodes 1 and 3 on one port).
+     */
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
+        while (true) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                s.setReuseAddress(true);
+                if (GIVEN.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            }
         }
     }
 
