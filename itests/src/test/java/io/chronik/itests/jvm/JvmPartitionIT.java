@@ -22,7 +22,6 @@ import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.RecordBatch;
 import org.junit.Assume;
 import org.junit.Before;
-import org.junit.Ignore;
 import org.junit.Rule;
 import org.junit.Test;
 
@@ -37,9 +36,6 @@ import org.junit.Test;
 public class JvmPartitionIT {
     private static final String TOPIC = "faults";
     /** Known problem of docs/in-jvm-cluster.md; the tests reproduce it. */
-    static final String STALL = "writes through the majority stop being acknowledged after the leader is cut off "
-            + "(no failure, no acknowledgement within 20 s); docs/in-jvm-cluster.md, Known problem";
-
     @Rule
     public final JvmCluster cluster = new JvmCluster(3)
             .raftConfig("election.timeout.min.ms", System.getProperty("jvm.election.min", "1000"))
@@ -151,7 +147,6 @@ public class JvmPartitionIT {
      * nothing and steps down (it answers NOT_LEADER_OR_FOLLOWER), and the majority's replicas hold every acknowledged
      * record and none of the cut-off leader's writes.
      */
-    @Ignore(STALL)
     @Test
     public void partitionedMinorityLeaderStepsDownAndNeverAcknowledges() throws Exception {
         startWithTopic(1);
@@ -204,7 +199,6 @@ public class JvmPartitionIT {
      * then the others' messages to it. Writes go on being acknowledged through each (a new leader where needed) and
      * after healing every replica holds every acknowledged record once.
      */
-    @Ignore(STALL)
     @Test
     public void oneWayPartitions() throws Exception {
         startWithTopic(1);

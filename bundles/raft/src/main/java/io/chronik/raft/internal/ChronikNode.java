@@ -270,6 +270,11 @@ final class ChronikNode implements LocalServer {
         return stopping;
     }
 
+    @Override
+    public boolean inSession() {
+        return liveness.inSession(System.nanoTime());
+    }
+
     ClusterMetadataImpl metadata() {
         return metadata;
     }

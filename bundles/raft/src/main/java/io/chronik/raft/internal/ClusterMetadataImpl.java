@@ -84,9 +84,20 @@ final class ClusterMetadataImpl implements ClusterMetadata {
         return server.metadataLeader();
     }
 
+    /**
+     * The registered brokers; this node fenced as well while its own session has lapsed ({@link LocalServer#inSession}):
+     * cut off from the metadata group, what it applied may be stale, and a client that asks it for metadata is then
+     * sent to the other brokers (a Kafka client asks the least loaded of the brokers it was last told of).
+     */
     @Override
     public Collection<BrokerInfo> brokers() {
-        return List.copyOf(state().brokers.values());
+        Collection<MetadataState.Broker> all = state().brokers.values();
+        if (server.inSession()) {
+            return List.copyOf(all);
+        }
+        int self = server.settings().nodeId();
+        return all.stream().map(b -> b.nodeId() == self && !b.fenced() ? b.withFencedAt(Long.MAX_VALUE) : b)
+                .map(BrokerInfo.class::cast).toList();
     }
 
     @Override
@@ -115,18 +126,29 @@ final class ClusterMetadataImpl implements ClusterMetadata {
         List<PartitionInfo> partitions = new ArrayList<>(t.groups().size());
         for (int p = 0; p < t.groups().size(); p++) {
             int groupNo = t.groups().get(p);
-            partitions.add(partition(s, t.name(), p, groupNo, groups.get(groupNo)));
+            partitions.add(partition(s, t.name(), p, groupNo, localView(groups.get(groupNo))));
         }
         return new Infos.Topic(t.name(), t.id(), partitions, t.configs());
+    }
+
+    /** What this node's own replica of a data group knows of its leadership, or null if it hosts none. */
+    private Infos.LocalLeader localView(DataGroup local) {
+        if (local == null || local.division() == null) {
+            return null;
+        }
+        return new Infos.LocalLeader(server.settings().nodeId(), local.leaderNodeId(), local.term());
     }
 
     /**
      * A partition as every node describes it, from the applied metadata: the leader its data group last reported
      * (-1 if that broker is fenced), the in-sync replicas the leader last published and the replicas on fenced
-     * brokers as offline, both without fenced brokers. Only while a group has reported no leader yet (just created)
-     * does a node that hosts it fall back to its own division's view ({@code local}, may be null).
+     * brokers as offline, both without fenced brokers. A node that hosts the group ({@code local}, may be null) knows
+     * better where its own replica has seen a later term than the metadata reports (or none yet), or where the
+     * reported leader is this node and it no longer leads (it stepped down, cut off): it describes the leader its
+     * replica knows of that term, or -1 (LEADER_NOT_AVAILABLE) while it knows none, so that a client is never sent
+     * back to a leader that is known to be deposed.
      */
-    static Infos.Partition partition(MetadataState s, String topic, int p, int groupNo, DataGroup local) {
+    static Infos.Partition partition(MetadataState s, String topic, int p, int groupNo, Infos.LocalLeader local) {
         MetadataState.Group g = s.groups.get(groupNo);
         List<Integer> replicas = g == null ? List.of() : g.replicas();
         MetadataState.Leader reported = s.leaders.get(groupNo);
@@ -135,8 +157,10 @@ final class ClusterMetadataImpl implements ClusterMetadata {
         if (reported != null) {
             leader = reported.nodeId();
             epoch = (int) reported.term();
-        } else if (local != null && local.division() != null) {
-            leader = local.leaderNodeId();
+        }
+        if (local != null && (reported == null || local.term() > reported.term()
+                || (local.term() == reported.term() && reported.nodeId() == local.self() && local.leader() != local.self()))) {
+            leader = local.leader();
             epoch = local.term();
         }
         epoch += s.moves.epochBase(topic, p);

@@ -29,6 +29,16 @@ final class Infos {
         }
     }
 
+    /**
+     * What a node's own replica of a data group knows of the group's leadership.
+     *
+     * @param self   the node's id
+     * @param leader the leader of {@code term} this replica knows of (itself if it leads), or -1
+     * @param term   the replica's current term
+     */
+    record LocalLeader(int self, int leader, int term) {
+    }
+
     record Move(String topic, int partition, List<Integer> currentReplicas, List<Integer> targetReplicas)
             implements Reassignment {
         Move {

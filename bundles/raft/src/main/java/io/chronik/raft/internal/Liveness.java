@@ -52,6 +52,11 @@ final class Liveness {
     /** Per data group led here: its term and (time, commit index) samples covering the last lag limit. */
     private final Map<Integer, CommitHistory> commits = new HashMap<>();
     private long lastHeartbeatNanos;
+    /**
+     * When the last heartbeat that the metadata leader acknowledged was sent (from the registration on); 0 before
+     * this node registered.
+     */
+    private volatile long acknowledgedBeatNanos;
 
     Liveness(LocalServer server, MetadataStateMachine machine, Supplier<RaftClient> client, MetadataWriter writer,
             DataGroups groups) {
@@ -67,12 +72,26 @@ final class Liveness {
     void start() {
         long period = Math.max(10, server.settings().sessionTimeoutMs() / 8);
         writer.registered().thenRun(() -> {
+            acknowledgedBeatNanos = System.nanoTime();
             try {
                 server.scheduler().scheduleWithFixedDelay(this::tick, 0, period, TimeUnit.MILLISECONDS);
             } catch (RuntimeException e) {
                 LOG.debug("node stopping: no liveness ticks");
             }
         });
+    }
+
+    /**
+     * Whether this node's session with the metadata group is current: a heartbeat sent less than a session timeout
+     * plus the longest election timeout ago was acknowledged (true until the node has registered). The election
+     * timeout is the margin for a change of metadata leader, during which no heartbeat is acknowledged (the new
+     * leader then gives every broker a full session). A node out of session has been fenced by the metadata
+     * leader, or cannot reach one, and what it applied of the metadata may be stale. Thread-safe, non-blocking.
+     */
+    boolean inSession(long nowNanos) {
+        long acked = acknowledgedBeatNanos;
+        NodeSettings s = server.settings();
+        return acked == 0 || nowNanos - acked < (s.sessionTimeoutMs() + s.electionTimeoutMaxMs()) * 1_000_000L;
     }
 
     /** A metadata query arrived at this node's metadata state machine (on Ratis' threads): a heartbeat. */
@@ -115,9 +134,12 @@ final class Liveness {
         } catch (RuntimeException e) {
             sent = CompletableFuture.failedFuture(e);
         }
+        long sentNanos = System.nanoTime();
         sent.orTimeout(server.settings().sessionTimeoutMs(), TimeUnit.MILLISECONDS).whenComplete((r, e) -> {
             heartbeating.set(false);
-            if (e != null && !server.isStopping()) {
+            if (e == null) {
+                acknowledgedBeatNanos = sentNanos; // one heartbeat in flight at a time
+            } else if (!server.isStopping()) {
                 LOG.debug("heartbeat of node {} failed: {}", server.settings().nodeId(), e.toString());
             }
         });

@@ -52,6 +52,14 @@ interface LocalServer {
     /** Whether the node is stopping (or stopped): retries and waits give up. */
     boolean isStopping();
 
+    /**
+     * Whether this node's session with the metadata group is current (see {@link Liveness#inSession}); a node out of
+     * session describes itself as fenced.
+     */
+    default boolean inSession() {
+        return true;
+    }
+
     /** The node id of the metadata group's leader as this node knows it, or -1. */
     default int metadataLeader() {
         RaftServer s = serverOrNull();

@@ -68,6 +68,30 @@ public class LivenessTest {
     }
 
     @Test
+    public void aHostingNodeDescribesTheLeaderItsReplicaKnowsWhenTheMetadataIsBehind() throws Exception {
+        MetadataState s = threeBrokers(); // group 0 led by node 1 in term 5 (reported)
+        // the metadata is current: the replica's view changes nothing
+        Infos.Partition p = ClusterMetadataImpl.partition(s, "t", 0, 0, new Infos.LocalLeader(2, 1, 5));
+        assertEquals(1, p.leader());
+        assertEquals(5, p.leaderEpoch());
+        // a later term than reported: the replica knows the new leader, or that there is none yet
+        p = ClusterMetadataImpl.partition(s, "t", 0, 0, new Infos.LocalLeader(2, 3, 7));
+        assertEquals(3, p.leader());
+        assertEquals(7, p.leaderEpoch());
+        p = ClusterMetadataImpl.partition(s, "t", 0, 0, new Infos.LocalLeader(2, -1, 6));
+        assertEquals(-1, p.leader());
+        assertEquals(6, p.leaderEpoch());
+        // the reported leader itself, stepped down (cut off) in the same term: no longer named
+        p = ClusterMetadataImpl.partition(s, "t", 0, 0, new Infos.LocalLeader(1, -1, 5));
+        assertEquals(-1, p.leader());
+        assertEquals(5, p.leaderEpoch());
+        // a replica that lags behind the reported term does not override it
+        p = ClusterMetadataImpl.partition(s, "t", 0, 0, new Infos.LocalLeader(3, -1, 4));
+        assertEquals(1, p.leader());
+        assertEquals(5, p.leaderEpoch());
+    }
+
+    @Test
     public void unfencingWaitsForTheFenceToBeApplied() throws Exception {
         MetadataState s = apply(threeBrokers(), new MetaCommand.FenceBroker(3), 20);
         // the broker restarts and re-registers: still fenced
