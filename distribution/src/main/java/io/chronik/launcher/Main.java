@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * {@code bin/chronik}: starts a node in the foreground, reports a running node's status, changes the cluster's
  * membership through a running node, prints help.
  * Exit codes: 0 success or clean stop, 1 the node could not start, is unhealthy or refused, 2 bad command line (and a
- * {@code cluster decommission} that did not finish in time).
+ * {@code cluster decommission} that did not finish in time), 3 {@code cluster health} could not reach the cluster.
  */
 public final class Main {
 
@@ -98,11 +98,17 @@ public final class Main {
      * the metadata vote off node {@code ID} and follows the progress ({@link #decommission}); with {@code --status}
      * it only prints the progress once (0 done, 1 refused, 2 not done), starting nothing; with {@code --cancel} it
      * stops the decommission and takes the node's decommissioned mark away (0 done, 1 failed).
+     * {@code cluster health --bootstrap HOST:PORT[,...]}: the cluster's health as a Kafka client sees it
+     * ({@link HealthCommand}).
      */
     private static int cluster(List<String> args, Map<String, String> env, Path home, PrintStream out, PrintStream err)
             throws UsageException {
+        if (!args.isEmpty() && args.get(0).equals("health")) {
+            return HealthCommand.run(args.subList(1, args.size()), out, err);
+        }
         if (args.isEmpty() || !List.of("add-voter", "decommission").contains(args.get(0))) {
-            throw new UsageException("cluster: expected 'add-voter --node ID' or 'decommission --node ID' (see --help)");
+            throw new UsageException("cluster: expected 'add-voter --node ID', 'decommission --node ID' or "
+                    + "'health --bootstrap HOST:PORT' (see --help)");
         }
         String command = args.get(0);
         List<String> flags = new ArrayList<>(args.subList(1, args.size()));
@@ -230,13 +236,19 @@ public final class Main {
         h.append("            print its progress every second until done (0), refused (1) or T s passed (2, default 3600);\n");
         h.append("            with --status only print the progress once; with --cancel stop it (through the node that\n");
         h.append("            runs it) and let placement use node ID again\n");
+        h.append("  cluster health --bootstrap HOST:PORT[,HOST:PORT...] [--timeout-seconds T] [--json]\n");
+        h.append("            print the brokers (alive/fenced, rack), the controller, leaders per broker and the partitions\n");
+        h.append("            not led by their preferred replica, under-replicated or offline, as a Kafka client sees them;\n");
+        h.append("            exit 0 healthy, 1 unhealthy (a fenced broker, an offline or under-replicated partition, no\n");
+        h.append("            controller), 3 no answer within T s (default 5)\n");
         h.append("  version   print the version\n\n");
         h.append("Flags (each also read from its environment variable, then conf/chronik.properties):\n");
         for (Setting s : Setting.values()) {
             String def = s.defaultValue() == null || s.defaultValue().isEmpty() ? "" : " (default " + s.defaultValue() + ")";
             h.append(String.format("  --%-16s %-24s %s%s%n", s.flag() + " V", s.env(), s.help(), def));
         }
-        h.append("\nJava options go in JAVA_OPTS. Exit codes: 0 ok, 1 cannot start / unhealthy, 2 bad command line.\n");
+        h.append("\nJava options go in JAVA_OPTS. Exit codes: 0 ok, 1 cannot start / unhealthy, 2 bad command line,\n"
+                + "3 cluster not reachable (cluster health).\n");
         return h.toString();
     }
 }
