@@ -1,6 +1,7 @@
 package io.chronik.launcher;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -33,8 +34,9 @@ import io.chronik.launcher.ClusterHealth.State;
  * {@code chronik cluster health --bootstrap HOST:PORT[,HOST:PORT...] [--timeout-seconds T] [--json]}: reads the
  * cluster's state through the Kafka protocol with kafka-clients' {@link Admin} (DescribeCluster with fenced brokers,
  * then every topic, internal ones included), prints {@link ClusterHealth}'s report and returns its exit code:
- * {@link ClusterHealth#HEALTHY 0} healthy, {@link ClusterHealth#UNHEALTHY 1} unhealthy, 2 bad command line,
- * {@link ClusterHealth#UNREACHABLE 3} the cluster's state could not be read within {@code T} seconds (default 5).
+ * {@link ClusterHealth#HEALTHY 0} healthy, {@link ClusterHealth#UNHEALTHY 1} unhealthy (also when a broker answers a
+ * request with an error instead of the cluster's state), 2 bad command line, {@link ClusterHealth#UNREACHABLE 3} no
+ * answer within {@code T} seconds (default 5).
  *
  * <p>Runs on the calling thread and blocks it for at most about {@code T} seconds (plus the Admin client's start and
  * close). kafka-clients is on the launcher's class path (lib/) for this command only; the OSGi framework does not
@@ -98,6 +100,10 @@ final class HealthCommand {
         } catch (Unreachable e) {
             err.println("chronik: cannot reach the cluster through " + options.bootstrap() + ": " + e.getMessage());
             return ClusterHealth.UNREACHABLE;
+        } catch (Refused e) {
+            out.print(options.json() ? "{\"healthy\":false,\"problems\":[" + HealthReportFormat.string(e.getMessage())
+                    + "]}\n" : "health: unhealthy (" + e.getMessage() + ")\n");
+            return ClusterHealth.UNHEALTHY;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             err.println("chronik: interrupted");
@@ -108,7 +114,7 @@ final class HealthCommand {
         return report.exitCode();
     }
 
-    /** The cluster state could not be read within the timeout, or the cluster refused to give it. */
+    /** No answer within the timeout (or no bootstrap address resolves). */
     static final class Unreachable extends Exception {
         private static final long serialVersionUID = 1L;
 
@@ -117,13 +123,23 @@ final class HealthCommand {
         }
     }
 
+    /** A broker answered, but with an error instead of the state (e.g. its metadata is not available yet). */
+    static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Refused(String message) {
+            super(message);
+        }
+    }
+
     /**
      * Reads the cluster's state through {@code bootstrap} with one Admin client, giving up after {@code timeoutMs}.
      * Blocks the calling thread.
      *
-     * @throws Unreachable when the brokers do not answer in time or answer with an error
+     * @throws Unreachable when the brokers do not answer in time
+     * @throws Refused     when a broker answers with an error
      */
-    static State read(String bootstrap, long timeoutMs) throws Unreachable, InterruptedException {
+    static State read(String bootstrap, long timeoutMs) throws Unreachable, Refused, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -163,11 +179,11 @@ final class HealthCommand {
                 TopicDescription d;
                 try {
                     d = get(e.getValue(), deadline, "DescribeTopics");
-                } catch (Unreachable gone) {
-                    if (e.getValue().isCompletedExceptionally() && deletedMeanwhile(e.getValue())) {
+                } catch (Refused refused) {
+                    if (deletedMeanwhile(e.getValue())) {
                         continue;
                     }
-                    throw gone;
+                    throw refused;
                 }
                 for (TopicPartitionInfo tp : d.partitions()) {
                     partitions.add(new Partition(d.name(), tp.partition(),
@@ -178,7 +194,7 @@ final class HealthCommand {
             return new State(clusterId, controller == null || controller.isEmpty() ? -1 : controller.id(), brokers,
                     partitions);
         } finally {
-            admin.close(java.time.Duration.ZERO);
+            admin.close(Duration.ZERO);
         }
     }
 
@@ -191,7 +207,8 @@ final class HealthCommand {
         }
     }
 
-    private static <T> T get(KafkaFuture<T> future, long deadline, String what) throws Unreachable, InterruptedException {
+    private static <T> T get(KafkaFuture<T> future, long deadline, String what)
+            throws Unreachable, Refused, InterruptedException {
         try {
             // the Admin client times the call out itself; the extra second only guards against a call it never ends
             return future.get(remaining(deadline) + 1000, TimeUnit.MILLISECONDS);
@@ -199,8 +216,10 @@ final class HealthCommand {
             throw new Unreachable(what + " got no answer in time");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw new Unreachable(cause instanceof org.apache.kafka.common.errors.TimeoutException
-                    ? what + " got no answer in time" : what + " failed: " + message(cause));
+            if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw new Unreachable(what + " got no answer in time");
+            }
+            throw new Refused(what + " failed: " + message(cause));
         }
     }
 
