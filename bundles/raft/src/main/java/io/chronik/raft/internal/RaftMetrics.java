@@ -38,11 +38,12 @@ import io.chronik.metrics.recorder.DurationHistogram;
  * <li>{@code chronik_raft_leader_elections_total}: leader changes this node observed in the group: each time it learned
  * of a new leader (itself included), as Ratis tells the group's state machine ({@code notifyLeaderChanged}); the first
  * leader after start counts too. A node that misses a term (down, cut off) counts one change for it;</li>
- * <li>{@code chronik_raft_log_entries_total}: entries this node wrote to the group's Raft log: as leader, the client
- * write entries it appended (produce batches, metadata commands: {@code preAppendTransaction}); as follower, the entries
- * of the AppendEntries requests it accepted (the reply says success; entries a leader sends again after a lost reply
- * count again). Raft's own entries (a new leader's first entry of its term, configuration changes) are not counted
- * on the leader.</li>
+ * <li>{@code chronik_raft_log_entries_total}: client write entries (produce batches, partition operations, metadata
+ * commands) this node wrote to the group's Raft log: as leader, those it appended ({@code preAppendTransaction}); as
+ * follower, those of the AppendEntries requests it accepted (the reply says success; entries a leader sends again
+ * after a lost reply count again). Raft's own entries are not counted, on either side: a new leader's first entry of
+ * its term and configuration changes, and the commit index entries Ratis writes after commits (about one per write
+ * under light load, so the Raft index grows about twice as fast as this counter).</li>
  * </ul>
  * Gauges, per group, read from the division at scrape time: {@code chronik_raft_current_term},
  * {@code chronik_raft_commit_index}, {@code chronik_raft_applied_index}, {@code chronik_raft_leader} (1 if this node
@@ -200,7 +201,7 @@ final class RaftMetrics implements MetricSource {
                 "RequestVote requests this node received for the group, pre-votes included", MetricSink.Type.COUNTER,
                 "node_id", "group");
         MetricSink.Family logEntries = sink.family("chronik_raft_log_entries",
-                "Entries this node wrote to the group's Raft log (appended as leader, accepted as follower)",
+                "Client write entries this node wrote to the group's Raft log (appended as leader, accepted as follower)",
                 MetricSink.Type.COUNTER, "node_id", "group");
         MetricSink.Family term = sink.family("chronik_raft_current_term", "The group's current Raft term on this node",
                 MetricSink.Type.GAUGE, "node_id", "group");

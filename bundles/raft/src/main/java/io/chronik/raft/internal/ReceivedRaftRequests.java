@@ -4,6 +4,7 @@ import java.util.concurrent.CompletableFuture;
 
 import org.apache.ratis.proto.RaftProtos.AppendEntriesReplyProto;
 import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RaftRpcRequestProto;
 import org.apache.ratis.proto.RaftProtos.RequestVoteRequestProto;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -14,7 +15,7 @@ import org.apache.ratis.server.RaftServer;
  * transport's server RPC hands them to the node's {@link RaftServer} through {@link StartingDivisionGuard}, which tells
  * this class about each request it passes on ({@link #received}) and about the answer ({@link #answered}). Counted:
  * AppendEntries requests (and those of them with no entries as heartbeats), RequestVote requests (pre-votes included),
- * and the entries of the AppendEntries requests answered with success (written to the log). Requests for a group the
+ * and the client write entries of the AppendEntries requests answered with success (written to the log). Requests for a group the
  * server does not host are not counted. Thread-safe; never blocks, never throws.
  */
 final class ReceivedRaftRequests {
@@ -67,8 +68,22 @@ final class ReceivedRaftRequests {
         }
         RaftMetrics.GroupCounters c = counters(server, request.getServerRequest());
         if (c != null) {
-            c.logEntries.add(request.getEntriesCount());
+            c.logEntries.add(clientEntries(request));
         }
+    }
+
+    /**
+     * The entries of {@code request} that carry a client write (a state machine entry), not one of Raft's own
+     * (configuration entries, the commit index entries Ratis writes after commits): the leader counts only those too.
+     */
+    static int clientEntries(AppendEntriesRequestProto request) {
+        int n = 0;
+        for (LogEntryProto e : request.getEntriesList()) {
+            if (e.hasStateMachineLogEntry()) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private RaftMetrics.GroupCounters counters(RaftServer server, RaftRpcRequestProto rpc) {

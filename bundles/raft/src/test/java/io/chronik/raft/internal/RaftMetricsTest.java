@@ -14,6 +14,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.proto.RaftProtos.AppendEntriesReplyProto;
 import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.MetadataProto;
+import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
+import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.proto.RaftProtos.RaftGroupIdProto;
 import org.apache.ratis.proto.RaftProtos.RaftRpcRequestProto;
 import org.apache.ratis.proto.RaftProtos.RequestVoteRequestProto;
@@ -24,7 +28,7 @@ import io.chronik.testing.RecordingMetricSink;
 
 /**
  * The counting pieces of the Raft metrics: {@link ReceivedRaftRequests} classifying real Ratis request protos
- * (appends, heartbeats, votes and pre-votes, entries of accepted appends only), and {@link RaftMetrics}' own counters
+ * (appends, heartbeats, votes and pre-votes, the client entries of accepted appends only), and {@link RaftMetrics}' own counters
  * (elections, leader appends, ISR shrinks and expansions, append latency) and their exposition without a server.
  */
 public class RaftMetricsTest {
@@ -43,7 +47,15 @@ public class RaftMetricsTest {
     private static AppendEntriesRequestProto append(RaftGroupId group, int entries) {
         AppendEntriesRequestProto.Builder b = AppendEntriesRequestProto.newBuilder().setServerRequest(rpc(group));
         for (int i = 0; i < entries; i++) {
-            b.addEntries(LogEntryProto.newBuilder().setTerm(1).setIndex(i + 1));
+            b.addEntries(LogEntryProto.newBuilder().setTerm(1).setIndex(i + 1)
+                    .setStateMachineLogEntry(StateMachineLogEntryProto.newBuilder().setLogData(ByteString.copyFromUtf8("w"))));
+        }
+        // Raft's own entries, written too but not counted: a commit index entry and a configuration entry
+        if (entries > 0) {
+            b.addEntries(LogEntryProto.newBuilder().setTerm(1).setIndex(entries + 1)
+                    .setMetadataEntry(MetadataProto.newBuilder().setCommitIndex(entries)));
+            b.addEntries(LogEntryProto.newBuilder().setTerm(1).setIndex(entries + 2)
+                    .setConfigurationEntry(RaftConfigurationProto.getDefaultInstance()));
         }
         return b.build();
     }
