@@ -22,7 +22,7 @@ import io.chronik.transport.memory.internal.MemoryRaftTransport;
  * Three {@link ChronikNode}s in one JVM (memory transport) export the Raft metrics of their groups: every node the
  * seven families with its node id, per group a term, a commit index, one leader among the nodes, followers counting
  * appends and heartbeats, the leader the lag of its followers and the latency of the writes; after the data group's
- * leader is killed, the survivors observe a new election.
+ * leader is killed, the survivors observe a new election and the new leader shrinks the ISR.
  */
 public class RaftMetricsIT {
     private static final String TOPIC = "raft-metrics";
@@ -124,7 +124,7 @@ public class RaftMetricsIT {
                 .toArray();
         leaderNode.stop();
         nodes.remove(leaderNode);
-        awaitLeader(leaderNode);
+        ChronikNode newLeader = awaitLeader(leaderNode);
         for (int i = 0; i < survivors.size(); i++) {
             ChronikNode n = survivors.get(i);
             double was = before[i];
@@ -133,6 +133,10 @@ public class RaftMetricsIT {
         }
         await("one leader of group " + group + " among the survivors", () -> survivors.stream()
                 .mapToDouble(n -> value(n, "chronik_raft_leader", group)).sum() == 1.0);
+        // the new leader drops the dead replica from the ISR (silent longer than the election timeout): a shrink
+        String shrinks = "chronik_partition_isr_shrinks_total{node_id=\"" + newLeader.settings().nodeId() + "\"}";
+        await("an ISR shrink on the new leader", () -> RecordingMetricSink.collect(newLeader.raftMetrics())
+                .get(shrinks) >= 1);
     }
 
     private static String labels(ChronikNode n, String group) {
