@@ -61,7 +61,8 @@ import io.chronik.metrics.recorder.DurationHistogram;
  * on the server, and its counters are dropped at the first scrape after it left.
  *
  * <p><b>Threads.</b> Thread-safe. The counting methods never block (they run on Ratis' and the transports' threads);
- * {@link #collect} reads counters and the divisions' in-memory state, holds no lock and does no I/O.
+ * {@link #collect} reads counters and the divisions' in-memory state and does no I/O; the only lock it takes is a
+ * leader's log read lock, for a moment, to read the last index (as every reader of the log does).
  */
 final class RaftMetrics implements MetricSource {
     static final String METADATA = "metadata";
