@@ -68,6 +68,7 @@ final class ChronikNode implements LocalServer {
     private final LocalReplicas replicas;
     private final ReadIndexMetrics readIndexMetrics;
     private final SnapshotMetrics snapshotMetrics;
+    private final RaftMetrics raftMetrics;
     private final DataGroups groups;
     private final MetadataStateMachine metadataMachine = new MetadataStateMachine();
     private final MetadataWriter writer;
@@ -112,6 +113,8 @@ final class ChronikNode implements LocalServer {
         this.transportMetrics = new TransportMetrics(settings.nodeId());
         metadataMachine.setSnapshotMetrics(snapshotMetrics);
         this.groups = new DataGroups(this, replicas, metadataMachine::state, metadataMachine::awaitApplied);
+        this.raftMetrics = new RaftMetrics(settings.nodeId(), () -> server, this::groupLabel);
+        metadataMachine.setRaftMetrics(raftMetrics);
         this.writer = new MetadataWriter(this, metadataMachine, () -> metadataClient, groupOps, groups, replicas);
         this.preferredLeaders = new PreferredLeaders(this, metadataMachine::state, groups, this::groupClient);
         this.leaderBalancer = new LeaderBalancer(this, metadataMachine::state, preferredLeaders);
@@ -260,6 +263,21 @@ final class ChronikNode implements LocalServer {
         return snapshotMetrics;
     }
 
+    /** The node's Raft counters and gauges: a {@link io.chronik.api.metrics.MetricSource} service of the node. */
+    @Override
+    public RaftMetrics raftMetrics() {
+        return raftMetrics;
+    }
+
+    /** The {@code group} label of a group's metrics: {@code metadata} or the data group's number; null if unknown. */
+    private String groupLabel(RaftGroupId id) {
+        if (id.equals(Ids.METADATA_GROUP)) {
+            return RaftMetrics.METADATA;
+        }
+        DataGroup g = groups.find(id);
+        return g == null || g.groupNo() < 0 ? null : Integer.toString(g.groupNo());
+    }
+
     @Override
     public ScheduledExecutorService scheduler() {
         return scheduler;
@@ -305,7 +323,8 @@ final class ChronikNode implements LocalServer {
         Parameters parameters = new Parameters();
         parameters.put(TransportObserver.KEY, transportMetrics.observer(transport.name()), TransportObserver.class);
         RpcFactory factory = StartingDivisionGuard.wrap(
-                transport.newFactory(parameters, Map.of(RaftTransport.ADDRESS, settings.raftAddr().toString())));
+                transport.newFactory(parameters, Map.of(RaftTransport.ADDRESS, settings.raftAddr().toString())),
+                new ReceivedRaftRequests(raftMetrics));
         TransportRpcType.install(properties, parameters, factory);
         RaftGroup metadataGroup = RaftGroup.valueOf(Ids.METADATA_GROUP, peers(settings.peers()));
         this.properties = properties;

@@ -31,6 +31,11 @@ final class DataGroups {
         return groups.get(Ids.dataGroup(groupNo));
     }
 
+    /** The group {@code groupId}, or null if this node does not know it. */
+    DataGroup find(RaftGroupId groupId) {
+        return groups.get(groupId);
+    }
+
     /** The group {@code groupId}, created if new ({@code groupNo} -1: not known yet, read from its partitions file). */
     DataGroup getOrCreate(RaftGroupId groupId, int groupNo) {
         DataGroup g = groups.computeIfAbsent(groupId, gid -> new DataGroup(server, replicas, metadata, metadataApplied, gid,

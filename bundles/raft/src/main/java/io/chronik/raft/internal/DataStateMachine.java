@@ -348,7 +348,15 @@ final class DataStateMachine extends BaseStateMachine {
 
     @Override
     public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+        localServer.raftMetrics().leaderChanged(group.groupId());
         leaders.leaderChanged(group, newLeaderId);
+    }
+
+    /** The leader appends a client write entry (produce requests and partition operations) to its log: counted. */
+    @Override
+    public TransactionContext preAppendTransaction(TransactionContext trx) throws IOException {
+        localServer.raftMetrics().leaderAppended(group.groupId());
+        return super.preAppendTransaction(trx);
     }
 
     @Override

@@ -167,7 +167,7 @@ final class GroupAppender {
                         break;
                     }
                     inflight.incrementAndGet();
-                    send(batch, 0);
+                    send(batch, 0, server.raftMetrics().appendStarted());
                 }
             } finally {
                 drainLock.unlock();
@@ -193,7 +193,8 @@ final class GroupAppender {
         return batch;
     }
 
-    private void send(List<Pending> batch, int attempt) {
+    /** @param startNanos when the batch was first submitted: its latency is measured from there */
+    private void send(List<Pending> batch, int attempt, long startNanos) {
         long origin = server.origin();
         List<DataEntry.Op> ops = new ArrayList<>(batch.size());
         for (Pending p : batch) {
@@ -221,7 +222,7 @@ final class GroupAppender {
             Throwable failure = error != null ? unwrap(error) : (r.isSuccess() ? null : r.getException());
             if (failure instanceof LeaderNotReadyException && attempt < 50) {
                 // a new leader is still applying its predecessors' entries: resubmit shortly, keeping the order
-                server.scheduler().schedule(() -> send(batch, attempt + 1), 20, TimeUnit.MILLISECONDS);
+                server.scheduler().schedule(() -> send(batch, attempt + 1, startNanos), 20, TimeUnit.MILLISECONDS);
                 return;
             }
             inflight.decrementAndGet();
@@ -233,6 +234,7 @@ final class GroupAppender {
                     }
                 }
             } else {
+                server.raftMetrics().appendCommitted(startNanos);
                 for (Pending p : batch) {
                     if (submitted.remove(p.id) != null) { // applied without a result: cannot happen
                         LOG.warn("entry of group {} committed without a result for request {}", group.groupNo(), p.id);

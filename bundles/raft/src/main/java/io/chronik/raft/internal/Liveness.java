@@ -194,9 +194,12 @@ final class Liveness {
             if (current || !publishing.add(groupNo)) {
                 continue;
             }
+            List<Integer> before = state.isrs.get(groupNo);
             writer.submit(new MetaCommand.GroupIsr(groupNo, self, term, isr), false).whenComplete((r, e) -> {
                 publishing.remove(groupNo);
-                if (e != null) {
+                if (e == null) {
+                    server.raftMetrics().isrPublished(before, isr); // a shrink or an expansion, if the ISR changed
+                } else {
                     LOG.debug("publishing the ISR of data group {} failed: {}", groupNo, e.toString());
                 }
             });

@@ -41,6 +41,9 @@ interface LocalServer {
     /** The node's snapshot counters, which every group's state machine adds to. */
     SnapshotMetrics snapshotMetrics();
 
+    /** The node's Raft counters (elections, log entries, append latency, ISR changes), which its parts add to. */
+    RaftMetrics raftMetrics();
+
     /** The node's scheduler for retries and polls; shut down (rejecting tasks) when the node stops. */
     ScheduledExecutorService scheduler();
 

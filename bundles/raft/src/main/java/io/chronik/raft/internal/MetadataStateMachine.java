@@ -55,6 +55,7 @@ final class MetadataStateMachine extends BaseStateMachine {
 
     private final SnapshotMarkerStorage storage = new SnapshotMarkerStorage();
     private volatile SnapshotMetrics snapshotMetrics;
+    private volatile RaftMetrics raftMetrics;
     /** When the snapshot being installed started arriving ({@link #pause}), or 0. */
     private volatile long installStartedNanos;
     private volatile Listener listener;
@@ -113,6 +114,11 @@ final class MetadataStateMachine extends BaseStateMachine {
     /** Where the snapshots taken and installed are counted; set once before the server starts. */
     void setSnapshotMetrics(SnapshotMetrics metrics) {
         this.snapshotMetrics = metrics;
+    }
+
+    /** Sets where leader changes and the leader's appends are counted; called once, before the server starts. */
+    void setRaftMetrics(RaftMetrics metrics) {
+        this.raftMetrics = metrics;
     }
 
     /** Ratis installed a snapshot from the leader (this replica was behind the leader's log): load it. */
@@ -220,7 +226,21 @@ final class MetadataStateMachine extends BaseStateMachine {
 
     @Override
     public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+        RaftMetrics m = raftMetrics;
+        if (m != null) {
+            m.leaderChanged(Ids.METADATA_GROUP);
+        }
         listener.leaderChanged(newLeaderId);
+    }
+
+    /** The leader appends a client write entry (a metadata command) to its log: counted. */
+    @Override
+    public TransactionContext preAppendTransaction(TransactionContext trx) throws IOException {
+        RaftMetrics m = raftMetrics;
+        if (m != null) {
+            m.leaderAppended(Ids.METADATA_GROUP);
+        }
+        return super.preAppendTransaction(trx);
     }
 
     /** Completes once this replica has applied (at least) {@code index}. */

@@ -41,8 +41,9 @@ import io.chronik.ratis.rpc.RaftTransport;
  * {@code decommission <node-id>} and {@code decommission-status <node-id>} (docs/cluster.md "Removing a node"), which
  * start a {@link Decommissioner} run and report its progress. With them it registers the node's metrics,
  * {@link MetricSource}s ({@link ReadIndexMetrics}, {@link SnapshotMetrics}, and {@link SnapshotArchiveMetrics} when
- * snapshots are archived). The transports' traffic ({@link TransportMetrics}) is registered from activation to
- * deactivation, one object over the node's restarts, so that a node that cannot elect a leader still shows its votes.
+ * snapshots are archived); the node's {@link RaftMetrics} are registered as soon as its server runs, until it stops.
+ * The transports' traffic ({@link TransportMetrics}) is registered from activation to deactivation, one object over
+ * the node's restarts, so that a node that cannot elect a leader still shows its votes.
  *
  * <p><b>Snapshot archive</b> ({@code snapshot.*}, {@link SnapshotSettings}): with {@code snapshot.enabled} the node
  * archives the snapshots of the groups it leads through the {@link Archive} service (optional, dynamic, greedy: read
@@ -101,6 +102,7 @@ public class RaftComponent {
     private ServiceRegistration<?> decommissionCancelRegistration;
     private ServiceRegistration<?> metricsRegistration;
     private ServiceRegistration<?> snapshotMetricsRegistration;
+    private ServiceRegistration<?> raftMetricsRegistration;
 
     @Activate
     public RaftComponent(BundleContext context, RaftConfig config) {
@@ -201,6 +203,11 @@ public class RaftComponent {
             return;
         }
         node = n;
+        // at once, not once ready: a node that cannot elect a leader shows its terms, votes and elections
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put("node.id", settings.nodeId());
+        props.put("consensus.impl", "ratis");
+        raftMetricsRegistration = context.registerService(MetricSource.class, n.raftMetrics(), props);
         LOG.info("node {}: Raft server on transport '{}' of {}", settings.nodeId(), t.name(), describe(t));
         n.ready().thenRun(() -> lifecycle.execute(() -> register(n)));
     }
@@ -307,7 +314,7 @@ public class RaftComponent {
         for (ServiceRegistration<?> r : new ServiceRegistration<?>[] {metadataRegistration, logsRegistration,
                 addVoterRegistration, decommissionRegistration, decommissionStatusRegistration,
                 decommissionCancelRegistration, metricsRegistration, snapshotMetricsRegistration,
-                archiveMetricsRegistration}) {
+                archiveMetricsRegistration, raftMetricsRegistration}) {
             if (r != null) {
                 try {
                     r.unregister();
@@ -325,5 +332,6 @@ public class RaftComponent {
         metricsRegistration = null;
         snapshotMetricsRegistration = null;
         archiveMetricsRegistration = null;
+        raftMetricsRegistration = null;
     }
 }

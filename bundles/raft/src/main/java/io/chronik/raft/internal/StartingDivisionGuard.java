@@ -26,7 +26,8 @@ import org.apache.ratis.util.LifeCycle;
  * division's life cycle is {@code NEW} or {@code STARTING}; everything else passes through unchanged.
  *
  * <p>{@link #wrap} wraps the transport's factory so that the server RPC it creates gets the guarded server; the factory
- * and the server keep every interface of the objects they stand for. Thread-safe.
+ * and the server keep every interface of the objects they stand for. Since every request of other nodes passes here,
+ * whatever the transport, the requests passed on are also counted ({@link ReceivedRaftRequests}). Thread-safe.
  */
 final class StartingDivisionGuard {
     /** Server requests addressed to one division, by method name. */
@@ -36,18 +37,21 @@ final class StartingDivisionGuard {
     private StartingDivisionGuard() {
     }
 
-    /** The transport factory, creating its server RPC with a guarded {@link RaftServer}. */
-    static RpcFactory wrap(RpcFactory factory) {
+    /**
+     * The transport factory, creating its server RPC with a guarded {@link RaftServer}; the requests passed on to the
+     * server are told to {@code requests}.
+     */
+    static RpcFactory wrap(RpcFactory factory, ReceivedRaftRequests requests) {
         return proxy(factory, (proxy, method, args) -> {
             if (method.getName().equals("newRaftServerRpc") && args != null && args.length == 1
                     && args[0] instanceof RaftServer server) {
-                return invoke(factory, method, new Object[] {guard(server)});
+                return invoke(factory, method, new Object[] {guard(server, requests)});
             }
             return invoke(factory, method, args);
         }, org.apache.ratis.server.ServerFactory.class, org.apache.ratis.client.ClientFactory.class);
     }
 
-    private static RaftServer guard(RaftServer server) {
+    private static RaftServer guard(RaftServer server, ReceivedRaftRequests requests) {
         return proxy(server, (proxy, method, args) -> {
             if (DIVISION_REQUESTS.contains(method.getName()) && args != null && args.length == 1) {
                 RaftGroupId groupId = groupOf(args[0]);
@@ -59,6 +63,10 @@ final class StartingDivisionGuard {
                     }
                     throw e;
                 }
+                requests.received(server, args[0]);
+                Object answer = invoke(server, method, args);
+                requests.answered(server, args[0], answer);
+                return answer;
             }
             return invoke(server, method, args);
         }, RaftServer.class);

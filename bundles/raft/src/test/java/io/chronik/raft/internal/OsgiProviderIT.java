@@ -75,8 +75,8 @@ public class OsgiProviderIT {
         assertEquals(22, ((String) clusterId.invoke(metadata)).length());
         assertTrue(Files.isDirectory(data.resolve("raft")));
         felix.awaitService(METRIC_SOURCE, TIMEOUT);
-        // four sources: the transport's (from activation), then, one after the other, the ReadIndex metrics, the
-        // snapshots' and the snapshot archive's (no archive bound here: nothing archived)
+        // five sources: the transport's (from activation), the Raft groups' (once the server runs), then, one after the
+        // other, the ReadIndex metrics, the snapshots' and the snapshot archive's (no archive bound here: nothing archived)
         List<String> metrics = new ArrayList<>();
         long deadline = System.currentTimeMillis() + 10_000;
         do {
@@ -95,6 +95,9 @@ public class OsgiProviderIT {
         assertTrue(metrics.toString(), metrics.contains("family chronik_raft_snapshots"));
         assertTrue(metrics.toString(), java.util.Collections.indexOfSubList(metrics, List.of(
                 "family chronik_snapshot_archive_uploads", "sample [0.0, [1]]")) >= 0);
+        // the Raft groups' state: the single node leads the metadata group in a term >= 1
+        assertTrue(metrics.toString(), metrics.containsAll(List.of("family chronik_raft_current_term",
+                "family chronik_raft_leader", "family chronik_raft_leader_elections", "sample [1.0, [1, metadata]]")));
         // the transport's traffic, registered from activation: the node's metadata client reached its own server
         assertTrue(metrics.toString(), metrics.contains("family chronik_raft_transport_messages_sent"));
         assertTrue(metrics.toString(), metrics.stream().anyMatch(m -> m.endsWith(", [1, grpc, client, client]]")

@@ -83,6 +83,7 @@ public class PartitionMoveIT {
         awaitCount(acked, 50);
         int epochBefore = partition(nodes.get(2)).leaderEpoch();
         int sourceGroup = nodes.get(0).metadataState().topics.get("moving").groups().get(0);
+        assertTrue("Raft metrics of the group", raftSeries(nodes.get(0), sourceGroup));
 
         meta.reassignPartition("moving", 0, List.of(3, 2)).toCompletableFuture().get(10, TimeUnit.SECONDS);
         awaitEverywhere("replicas [3, 2]", n -> partition(n).replicas().equals(List.of(3, 2))
@@ -92,6 +93,9 @@ public class PartitionMoveIT {
         assertTrue("the leader epoch grew", partition(nodes.get(0)).leaderEpoch() > epochBefore);
         awaitEverywhere("the source group retired", n -> !n.metadataState().groups.containsKey(sourceGroup)
                 && n.groups().get(sourceGroup) == null, 10_000);
+        // its Raft metrics went with its division: no series, and no counters kept
+        awaitEverywhere("no Raft metrics of the retired group", n -> !raftSeries(n, sourceGroup)
+                && n.raftMetrics().counters(Ids.dataGroup(sourceGroup)) == null, 10_000);
 
         meta.reassignPartition("moving", 0, List.of(1, 2)).toCompletableFuture().get(10, TimeUnit.SECONDS);
         awaitEverywhere("replicas [1, 2] again", n -> partition(n).replicas().equals(List.of(1, 2))
@@ -112,6 +116,12 @@ public class PartitionMoveIT {
             }
             assertEquals("node " + id, acked, values);
         }
+    }
+
+    /** Whether the node's Raft metrics have series of data group {@code groupNo} (scraping drops retired groups). */
+    private static boolean raftSeries(ChronikNode n, int groupNo) {
+        return io.chronik.testing.RecordingMetricSink.collect(n.raftMetrics()).keySet().stream()
+                .anyMatch(k -> k.contains(",group=\"" + groupNo + "\""));
     }
 
     @Test

@@ -22,7 +22,8 @@ import io.chronik.transport.grpc.internal.GrpcRaftTransport;
 /**
  * Three nodes in one JVM on the real gRPC transport report their Raft traffic: the data leader's appends to each
  * follower (requests, bytes, latency) and the followers' side of them, the votes of the elections, the followers'
- * ReadIndex requests, and the connections each server accepted from its peers.
+ * ReadIndex requests, and the connections each server accepted from its peers; the followers' Raft metrics count the
+ * appends on gRPC as on the memory transport ({@link RaftMetricsIT}).
  */
 public class TransportMetricsIT {
     private static final String GRPC = "grpc";
@@ -111,6 +112,11 @@ public class TransportMetricsIT {
             assertTrue("the leader received it", leaderMetrics.counts(GRPC, peer, Kind.READ_INDEX)[2] > 0);
             // and its server accepted the leader's connection
             assertTrue("connections from the leader on " + peer, f.transportMetrics().connections(GRPC, leaderPeer) > 0);
+            // the node's Raft metrics counted the same appends where the gRPC server handed them to the Raft server
+            Map<String, Double> raft = RecordingMetricSink.collect(f.raftMetrics());
+            String group = "{node_id=\"" + f.settings().nodeId() + "\",group=\"" + leader.group().groupNo() + "\"}";
+            assertTrue("Raft appends on " + peer + ": " + raft, raft.get("chronik_raft_append_entries_total" + group) > 0);
+            assertTrue("Raft log entries on " + peer + ": " + raft, raft.get("chronik_raft_log_entries_total" + group) >= 20);
         }
 
         // the elections (metadata group, data group) asked for votes: sent by a candidate, received by the others
