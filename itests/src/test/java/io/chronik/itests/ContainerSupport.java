@@ -1,6 +1,5 @@
 package io.chronik.itests;
 
-import static org.junit.Assert.fail;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 import static org.ops4j.pax.exam.CoreOptions.junitBundles;
 import static org.ops4j.pax.exam.CoreOptions.composite;
@@ -180,18 +179,6 @@ public abstract class ContainerSupport {
 
     /** Polls {@code condition} until it returns true (exceptions count as false) or 15 s pass. */
     protected static void await(String what, Callable<Boolean> condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 15_000;
-        Exception last = null;
-        while (System.currentTimeMillis() < deadline) {
-            try {
-                if (Boolean.TRUE.equals(condition.call())) {
-                    return;
-                }
-            } catch (Exception e) {
-                last = e;
-            }
-            Thread.sleep(50);
-        }
-        fail("timed out waiting until " + what + (last == null ? "" : " (last error: " + last + ")"));
+        Await.until(what, 15_000, 50, condition, () -> "");
     }
 }

@@ -25,6 +25,7 @@ import org.apache.ratis.protocol.exceptions.RaftException;
 import org.apache.ratis.rpc.RpcType;
 import org.apache.ratis.server.RaftServerRpc;
 import org.apache.ratis.server.protocol.RaftServerAsynchronousProtocol;
+import org.apache.ratis.thirdparty.com.google.protobuf.MessageLite;
 import org.apache.ratis.thirdparty.io.grpc.Metadata;
 import org.apache.ratis.thirdparty.io.grpc.StatusRuntimeException;
 
@@ -113,37 +114,36 @@ final class ObservedServerRpc implements GrpcServices {
         return RaftPeerId.valueOf(request.getReplyId()).toString();
     }
 
-    @Override
-    public RequestVoteReplyProto requestVote(RequestVoteRequestProto request) throws IOException {
-        String peer = target(request.getServerRequest());
-        observer.sent(peer, Kind.VOTE, request.getSerializedSize());
+    /** A blocking call to a peer: its request, reply, duration and failure are reported. */
+    private interface Call<R extends MessageLite> {
+        R run() throws IOException;
+    }
+
+    private <R extends MessageLite> R observed(String peer, Kind kind, MessageLite request, Call<R> call)
+            throws IOException {
+        observer.sent(peer, kind, request.getSerializedSize());
         long start = System.nanoTime();
         try {
-            RequestVoteReplyProto reply = delegate.requestVote(request);
-            observer.received(peer, Kind.VOTE, reply.getSerializedSize());
-            observer.completed(peer, Kind.VOTE, System.nanoTime() - start, null);
+            R reply = call.run();
+            observer.received(peer, kind, reply.getSerializedSize());
+            observer.completed(peer, kind, System.nanoTime() - start, null);
             return reply;
         } catch (IOException | RuntimeException e) {
-            observer.completed(peer, Kind.VOTE, System.nanoTime() - start, reported(e));
+            observer.completed(peer, kind, System.nanoTime() - start, reported(e));
             throw e;
         }
     }
 
     @Override
+    public RequestVoteReplyProto requestVote(RequestVoteRequestProto request) throws IOException {
+        return observed(target(request.getServerRequest()), Kind.VOTE, request, () -> delegate.requestVote(request));
+    }
+
+    @Override
     public StartLeaderElectionReplyProto startLeaderElection(StartLeaderElectionRequestProto request)
             throws IOException {
-        String peer = target(request.getServerRequest());
-        observer.sent(peer, Kind.ELECTION, request.getSerializedSize());
-        long start = System.nanoTime();
-        try {
-            StartLeaderElectionReplyProto reply = delegate.startLeaderElection(request);
-            observer.received(peer, Kind.ELECTION, reply.getSerializedSize());
-            observer.completed(peer, Kind.ELECTION, System.nanoTime() - start, null);
-            return reply;
-        } catch (IOException | RuntimeException e) {
-            observer.completed(peer, Kind.ELECTION, System.nanoTime() - start, reported(e));
-            throw e;
-        }
+        return observed(target(request.getServerRequest()), Kind.ELECTION, request,
+                () -> delegate.startLeaderElection(request));
     }
 
     @Override
