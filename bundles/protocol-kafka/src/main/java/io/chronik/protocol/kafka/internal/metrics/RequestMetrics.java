@@ -1,5 +1,6 @@
 package io.chronik.protocol.kafka.internal.metrics;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -7,6 +8,8 @@ import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.chronik.api.metrics.MetricSink;
 import io.chronik.api.metrics.MetricSource;
@@ -36,8 +39,11 @@ public final class RequestMetrics implements MetricSource {
         5, 10, 30};
     private static final Errors[] ERRORS = Errors.values();
 
+    private static final Logger LOG = LoggerFactory.getLogger(RequestMetrics.class);
+
     private final String nodeId;
     private final AtomicReferenceArray<PerApi> apis;
+    private final AtomicBoolean warned = new AtomicBoolean();
 
     public RequestMetrics(int nodeId) {
         this.nodeId = Integer.toString(nodeId);
@@ -81,13 +87,24 @@ public final class RequestMetrics implements MetricSource {
     /**
      * A request of {@code api} received at {@code startNanos} was answered with {@code response} at {@code version}
      * (queued on its connection), or completed without a response ({@code response} null): observes its duration and
-     * counts the error codes in the response. Reads {@code response} during the call only. Any thread.
+     * counts the error codes in the response. Reads {@code response} during the call only. Any thread; never throws
+     * for a response it cannot read (it logs that and counts no errors).
      */
     public void completed(ApiKeys api, long startNanos, ApiMessage response, short version) {
         PerApi p = of(api);
         p.duration.recordSince(startNanos);
         if (response != null) {
-            ResponseErrors.count(api, response, version, (error, n) -> p.errors.addAndGet(error.ordinal(), n));
+            try {
+                ResponseErrors.count(api, response, version, (error, n) -> p.errors.addAndGet(error.ordinal(), n));
+            } catch (RuntimeException e) {
+                // a metric must never fail the connection that writes the response
+                if (warned.compareAndSet(false, true)) {
+                    LOG.warn("cannot count the errors of a {} v{} response (further failures are logged at debug)", api,
+                            version, e);
+                } else {
+                    LOG.debug("cannot count the errors of a {} v{} response", api, version, e);
+                }
+            }
         }
     }
 

@@ -145,7 +145,7 @@ public final class ResponseErrors {
             case HEARTBEAT:
                 return new HeartbeatResponse((HeartbeatResponseData) body);
             case LEAVE_GROUP:
-                return new LeaveGroupResponse((LeaveGroupResponseData) body, version);
+                return new LeaveGroupResponse((LeaveGroupResponseData) body); // (data, version) rejects v0-2 bodies without members
             case OFFSET_COMMIT:
                 return new OffsetCommitResponse((OffsetCommitResponseData) body);
             case OFFSET_FETCH:

@@ -15,6 +15,8 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.Test;
 
+import io.chronik.protocol.kafka.internal.codec.ApiVersionTable;
+
 public class ResponseErrorsTest {
 
     private static Map<Errors, Integer> errors(ApiKeys api, ApiMessage body, short version) {
@@ -52,6 +54,22 @@ public class ResponseErrorsTest {
                 .setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()));
         resp.responses().add(t);
         assertEquals(Map.of(Errors.OFFSET_OUT_OF_RANGE, 1), errors(ApiKeys.FETCH, resp, (short) 12));
+    }
+
+    /** Every implemented API's response, as a handler starts it (all fields at their defaults), at every version. */
+    @Test
+    public void readsTheResponseOfEveryImplementedApiAtEveryVersion() {
+        int apis = 0;
+        for (ApiKeys api : ApiKeys.values()) {
+            if (!ApiVersionTable.implemented(api)) {
+                continue;
+            }
+            apis++;
+            for (short v = ApiVersionTable.min(api); v <= ApiVersionTable.max(api); v++) {
+                assertEquals(api + " v" + v, Map.of(), errors(api, api.messageType.newResponse(), v));
+            }
+        }
+        assertEquals("the APIs of RequestDispatcher", 29, apis);
     }
 
     @Test
