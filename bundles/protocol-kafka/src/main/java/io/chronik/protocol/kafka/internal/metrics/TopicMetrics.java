@@ -21,7 +21,8 @@ import io.chronik.api.metrics.MetricSource;
  * </ul>
  * The label set is bounded by {@code metrics.topic.labels.max}: the first that many topics that see traffic get their
  * own {@code topic} value, the traffic of every further topic is added under {@code topic="_other"} (0: all of it).
- * Topics deleted from the cluster metadata give their slot back ({@link #retainOnly}); their series disappear.
+ * Topics deleted from the cluster metadata give their slot back ({@link #retainOnly}); their series disappear. A topic
+ * that is itself named {@code _other} is always counted under the aggregate.
  * Thread-safe; recording is a map lookup and lock-free adds.
  */
 public final class TopicMetrics implements MetricSource {
@@ -58,8 +59,8 @@ public final class TopicMetrics implements MetricSource {
         if (c != null) {
             return c;
         }
-        if (claimed.get() >= maxTopics) {
-            return other;
+        if (claimed.get() >= maxTopics || OTHER.equals(topic)) {
+            return other; // a topic named _other has no series of its own: two would carry the same labels
         }
         c = topics.computeIfAbsent(topic, t -> {
             if (claimed.incrementAndGet() > maxTopics) {

@@ -51,6 +51,17 @@ public class TopicMetricsTest {
     }
 
     @Test
+    public void aTopicNamedOtherIsCountedInTheAggregate() {
+        TopicMetrics metrics = new TopicMetrics(1, 10);
+        metrics.produced("_other", 100, 1);
+        metrics.produced("a", 10, 1);
+        Map<String, Double> m = RecordingMetricSink.collect(metrics);
+        assertEquals(100.0, m.get(bytesIn(TopicMetrics.OTHER)), 0);
+        assertEquals(10.0, m.get(bytesIn("a")), 0);
+        assertEquals("one series per family for a, one for _other", 6, m.size());
+    }
+
+    @Test
     public void zeroTurnsTopicLabelsOff() {
         TopicMetrics metrics = new TopicMetrics(1, 0);
         metrics.produced("a", 100, 1);
