@@ -233,6 +233,15 @@ public class JvmBrokerMetricsIT {
             }
             return true;
         });
+        StringBuilder seen = new StringBuilder("after killing node " + killed + " (controller was " + controller + "):");
+        for (int id : cluster.running()) {
+            seen.append(String.format(" node %d {controller %.0f, partitions %.0f, leaders %.0f, under-replicated %.0f, "
+                    + "under-min-isr %.0f, offline %.0f, fenced brokers %.0f}", id, metric(id, "chronik_controller"),
+                    metric(id, "chronik_partitions"), metric(id, "chronik_partition_leaders"),
+                    metric(id, "chronik_under_replicated_partitions"), metric(id, "chronik_under_min_isr_partitions"),
+                    metric(id, "chronik_offline_partitions"), metric(id, "chronik_fenced_brokers")));
+        }
+        System.out.println(seen);
         for (int id : cluster.running()) {
             assertEquals("node " + id + ": two of three replicas are still a majority", 0.0,
                     metric(id, "chronik_under_min_isr_partitions"), 0);
