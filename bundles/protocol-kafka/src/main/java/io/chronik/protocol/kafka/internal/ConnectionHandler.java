@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,6 +14,7 @@ import io.chronik.protocol.kafka.internal.codec.Outcome;
 import io.chronik.protocol.kafka.internal.codec.RequestDecoder;
 import io.chronik.protocol.kafka.internal.codec.ResponseEncoder;
 import io.chronik.protocol.kafka.internal.handler.RequestDispatcher;
+import io.chronik.protocol.kafka.internal.metrics.RequestMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -22,19 +24,29 @@ import io.netty.channel.EventLoop;
  * One connection: decodes frames into requests, dispatches them, and writes the responses strictly in request
  * order although requests complete in any order (pipelining). When too many requests are in flight it stops
  * reading until the backlog halves. All state is confined to the connection's event loop.
+ *
+ * <p>Each decoded request is counted in {@link RequestMetrics} when it is decoded and observed again when its response
+ * is queued on the channel (or, without a response, when it is taken off the queue), with the error codes of the
+ * response. A frame that does not decode is not counted (the connection closes).
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
 
     private final RequestDispatcher dispatcher;
+    private final RequestMetrics metrics;
     private final int maxInflight;
-    private final ArrayDeque<CompletableFuture<Outcome>> inflight = new ArrayDeque<>();
+    private final ArrayDeque<Inflight> inflight = new ArrayDeque<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private ChannelHandlerContext ctx;
     private boolean closed;
 
-    ConnectionHandler(RequestDispatcher dispatcher, int maxInflight) {
+    /** A request in flight: its outcome, its API (null for a frame that did not decode) and when it was decoded. */
+    private record Inflight(CompletableFuture<Outcome> outcome, ApiKeys api, long startNanos) {
+    }
+
+    ConnectionHandler(RequestDispatcher dispatcher, RequestMetrics metrics, int maxInflight) {
         this.dispatcher = dispatcher;
+        this.metrics = metrics;
         this.maxInflight = maxInflight;
     }
 
@@ -63,11 +75,18 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         CompletableFuture<Outcome> outcome;
+        ApiKeys api = null;
+        long start = 0;
         try {
             RequestDecoder.Decoded decoded = RequestDecoder.decode(frame, clientHost());
             if (decoded.immediate() != null) {
+                // an ApiVersions request of a version this broker does not support
+                api = ApiKeys.API_VERSIONS;
+                start = metrics.received(api);
                 outcome = CompletableFuture.completedFuture(decoded.immediate());
             } else {
+                api = decoded.request().apiKey();
+                start = metrics.received(api);
                 try {
                     outcome = dispatcher.handle(decoded.request(), ctx.channel().eventLoop());
                 } catch (RuntimeException e) {
@@ -87,7 +106,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         } finally {
             frame.release();
         }
-        inflight.add(outcome);
+        inflight.add(new Inflight(outcome, api, start));
         if (outcome.isDone()) {
             if (inflight.size() == 1) {
                 drain();
@@ -119,11 +138,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         boolean wrote = false;
-        while (!inflight.isEmpty() && inflight.peekFirst().isDone()) {
-            CompletableFuture<Outcome> f = inflight.pollFirst();
+        while (!inflight.isEmpty() && inflight.peekFirst().outcome().isDone()) {
+            Inflight f = inflight.pollFirst();
             Outcome o;
             try {
-                o = f.join();
+                o = f.outcome().join();
             } catch (RuntimeException e) {
                 LOG.warn("a request from {} failed; closing the connection", ctx.channel().remoteAddress(),
                         KafkaErrors.unwrap(e));
@@ -152,6 +171,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 }
                 ctx.write(encoded, ctx.voidPromise());
                 wrote = true;
+            }
+            if (f.api() != null) {
+                metrics.completed(f.api(), f.startNanos(), o.hasResponse() ? o.body() : null, o.version());
             }
         }
         if (wrote) {

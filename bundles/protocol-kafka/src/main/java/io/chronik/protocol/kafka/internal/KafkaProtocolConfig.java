@@ -66,4 +66,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(name = "offset.metadata.max.bytes", description = "Largest metadata string of an offset commit")
     int offset_metadata_max_bytes() default 4096;
+
+    @AttributeDefinition(name = "metrics.topic.labels.max", description = "Most topics whose traffic metrics (chronik_topic_bytes_in/records_in/bytes_out) get a topic label of their own; further topics are added under topic=\"_other\" (0: all of them)")
+    int metrics_topic_labels_max() default ServerSettings.DEFAULT_METRICS_TOPIC_LABELS_MAX;
 }

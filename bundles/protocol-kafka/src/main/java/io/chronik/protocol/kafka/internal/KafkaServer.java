@@ -66,7 +66,8 @@ public final class KafkaServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
                         ch.pipeline().addLast("frames", new FrameDecoder(settings.maxRequestBytes()))
-                                .addLast("kafka", new ConnectionHandler(dispatcher, settings.maxInflightRequests()));
+                                .addLast("kafka", new ConnectionHandler(dispatcher, broker.requestMetrics(),
+                                        settings.maxInflightRequests()));
                     }
                 });
         try {
@@ -79,12 +80,12 @@ public final class KafkaServer implements AutoCloseable {
                 PlatformDependent.hasUnsafe() ? "with" : "WITHOUT (slower buffers; export sun.misc to the bundle)");
     }
 
-    /** The bound port (useful with port 0). */
     /** The protocol's metrics, to register as a service. */
     public MetricSource metrics() {
         return broker.metrics();
     }
 
+    /** The bound port (useful with port 0). */
     public int port() {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
     }

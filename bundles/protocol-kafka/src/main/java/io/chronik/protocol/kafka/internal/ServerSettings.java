@@ -9,10 +9,15 @@ import io.chronik.protocol.kafka.internal.group.GroupSettings;
  * The listener's settings, resolved from configuration. Immutable.
  *
  * @param addr the address the Kafka listener binds ({@code kafka.addr}; an empty host binds every interface)
+ * @param metricsTopicLabelsMax {@code metrics.topic.labels.max}: the most topics whose traffic metrics get a
+ *                              {@code topic} label of their own; the traffic of further topics is added under
+ *                              {@code topic="_other"} (0: all of it). Not negative
  */
 public record ServerSettings(HostPort addr, int nodeId, int maxRequestBytes, boolean autoCreateTopics, int numPartitions,
         short defaultReplicationFactor, int fetchMaxWaitCapMs, int ioThreads, int maxInflightRequests, GroupSettings groups,
-        FollowerFetch followerFetch) {
+        FollowerFetch followerFetch, int metricsTopicLabelsMax) {
+    /** Default of {@code metrics.topic.labels.max}. */
+    public static final int DEFAULT_METRICS_TOPIC_LABELS_MAX = 1000;
 
     /**
      * Follower reads (KIP-392 with read-your-writes).
@@ -46,6 +51,9 @@ public record ServerSettings(HostPort addr, int nodeId, int maxRequestBytes, boo
         if (maxInflightRequests <= 0) {
             throw new IllegalArgumentException("max.inflight.requests must be positive: " + maxInflightRequests);
         }
+        if (metricsTopicLabelsMax < 0) {
+            throw new IllegalArgumentException("metrics.topic.labels.max must not be negative: " + metricsTopicLabelsMax);
+        }
     }
 
     static ServerSettings from(KafkaProtocolConfig c) {
@@ -56,33 +64,38 @@ public record ServerSettings(HostPort addr, int nodeId, int maxRequestBytes, boo
                         c.offsets_topic_num_partitions(), c.offsets_topic_replication_factor(),
                         c.offsets_retention_minutes() * 60_000L, c.offsets_retention_check_interval_ms(),
                         c.offset_metadata_max_bytes()),
-                new FollowerFetch(c.fetch_from_followers(), c.fetch_follower_max_wait_ms()));
+                new FollowerFetch(c.fetch_from_followers(), c.fetch_follower_max_wait_ms()), c.metrics_topic_labels_max());
     }
 
     /** Settings with defaults, listening on {@code addr} (parsed by {@link #listenAddress}). */
     public static ServerSettings defaults(String addr) {
         return new ServerSettings(listenAddress(addr), 0, 100 * 1024 * 1024, true, 1, (short) 1, 30000, 0, 100, GroupSettings.defaults(),
-                FollowerFetch.DEFAULTS);
+                FollowerFetch.DEFAULTS, DEFAULT_METRICS_TOPIC_LABELS_MAX);
     }
 
     public ServerSettings withAutoCreate(boolean enabled, int partitions) {
         return new ServerSettings(addr, nodeId, maxRequestBytes, enabled, partitions, defaultReplicationFactor,
-                fetchMaxWaitCapMs, ioThreads, maxInflightRequests, groups, followerFetch);
+                fetchMaxWaitCapMs, ioThreads, maxInflightRequests, groups, followerFetch, metricsTopicLabelsMax);
     }
 
     public ServerSettings withMaxRequestBytes(int max) {
         return new ServerSettings(addr, nodeId, max, autoCreateTopics, numPartitions, defaultReplicationFactor,
-                fetchMaxWaitCapMs, ioThreads, maxInflightRequests, groups, followerFetch);
+                fetchMaxWaitCapMs, ioThreads, maxInflightRequests, groups, followerFetch, metricsTopicLabelsMax);
     }
 
     public ServerSettings withGroups(GroupSettings g) {
         return new ServerSettings(addr, nodeId, maxRequestBytes, autoCreateTopics, numPartitions, defaultReplicationFactor,
-                fetchMaxWaitCapMs, ioThreads, maxInflightRequests, g, followerFetch);
+                fetchMaxWaitCapMs, ioThreads, maxInflightRequests, g, followerFetch, metricsTopicLabelsMax);
+    }
+
+    public ServerSettings withMetricsTopicLabelsMax(int max) {
+        return new ServerSettings(addr, nodeId, maxRequestBytes, autoCreateTopics, numPartitions, defaultReplicationFactor,
+                fetchMaxWaitCapMs, ioThreads, maxInflightRequests, groups, followerFetch, max);
     }
 
     public ServerSettings withFollowerFetch(FollowerFetch f) {
         return new ServerSettings(addr, nodeId, maxRequestBytes, autoCreateTopics, numPartitions, defaultReplicationFactor,
-                fetchMaxWaitCapMs, ioThreads, maxInflightRequests, groups, f);
+                fetchMaxWaitCapMs, ioThreads, maxInflightRequests, groups, f, metricsTopicLabelsMax);
     }
 
     /**

@@ -61,7 +61,7 @@ public class FollowerFetchMetricsIT {
         ServerSettings d = ServerSettings.defaults("127.0.0.1:0");
         return new ServerSettings(d.addr(), 1, d.maxRequestBytes(), d.autoCreateTopics(), d.numPartitions(),
                 d.defaultReplicationFactor(), d.fetchMaxWaitCapMs(), d.ioThreads(), d.maxInflightRequests(), d.groups(),
-                ff);
+                ff, d.metricsTopicLabelsMax());
     }
 
     @Test

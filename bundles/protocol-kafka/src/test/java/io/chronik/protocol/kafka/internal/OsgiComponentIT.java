@@ -2,6 +2,7 @@ package io.chronik.protocol.kafka.internal;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,12 +19,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.RecordBatch;
+import org.apache.kafka.common.record.SimpleRecord;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
@@ -97,7 +105,8 @@ public class OsgiComponentIT {
         cluster.createTopic("osgi", 1, 1, Map.of()).toCompletableFuture().get(5, TimeUnit.SECONDS);
         ServiceRegistration<?> reg = felix.context().registerService(
                 new String[] {ClusterMetadata.class.getName(), PartitionLogs.class.getName()}, cluster, null);
-        felix.configure("io.chronik.protocol.kafka", Map.of("kafka.addr", "127.0.0.1:" + port, "node.id", "1"));
+        felix.configure("io.chronik.protocol.kafka", Map.of("kafka.addr", "127.0.0.1:" + port, "node.id", "1",
+                "metrics.topic.labels.max", "0"));
 
         RawClient client = connect(port);
         try {
@@ -109,12 +118,28 @@ public class OsgiComponentIT {
             MetadataResponseData md = client.receive(ApiKeys.METADATA, (short) 12, 2);
             assertNotNull(md.topics().find("osgi"));
             assertEquals(port, md.brokers().find(1).port());
+            MemoryRecords records = MemoryRecords.withRecords(RecordBatch.MAGIC_VALUE_V2, Compression.NONE,
+                    new SimpleRecord(System.currentTimeMillis(), null, "x".getBytes(StandardCharsets.UTF_8)));
+            ProduceRequestData produce = new ProduceRequestData().setAcks((short) 1).setTimeoutMs(5000);
+            ProduceRequestData.TopicProduceData td = new ProduceRequestData.TopicProduceData().setName("osgi");
+            td.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records));
+            produce.topicData().add(td);
+            client.send(ApiKeys.PRODUCE, (short) 9, 3, produce);
+            ProduceResponseData pr = client.receive(ApiKeys.PRODUCE, (short) 9, 3);
+            assertEquals(Errors.NONE.code(), pr.responses().iterator().next().partitionResponses().get(0).errorCode());
         } finally {
             client.close();
         }
         MetricSource metrics = (MetricSource) felix.awaitService(MetricSource.class.getName(), Duration.ofSeconds(10));
-        assertEquals(0.0, RecordingMetricSink.collect(metrics).get("chronik_fetch_follower_partitions_total{node_id=\"1\"}"),
-                0);
+        Map<String, Double> m = RecordingMetricSink.collect(metrics);
+        assertEquals(0.0, m.get("chronik_fetch_follower_partitions_total{node_id=\"1\"}"), 0);
+        // the broker metrics, with kafka-clients' response classes embedded in the bundle counting the errors
+        assertEquals(1.0, m.get("chronik_kafka_requests_total{node_id=\"1\",api=\"Metadata\"}"), 0);
+        assertEquals(1.0, m.get("chronik_kafka_request_duration_seconds_count{node_id=\"1\",api=\"Metadata\"}"), 0);
+        assertEquals(1.0, m.get("chronik_partitions{node_id=\"1\"}"), 0);
+        assertEquals("metrics.topic.labels.max=0: the record is counted in the aggregate", 1.0,
+                m.get("chronik_topic_records_in_total{node_id=\"1\",topic=\"_other\"}"), 0);
+        assertNull(m.get("chronik_topic_records_in_total{node_id=\"1\",topic=\"osgi\"}"));
 
         // the mandatory services go away: the component deactivates and closes its listener
         reg.unregister();

@@ -13,6 +13,8 @@ import io.chronik.api.consensus.TopicInfo;
 import io.chronik.api.metrics.MetricSource;
 import io.chronik.protocol.kafka.internal.ServerSettings;
 import io.chronik.protocol.kafka.internal.group.GroupCoordinator;
+import io.chronik.protocol.kafka.internal.metrics.RequestMetrics;
+import io.chronik.protocol.kafka.internal.metrics.TopicMetrics;
 import io.chronik.protocol.kafka.internal.topics.TopicIndex;
 
 /**
@@ -33,23 +35,32 @@ public final class Broker implements AutoCloseable {
 
     private final ReplicationThrottles throttles = new ReplicationThrottles();
 
-    private final FetchMetrics fetchMetrics;
+    private final BrokerMetrics metrics;
 
     public Broker(ServerSettings settings, Supplier<ClusterMetadata> metadata, Supplier<PartitionLogs> logs) {
         this.settings = settings;
         this.metadata = metadata;
         this.logs = logs;
         this.groups = new GroupCoordinator(settings.groups(), metadata, logs, topicIndex);
-        this.fetchMetrics = new FetchMetrics(settings.nodeId());
+        this.metrics = new BrokerMetrics(settings.nodeId(), settings.metricsTopicLabelsMax(), metadata);
     }
 
-    /** This node's metrics of the Kafka protocol (today: follower reads, {@link FetchMetrics}). */
+    /** This node's metrics of the Kafka protocol ({@link BrokerMetrics}). */
     public MetricSource metrics() {
-        return fetchMetrics;
+        return metrics;
+    }
+
+    /** The request counters, which the connections record into. */
+    public RequestMetrics requestMetrics() {
+        return metrics.requests;
     }
 
     FetchMetrics fetchMetrics() {
-        return fetchMetrics;
+        return metrics.fetch;
+    }
+
+    TopicMetrics topicMetrics() {
+        return metrics.topics;
     }
 
     /** The consumer-group coordinator. */

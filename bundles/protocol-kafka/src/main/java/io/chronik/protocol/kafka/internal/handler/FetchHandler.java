@@ -46,8 +46,9 @@ import io.netty.util.concurrent.EventExecutor;
  * client starts over with a full one.
  *
  * <p><b>Metrics.</b> The pass over the partitions that becomes the response is counted in {@link FetchMetrics}
- * (follower reads, their bytes, refusals by reason, preferred-replica redirects), once per fetch however often a long
- * poll re-reads; so is the time a fetch waited for its follower barriers.
+ * (follower reads, their bytes, refusals by reason, preferred-replica redirects) and its record bytes per topic in
+ * {@link io.chronik.protocol.kafka.internal.metrics.TopicMetrics} (bytes out, as leader or follower), once per fetch
+ * however often a long poll re-reads; so is the time a fetch waited for its follower barriers.
  */
 final class FetchHandler {
     private static final Logger LOG = LoggerFactory.getLogger(FetchHandler.class);
@@ -136,6 +137,7 @@ final class FetchHandler {
         int maxWait = Math.min(data.maxWaitMs(), broker.settings().fetchMaxWaitCapMs());
         if (first.done(data.minBytes()) || maxWait <= 0) {
             broker.fetchMetrics().responded(first.tally);
+            first.tally.countTopics(broker.topicMetrics());
             return CompletableFuture.completedFuture(req.respond(first.response));
         }
         DelayedFetch delayed = new DelayedFetch(req, loop, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxWait),
@@ -176,6 +178,7 @@ final class FetchHandler {
         for (FetchTopic ft : data.topics()) {
             TopicInfo topic = null;
             Errors topicError = Errors.NONE;
+            long topicBytes = 0;
             if (md == null) {
                 topicError = Errors.NOT_LEADER_OR_FOLLOWER;
             } else if (byId) {
@@ -243,6 +246,7 @@ final class FetchHandler {
                                     haveData = true;
                                     remaining -= n;
                                     result.bytes += n;
+                                    topicBytes += n;
                                     served = n;
                                 }
                             } catch (ConsensusException e) {
@@ -268,6 +272,9 @@ final class FetchHandler {
                     }
                     result.error = true;
                 }
+            }
+            if (topicBytes > 0) {
+                result.tally.servedTopic(topic.name(), topicBytes);
             }
         }
         return result;
@@ -364,6 +371,7 @@ final class FetchHandler {
             }
             cancelPending();
             broker.fetchMetrics().responded(result.tally);
+            result.tally.countTopics(broker.topicMetrics());
             outcome.complete(req.respond(result.response));
         }
     }

@@ -1,12 +1,15 @@
 package io.chronik.protocol.kafka.internal.handler;
 
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.chronik.api.metrics.MetricSink;
 import io.chronik.api.metrics.MetricSource;
 import io.chronik.metrics.recorder.DurationHistogram;
+import io.chronik.protocol.kafka.internal.metrics.TopicMetrics;
 
 /**
  * Follower reads as this node serves them, a {@link MetricSource} labelled {@code node_id}:
@@ -41,12 +44,17 @@ final class FetchMetrics implements MetricSource {
         }
     }
 
+    private record TopicBytes(String topic, long bytes) {
+    }
+
     /** What one pass over a fetch's partitions did; filled by one thread, then given to {@link #responded}. */
     static final class Tally {
         private int followerPartitions;
         private long followerBytes;
         private int redirects;
         private final int[] refused = new int[FollowerReads.Refusal.values().length];
+        /** Record bytes served per topic; null until a topic has any. */
+        private List<TopicBytes> topicBytes;
 
         /** A partition answered as a follower without error, with {@code bytes} of records (possibly 0). */
         void servedAsFollower(long bytes) {
@@ -60,6 +68,23 @@ final class FetchMetrics implements MetricSource {
 
         void redirected() {
             redirects++;
+        }
+
+        /** {@code bytes} (&gt; 0) of records of {@code topic} went into the response, as leader or follower. */
+        void servedTopic(String topic, long bytes) {
+            if (topicBytes == null) {
+                topicBytes = new ArrayList<>(2);
+            }
+            topicBytes.add(new TopicBytes(topic, bytes));
+        }
+
+        /** Adds the bytes served per topic to {@code topics} (Kafka's BytesOutPerSec); once per response. */
+        void countTopics(TopicMetrics topics) {
+            if (topicBytes != null) {
+                for (TopicBytes t : topicBytes) {
+                    topics.fetched(t.topic(), t.bytes());
+                }
+            }
         }
     }
 

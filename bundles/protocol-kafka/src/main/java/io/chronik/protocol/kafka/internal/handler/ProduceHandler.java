@@ -37,6 +37,7 @@ import io.chronik.api.consensus.TopicInfo;
 import io.chronik.protocol.kafka.internal.codec.KafkaErrors;
 import io.chronik.protocol.kafka.internal.codec.KafkaRequest;
 import io.chronik.protocol.kafka.internal.codec.Outcome;
+import io.chronik.protocol.kafka.internal.metrics.TopicMetrics;
 import io.netty.util.concurrent.EventExecutor;
 
 /**
@@ -67,7 +68,7 @@ final class ProduceHandler {
             requestError = Errors.INVALID_REQUEST; // transactions are not supported
         }
         ProduceResponseData resp = new ProduceResponseData().setThrottleTimeMs(0);
-        Pending pending = new Pending(req, resp, acks == 0);
+        Pending pending = new Pending(req, resp, acks == 0, broker.topicMetrics());
         for (TopicProduceData td : data.topicData()) {
             TopicInfo topic = null;
             Errors topicError = requestError;
@@ -119,7 +120,8 @@ final class ProduceHandler {
                     pending.failedAny = true;
                     continue;
                 }
-                pending.appends.add(new Append(pr, log, records, topic));
+                Integer count = records.batches().iterator().next().countOrNull(); // one v2 batch: never null
+                pending.appends.add(new Append(pr, log, records, topic, count == null ? 0 : count));
             }
         }
         pending.metadata = md;
@@ -180,7 +182,9 @@ final class ProduceHandler {
         return batches == 1 ? Errors.NONE : Errors.INVALID_RECORD;
     }
 
-    private record Append(PartitionProduceResponse response, PartitionLog log, MemoryRecords records, TopicInfo topic) {
+    /** One partition's batch: {@code count} records, which the topic's traffic metrics count once appended. */
+    private record Append(PartitionProduceResponse response, PartitionLog log, MemoryRecords records, TopicInfo topic,
+            int count) {
     }
 
     /** The appends of one request, completing the response once all are done or the timeout passes. */
@@ -188,6 +192,7 @@ final class ProduceHandler {
         final KafkaRequest req;
         final ProduceResponseData resp;
         final boolean noResponse;
+        final TopicMetrics topicMetrics;
         final List<Append> appends = new ArrayList<>(2);
         final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
         boolean failedAny;
@@ -197,7 +202,8 @@ final class ProduceHandler {
         private boolean done;
         private ScheduledFuture<?> timer;
 
-        Pending(KafkaRequest req, ProduceResponseData resp, boolean noResponse) {
+        Pending(KafkaRequest req, ProduceResponseData resp, boolean noResponse, TopicMetrics topicMetrics) {
+            this.topicMetrics = topicMetrics;
             this.req = req;
             this.resp = resp;
             this.noResponse = noResponse;
@@ -235,6 +241,11 @@ final class ProduceHandler {
         }
 
         private void appended(Append a, AppendResult result, Throwable failure) {
+            if (failure == null) {
+                // appended by this node as leader, whether or not the response still waits for it (as Kafka's
+                // BytesInPerSec counts a local append); the batch is a slice of the frame, retained until below
+                topicMetrics.produced(a.topic().name(), a.records().sizeInBytes(), a.count());
+            }
             synchronized (this) {
                 if (!done) {
                     PartitionProduceResponse pr = a.response();
