@@ -564,11 +564,8 @@ public final class JvmCluster implements TestRule {
      * {@code node_id} label only if it names this node); 0 when it exports none.
      */
     public double metric(int id, String name) throws Exception {
-        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + node(id).metricsPort + "/metrics"))
-                        .timeout(java.time.Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
         double sum = 0;
-        for (String line : r.body().split("\n")) {
+        for (String line : scrape(id).split("\n")) {
             java.util.regex.Matcher m = SAMPLE.matcher(line);
             if (!m.find() || !m.group(1).equals(name)) {
                 continue;
@@ -580,6 +577,17 @@ public final class JvmCluster implements TestRule {
             sum += Double.parseDouble(m.group(4));
         }
         return sum;
+    }
+
+    /** Node {@code id}'s Prometheus exposition ({@code /metrics}, text format). */
+    public String scrape(int id) throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + node(id).metricsPort + "/metrics"))
+                        .timeout(java.time.Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new java.io.IOException("GET /metrics of node " + id + ": HTTP " + r.statusCode());
+        }
+        return r.body();
     }
 
     private static final java.util.regex.Pattern SAMPLE =
