@@ -20,7 +20,6 @@ import org.junit.rules.TemporaryFolder;
 import io.chronik.api.consensus.PartitionInfo;
 import io.chronik.api.consensus.PartitionLog;
 import io.chronik.api.consensus.TopicInfo;
-import io.chronik.api.net.HostPort;
 import io.chronik.transport.grpc.internal.GrpcRaftTransport;
 
 /**
@@ -42,17 +41,7 @@ public class DecommissionIT {
 
     @Test
     public void aDecommissionedNodeCanBeStoppedWithoutUnderReplicatedPartitions() throws Exception {
-        Map<Integer, HostPort> peers = TestNodes.loopbackPeers(4);
-        for (int id = 1; id <= 4; id++) {
-            NodeSettings s = NodeSettings.singleNode(id, peers.get(id).port(), tmp.newFolder("n" + id).toPath(),
-                    FlushPolicy.OS).withPeers(peers).withSessionTimeout(3000);
-            ChronikNode node = new ChronikNode(s, new GrpcRaftTransport());
-            node.start();
-            nodes.add(node);
-        }
-        for (ChronikNode n : nodes) {
-            n.ready().get(60, TimeUnit.SECONDS);
-        }
+        TestNodes.startCluster(tmp, 4, s -> s.withSessionTimeout(3000), GrpcRaftTransport::new, nodes);
         awaitEverywhere("four live brokers", n -> n.metadata().brokers().stream().filter(b -> !b.fenced()).count() == 4,
                 30_000);
         TopicInfo topic = nodes.get(0).metadata().createTopic("t", 6, 3, Map.of()).toCompletableFuture()

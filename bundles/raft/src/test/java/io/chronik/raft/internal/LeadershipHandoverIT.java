@@ -16,7 +16,6 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 import io.chronik.api.consensus.PartitionLog;
-import io.chronik.api.net.HostPort;
 import io.chronik.transport.grpc.internal.GrpcRaftTransport;
 
 /**
@@ -37,17 +36,8 @@ public class LeadershipHandoverIT {
 
     @Test
     public void aStoppingLeaderHandsItsGroupsToFollowersAndNothingIsLost() throws Exception {
-        Map<Integer, HostPort> peers = TestNodes.loopbackPeers(3);
-        for (int id = 1; id <= 3; id++) {
-            ChronikNode node = new ChronikNode(NodeSettings.singleNode(id, peers.get(id).port(),
-                    tmp.newFolder("n" + id).toPath(), FlushPolicy.OS).withPeers(peers).withSessionTimeout(30_000)
-                    .withElectionTimeouts(5000, 6000), new GrpcRaftTransport());
-            node.start();
-            nodes.add(node);
-        }
-        for (ChronikNode n : nodes) {
-            n.ready().get(60, TimeUnit.SECONDS);
-        }
+        TestNodes.startCluster(tmp, 3, s -> s.withSessionTimeout(30_000).withElectionTimeouts(5000, 6000),
+                GrpcRaftTransport::new, nodes);
         nodes.get(0).metadata().createTopic("handed", List.of(List.of(1, 2, 3)), Map.of()).toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         ChronikNode leader = leaderOf("handed");

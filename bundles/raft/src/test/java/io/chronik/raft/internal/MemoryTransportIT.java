@@ -3,7 +3,6 @@ package io.chronik.raft.internal;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
 import java.util.ArrayList;
@@ -45,18 +44,8 @@ public class MemoryTransportIT {
 
     @Test
     public void isolatedLeaderAcknowledgesNothingAndTheLogsConvergeAfterHeal() throws Exception {
-        Map<Integer, HostPort> peers = TestNodes.loopbackPeers(3);
         long start = System.nanoTime();
-        for (int id = 1; id <= 3; id++) {
-            NodeSettings s = NodeSettings.singleNode(id, peers.get(id).port(), tmp.newFolder("n" + id).toPath(),
-                    FlushPolicy.OS).withPeers(peers);
-            ChronikNode node = new ChronikNode(s, new MemoryRaftTransport());
-            node.start();
-            nodes.add(node);
-        }
-        for (ChronikNode n : nodes) {
-            n.ready().get(30, TimeUnit.SECONDS);
-        }
+        Map<Integer, HostPort> peers = TestNodes.startCluster(tmp, 3, s -> s, MemoryRaftTransport::new, nodes);
         long ready = System.nanoTime() - start;
         long deadline = System.currentTimeMillis() + 30_000;
         while (nodes.stream().anyMatch(n -> n.metadataState().liveBrokers().size() < 3)

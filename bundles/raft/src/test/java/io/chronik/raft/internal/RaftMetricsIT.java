@@ -13,7 +13,6 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-import io.chronik.api.net.HostPort;
 import io.chronik.testing.RecordingMetricSink;
 import io.chronik.transport.memory.MemoryNetwork;
 import io.chronik.transport.memory.internal.MemoryRaftTransport;
@@ -45,18 +44,8 @@ public class RaftMetricsIT {
 
     @Test
     public void everyNodeExportsItsGroupsRaftStateAndTheSurvivorsCountTheElectionAfterTheLeaderDies() throws Exception {
-        Map<Integer, HostPort> peers = TestNodes.loopbackPeers(3);
-        for (int id = 1; id <= 3; id++) {
-            NodeSettings s = NodeSettings.singleNode(id, peers.get(id).port(), tmp.newFolder("n" + id).toPath(),
-                    FlushPolicy.OS).withPeers(peers);
-            ChronikNode node = new ChronikNode(s, new MemoryRaftTransport());
-            node.snapshotOnStop = false; // the leader is killed, not stopped
-            node.start();
-            nodes.add(node);
-        }
-        for (ChronikNode n : nodes) {
-            n.ready().get(30, TimeUnit.SECONDS);
-        }
+        TestNodes.startCluster(tmp, 3, s -> s, MemoryRaftTransport::new, nodes);
+        nodes.forEach(n -> n.snapshotOnStop = false); // the leader is killed, not stopped
         await("three live brokers", () -> nodes.stream().allMatch(n -> n.metadataState().liveBrokers().size() == 3));
         nodes.get(0).metadata().createTopic(TOPIC, 1, 3, Map.of()).toCompletableFuture().get(30, TimeUnit.SECONDS);
         ChronikNode leaderNode = awaitLeader(null);

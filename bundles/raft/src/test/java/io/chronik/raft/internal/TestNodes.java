@@ -12,15 +12,19 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.record.SimpleRecord;
+import org.junit.rules.TemporaryFolder;
 
 import io.chronik.api.consensus.PartitionLog;
 import io.chronik.api.net.HostPort;
+import io.chronik.ratis.rpc.RaftTransport;
 import io.chronik.transport.grpc.internal.GrpcRaftTransport;
 
 /** Helpers: nodes on loopback ports with the real gRPC transport, and real Kafka v2 record batches. */
@@ -52,6 +56,32 @@ final class TestNodes {
         Map<Integer, HostPort> peers = new LinkedHashMap<>();
         for (int id = 1; id <= n; id++) {
             peers.put(id, new HostPort("127.0.0.1", freePort()));
+        }
+        return peers;
+    }
+
+    /**
+     * Starts nodes 1 to {@code n} as one cluster on free loopback ports, each in its own directory {@code n<id>} of
+     * {@code tmp}, with {@code adjust} applied to its settings (after the peers are set) and a transport from
+     * {@code transport}; adds each to {@code into} as it starts (so that the test's clean-up stops it), then waits
+     * until every one is ready.
+     *
+     * @return the peers (Raft addresses by node id)
+     */
+    static Map<Integer, HostPort> startCluster(TemporaryFolder tmp, int n, UnaryOperator<NodeSettings> adjust,
+            Supplier<RaftTransport> transport, List<ChronikNode> into) throws Exception {
+        Map<Integer, HostPort> peers = loopbackPeers(n);
+        List<ChronikNode> started = new ArrayList<>();
+        for (int id = 1; id <= n; id++) {
+            NodeSettings s = adjust.apply(NodeSettings.singleNode(id, peers.get(id).port(),
+                    tmp.newFolder("n" + id).toPath(), FlushPolicy.OS).withPeers(peers));
+            ChronikNode node = new ChronikNode(s, transport.get());
+            into.add(node);
+            started.add(node);
+            node.start();
+        }
+        for (ChronikNode node : started) {
+            node.ready().get(60, TimeUnit.SECONDS);
         }
         return peers;
     }

@@ -38,17 +38,7 @@ public class ThreeNodeIT {
 
     @Test
     public void replicatedTopicWithFollowerReads() throws Exception {
-        Map<Integer, HostPort> peers = TestNodes.loopbackPeers(3);
-        for (int id = 1; id <= 3; id++) {
-            Path dir = tmp.newFolder("n" + id).toPath();
-            NodeSettings s = NodeSettings.singleNode(id, peers.get(id).port(), dir, FlushPolicy.OS).withPeers(peers);
-            ChronikNode node = new ChronikNode(s, new GrpcRaftTransport());
-            node.start();
-            nodes.add(node);
-        }
-        for (ChronikNode n : nodes) {
-            n.ready().get(60, TimeUnit.SECONDS);
-        }
+        TestNodes.startCluster(tmp, 3, s -> s, GrpcRaftTransport::new, nodes);
         long deadline = System.currentTimeMillis() + 30_000;
         while (nodes.stream().anyMatch(n -> n.metadata().brokers().size() < 3) && System.currentTimeMillis() < deadline) {
             Thread.sleep(20);

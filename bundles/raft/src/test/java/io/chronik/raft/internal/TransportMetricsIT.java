@@ -14,7 +14,6 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-import io.chronik.api.net.HostPort;
 import io.chronik.ratis.rpc.TransportObserver.Kind;
 import io.chronik.testing.RecordingMetricSink;
 import io.chronik.transport.grpc.internal.GrpcRaftTransport;
@@ -40,16 +39,7 @@ public class TransportMetricsIT {
 
     @Test
     public void theGrpcTransportReportsAppendsVotesReadIndexAndConnectionsByPeer() throws Exception {
-        Map<Integer, HostPort> peers = TestNodes.loopbackPeers(3);
-        for (int id = 1; id <= 3; id++) {
-            ChronikNode node = new ChronikNode(NodeSettings.singleNode(id, peers.get(id).port(),
-                    tmp.newFolder("n" + id).toPath(), FlushPolicy.OS).withPeers(peers), new GrpcRaftTransport());
-            node.start();
-            nodes.add(node);
-        }
-        for (ChronikNode n : nodes) {
-            n.ready().get(60, TimeUnit.SECONDS);
-        }
+        TestNodes.startCluster(tmp, 3, s -> s, GrpcRaftTransport::new, nodes);
         long registered = System.currentTimeMillis() + 60_000; // registered and unfenced
         while (nodes.stream().anyMatch(n -> n.metadataState().liveBrokers().size() < 3)
                 && System.currentTimeMillis() < registered) {
