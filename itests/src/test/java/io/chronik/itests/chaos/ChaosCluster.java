@@ -57,9 +57,9 @@ final class ChaosCluster implements TestRule {
     private static final long START_TIMEOUT_MS = 90_000;
 
     static {
-        // NetCrusher logs every proxy opening at INFO and every refused connect (a node not up yet, or killed) at ERROR
+        // NetCrusher logs every proxy opening at INFO and every refused or reset connection (a node not up yet, or killed) at ERROR
         System.setProperty("org.slf4j.simpleLogger.log.org.netcrusher", "warn");
-        System.setProperty("org.slf4j.simpleLogger.log.org.netcrusher.tcp.TcpAcceptor", "off");
+        System.setProperty("org.slf4j.simpleLogger.log.org.netcrusher.tcp", "off");
     }
 
     /** One node's addresses, data directory, flags and runs. */
@@ -233,6 +233,23 @@ final class ChaosCluster implements TestRule {
         }
         m.runs.add(launch(m));
         m.current().awaitLine("started in", START_TIMEOUT_MS);
+    }
+
+    /**
+     * Starts several stopped nodes again at once (a node may wait for a quorum of the others before it is up); returns
+     * once each printed its start line.
+     */
+    void restartAll(List<Integer> ids) throws IOException, InterruptedException {
+        for (int id : ids) {
+            Member m = member(id);
+            if (m.running()) {
+                throw new IllegalStateException("node " + id + " is running");
+            }
+            m.runs.add(launch(m));
+        }
+        for (int id : ids) {
+            member(id).current().awaitLine("started in", START_TIMEOUT_MS);
+        }
     }
 
     /** Node {@code id}'s own Kafka port, not through its proxy. */
