@@ -76,7 +76,7 @@ public class SlowNetworkChaosIT {
      *
      * <p>Pass rule: as above, and every replica is back in sync within 120 s after the resets stop.
      */
-    @Ignore("Ratis 3.2.1 follower bug, intermittent (1 run of 2): after Raft stream resets a follower's division fails "
+    @Ignore("Ratis 3.2.1 follower bug, intermittent (1 run in 10): after Raft stream resets a follower's division fails "
             + "'IllegalStateException: gap between entries 224 and 222' (LogSegment.append, from concurrent appendEntries "
             + "of the old and the new gRPC stream), the division closes (state CLOSED) and the replica never rejoins the "
             + "ISR until the node restarts; nothing acknowledged is lost. See docs/testing.md, Chaos suite")
