@@ -391,6 +391,7 @@ final class ChronikNode implements LocalServer {
         liveness.start();
         mover.start();
         scheduler.scheduleWithFixedDelay(membership::restartIfRoleChanged, 500, 500, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(reconciler::restartDeadDivisions, 2000, 2000, TimeUnit.MILLISECONDS);
         long periodic = snapshotSettings.timeThresholdSecs() * 1000;
         if (periodic > 0) {
             scheduler.scheduleWithFixedDelay(this::periodicSnapshots, periodic, periodic, TimeUnit.MILLISECONDS);

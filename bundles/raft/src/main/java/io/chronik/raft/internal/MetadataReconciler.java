@@ -53,6 +53,10 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
     private final AtomicLong adminCallIds = new AtomicLong();
     /** Retired groups whose division is being removed. */
     private final java.util.Set<org.apache.ratis.protocol.RaftGroupId> removing = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Groups whose closed division is being restarted ({@link #restartDeadDivisions}). */
+    private final java.util.Set<org.apache.ratis.protocol.RaftGroupId> reviving = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The metadata as last loaded or applied. */
+    private volatile MetadataState latest;
 
     MetadataReconciler(LocalServer server, LocalReplicas replicas, DataGroups groups, ClusterMetadataImpl metadata,
             MetadataWriter writer, ExecutorService groupOps, ExecutorService notifier,
@@ -69,11 +73,13 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
 
     @Override
     public void loaded(MetadataState state, long index) {
+        latest = state;
         reconcile(null, state, index);
     }
 
     @Override
     public void applied(MetadataState before, MetadataState after, MetaCommand command, long index) {
+        latest = after;
         reconcile(before, after, index);
         notifier.execute(metadata::fireChanged);
     }
@@ -311,8 +317,9 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
                         }
                         Throwable failure;
                         try {
+                            // a division with storage (one restarted from it) is recovered, a fresh one formatted
                             RaftClientReply reply = s.groupManagementAsync(GroupManagementRequest.newAdd(adminClientId,
-                                    server.peerId(), adminCallIds.incrementAndGet(), group))
+                                    server.peerId(), adminCallIds.incrementAndGet(), group, fresh))
                                     .get(settings.requestTimeoutMs(), TimeUnit.MILLISECONDS);
                             failure = reply.isSuccess() ? null : reply.getException();
                         } catch (java.util.concurrent.ExecutionException e) {
@@ -344,6 +351,69 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
             });
         } catch (RuntimeException e) {
             LOG.debug("node stopping, data group {} not added", g.no());
+        }
+    }
+
+    /**
+     * Restarts, from its storage, every data division of this node that Ratis closed while the node runs. A division
+     * that fails is closed but stays registered with the server, so every later request for it fails and the replica
+     * stays out of the ISR until the node restarts; the chaos suite's random resets of Raft connections made Ratis
+     * 3.2.1 fail a follower's division with {@code IllegalStateException: gap between entries} in
+     * {@code LogSegment.append}. The restart removes the division (keeping its storage) and adds it again, as a node
+     * restart would: it reloads its snapshot and log and catches up from the leader. Called on the node's scheduler;
+     * the removal and the new start run on the group-operations thread, one restart per group at a time.
+     */
+    void restartDeadDivisions() {
+        try {
+            restartDead();
+        } catch (RuntimeException e) {
+            LOG.warn("checking for closed data divisions failed", e); // and again at the next tick
+        }
+    }
+
+    private void restartDead() {
+        MetadataState state = latest;
+        if (state == null || server.isStopping()) {
+            return;
+        }
+        for (DataGroup dg : groups.all()) {
+            RaftServer.Division d = dg.division();
+            org.apache.ratis.util.LifeCycle.State lc = d == null ? null : d.getInfo().getLifeCycleState();
+            boolean dead = lc == org.apache.ratis.util.LifeCycle.State.EXCEPTION || (lc != null && lc.isClosingOrClosed());
+            if (!dead || removing.contains(dg.groupId())) {
+                continue;
+            }
+            MetadataState.Group g = state.groups.get(dg.groupNo());
+            if (g == null || !g.replicas().contains(server.settings().nodeId()) || !reviving.add(dg.groupId())) {
+                continue; // retired or moved away: its removal is the reconciler's business
+            }
+            LOG.warn("data group {}: its Raft division was closed ({}) while the node runs; restarting it from its storage",
+                    dg.groupNo(), lc);
+            try {
+                groupOps.execute(() -> {
+                    try {
+                        RaftServer s = server.server();
+                        long timeout = server.settings().requestTimeoutMs();
+                        RaftClientReply removed = s.groupManagementAsync(GroupManagementRequest.newRemove(adminClientId,
+                                server.peerId(), adminCallIds.incrementAndGet(), dg.groupId(), false, false))
+                                .get(timeout, TimeUnit.MILLISECONDS);
+                        if (!removed.isSuccess()) {
+                            throw new IOException("removing the closed division failed", removed.getException());
+                        }
+                        addDivision(dg, g, state);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (Exception e) {
+                        if (!server.isStopping()) {
+                            LOG.error("data group {}: restarting its closed division failed", dg.groupNo(), e);
+                        }
+                    } finally {
+                        reviving.remove(dg.groupId());
+                    }
+                });
+            } catch (RuntimeException e) {
+                reviving.remove(dg.groupId()); // node stopping
+            }
         }
     }
 

@@ -156,10 +156,10 @@ public class RaftMetricsIT {
     }
 
     private static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 20_000;
+        long deadline = System.currentTimeMillis() + 40_000;
         while (!condition.getAsBoolean()) {
             if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("not within 20 s: " + what);
+                throw new AssertionError("not within 40 s: " + what);
             }
             Thread.sleep(20);
         }
