@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-import org.junit.Ignore;
 import org.junit.Rule;
 import org.junit.Test;
 
@@ -76,10 +75,6 @@ public class SlowNetworkChaosIT {
      *
      * <p>Pass rule: as above, and every replica is back in sync within 120 s after the resets stop.
      */
-    @Ignore("Ratis 3.2.1 follower bug, intermittent (1 run in 10): after Raft stream resets a follower's division fails "
-            + "'IllegalStateException: gap between entries 224 and 222' (LogSegment.append, from concurrent appendEntries "
-            + "of the old and the new gRPC stream), the division closes (state CLOSED) and the replica never rejoins the "
-            + "ISR until the node restarts; nothing acknowledged is lost. See docs/testing.md, Chaos suite")
     @Test
     public void randomResetsOfRaftAndClientConnectionsLoseNothing() throws Exception {
         resetAtRandom(true);
