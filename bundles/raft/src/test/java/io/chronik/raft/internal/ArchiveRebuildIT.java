@@ -96,6 +96,15 @@ public class ArchiveRebuildIT {
                 }
             });
         }
+        // the metadata log may not reach the snapshot threshold by itself (its entries are registrations, the topic,
+        // leader and ISR reports, whose number varies with timing): each node snapshots its metadata now
+        for (ChronikNode n : nodes) {
+            org.apache.ratis.protocol.RaftClientReply r = n.serverOrNull().snapshotManagementAsync(
+                    org.apache.ratis.protocol.SnapshotManagementRequest.newCreate(
+                            org.apache.ratis.protocol.ClientId.randomId(), n.peerId(), Ids.METADATA_GROUP, 1, 30_000))
+                    .get(30, TimeUnit.SECONDS);
+            assertTrue("node " + n.settings().nodeId() + " snapshots its metadata: " + r.getException(), r.isSuccess());
+        }
         await("the metadata archived", () -> {
             try {
                 return !archive.list(ArchiveKeys.metadata(cluster)).isEmpty();
