@@ -96,14 +96,19 @@ public class ArchiveRebuildIT {
                 }
             });
         }
-        // the metadata log may not reach the snapshot threshold by itself (its entries are registrations, the topic,
-        // leader and ISR reports, whose number varies with timing): each node snapshots its metadata now
+        // Every node snapshots every group now, with no writes in between: the metadata log may not reach the snapshot
+        // threshold by itself (its entries are registrations, the topic, leader and ISR reports, whose number varies
+        // with timing), and a data group's leader may have purged its log beyond the newest archived snapshot (each
+        // node snapshots and purges at its own indexes): then the rebuilt node would need the leader's snapshot after
+        // all. Once these are archived, the newest archived snapshot of each group is as new as any node's.
         for (ChronikNode n : nodes) {
-            org.apache.ratis.protocol.RaftClientReply r = n.serverOrNull().snapshotManagementAsync(
-                    org.apache.ratis.protocol.SnapshotManagementRequest.newCreate(
-                            org.apache.ratis.protocol.ClientId.randomId(), n.peerId(), Ids.METADATA_GROUP, 1, 30_000))
-                    .get(30, TimeUnit.SECONDS);
-            assertTrue("node " + n.settings().nodeId() + " snapshots its metadata: " + r.getException(), r.isSuccess());
+            for (org.apache.ratis.protocol.RaftGroupId g : n.serverOrNull().getGroupIds()) {
+                org.apache.ratis.protocol.RaftClientReply r = n.serverOrNull().snapshotManagementAsync(
+                        org.apache.ratis.protocol.SnapshotManagementRequest.newCreate(
+                                org.apache.ratis.protocol.ClientId.randomId(), n.peerId(), g, 1, 30_000))
+                        .get(30, TimeUnit.SECONDS);
+                assertTrue("node " + n.settings().nodeId() + " snapshots " + g + ": " + r.getException(), r.isSuccess());
+            }
         }
         await("the metadata archived", () -> {
             try {

@@ -1,6 +1,5 @@
 package io.chronik.raft.internal;
 
-import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
@@ -85,7 +84,9 @@ public class TransportMetricsIT {
             Map<String, Double> s = RecordingMetricSink.collect(leaderMetrics);
             String labels = "{node_id=\"" + leaderNode.settings().nodeId() + "\",transport=\"grpc\",peer=\"" + peer
                     + "\",kind=\"append\"}";
-            assertEquals((double) sent[0], s.get("chronik_raft_transport_messages_sent_total" + labels), 0);
+            // heartbeats go on between the two reads: the exposition shows at least what was counted before
+            Double exposed = s.get("chronik_raft_transport_messages_sent_total" + labels);
+            assertTrue("exposed " + exposed + " appends sent, counted " + sent[0], exposed != null && exposed >= sent[0]);
             Double latencies = s.get("chronik_raft_transport_rpc_duration_seconds_count" + labels);
             assertTrue("append latencies to " + peer + ": " + latencies, latencies != null && latencies > 0);
             assertTrue(s.get("chronik_raft_transport_rpc_duration_seconds_sum" + labels) > 0);
