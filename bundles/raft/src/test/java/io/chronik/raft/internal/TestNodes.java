@@ -64,7 +64,7 @@ final class TestNodes {
      * Starts nodes 1 to {@code n} as one cluster on free loopback ports, each in its own directory {@code n<id>} of
      * {@code tmp}, with {@code adjust} applied to its settings (after the peers are set) and a transport from
      * {@code transport}; adds each to {@code into} as it starts (so that the test's clean-up stops it), then waits
-     * until every one is ready.
+     * until every one is ready and sees all {@code n} brokers live.
      *
      * @return the peers (Raft addresses by node id)
      */
@@ -82,6 +82,14 @@ final class TestNodes {
         }
         for (ChronikNode node : started) {
             node.ready().get(60, TimeUnit.SECONDS);
+        }
+        // ready means registered; placing replicas on all of them needs every node to have applied every registration
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!started.stream().allMatch(node -> node.metadata().brokers().stream().filter(b -> !b.fenced()).count() == n)) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("the " + n + " nodes did not all see each other registered within 30 s");
+            }
+            Thread.sleep(20);
         }
         return peers;
     }
