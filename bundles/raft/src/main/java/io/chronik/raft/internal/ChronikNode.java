@@ -95,10 +95,7 @@ final class ChronikNode implements LocalServer {
     private volatile SnapshotSettings snapshotSettings = SnapshotSettings.DEFAULT;
     /** Where the transport reports its traffic; the node's own unless {@link RaftComponent} gives its longer-lived one. */
     private volatile TransportMetrics transportMetrics;
-    /**
-     * Tests set this to false to simulate a crash: no leadership handover ({@link LeadershipHandover}) and no snapshot
-     * (checkpoint) when the server stops.
-     */
+    /** Tests set this to false to simulate a crash: no snapshot (checkpoint) when the server stops. */
     volatile boolean snapshotOnStop = true;
 
     ChronikNode(NodeSettings settings, RaftTransport transport) {
@@ -486,13 +483,6 @@ final class ChronikNode implements LocalServer {
     }
 
     void stop() {
-        RaftServer running = server;
-        if (running != null && snapshotOnStop && !stopping) {
-            // a graceful stop: followers take over the groups led here before this node goes (not in a crash test).
-            // A transfer takes a fraction of a second; waiting longer than an election timeout would gain nothing.
-            LeadershipHandover.handOver(running, settings.electionTimeoutMinMs(),
-                    Math.max(500, settings.electionTimeoutMinMs()));
-        }
         stopping = true;
         started.completeExceptionally(new IOException("node stopped"));
         writer.stop();
