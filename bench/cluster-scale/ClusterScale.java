@@ -6,6 +6,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,6 +43,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * [INFLIGHT] [PREFIX]}. Exit code 1 if a step did not complete (records missing, creation failed).
  */
 public class ClusterScale {
+    /** Threads sending the one record per partition through one shared producer (see produceAndReadBack). */
+    private static final int SENDERS = Integer.getInteger("senders", 32);
+
     public static void main(String[] args) throws Exception {
         String bootstrap = args[0];
         int topics = Integer.parseInt(args[1]);
@@ -125,17 +131,33 @@ public class ClusterScale {
         long start = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
                 new ByteArraySerializer())) {
-            for (String n : names) {
-                for (int q = 0; q < partitions; q++) {
-                    producer.send(new ProducerRecord<>(n, q, null, (n + "-" + q).getBytes()), (m, e) -> {
-                        if (e == null) {
-                            acked.incrementAndGet();
-                        } else {
-                            failed.incrementAndGet();
+            // send() blocks until the producer has its topic's metadata; from one thread that is one Metadata round
+            // trip per topic in turn. SENDERS threads sharing the producer wait together, and the producer asks for
+            // all the topics they wait for in one request.
+            ExecutorService senders = Executors.newFixedThreadPool(SENDERS);
+            List<Future<?>> sending = new ArrayList<>();
+            for (int s = 0; s < SENDERS; s++) {
+                int slice = s;
+                sending.add(senders.submit(() -> {
+                    for (int i = slice; i < names.size(); i += SENDERS) {
+                        String n = names.get(i);
+                        for (int q = 0; q < partitions; q++) {
+                            producer.send(new ProducerRecord<>(n, q, null, (n + "-" + q).getBytes()), (m, e) -> {
+                                if (e == null) {
+                                    acked.incrementAndGet();
+                                } else {
+                                    failed.incrementAndGet();
+                                }
+                            });
                         }
-                    });
-                }
+                    }
+                    return null;
+                }));
             }
+            for (Future<?> f : sending) {
+                f.get();
+            }
+            senders.shutdown();
             producer.flush();
         }
         System.out.printf("produce_one_per_partition partitions=%d acked=%d failed=%d seconds=%.2f%n", total,

@@ -44,6 +44,8 @@ final class DataGroup {
     private volatile int groupNo;
     private final Map<String, PartitionReplica> replicas = new ConcurrentHashMap<>();
     private final GroupAppender appender;
+    /** A partition joined since the partitions file was last written ({@link #membersChanged}). */
+    private volatile boolean membersChanged;
     private final ClientId readClientId = ClientId.randomId();
     private final ReadIndexRounds readRounds;
     private final GroupPartitionsFile partitionsFile;
@@ -341,8 +343,26 @@ final class DataGroup {
         }
     }
 
+    /**
+     * Notes that a partition joined the group without its partitions file being rewritten yet: the metadata
+     * reconciliation opens the partitions an entry places here and then rewrites the file once
+     * ({@link #persistMembersIfChanged}), instead of once per partition. A partition missing from the file after a
+     * crash in between is opened when the metadata is replayed, as on a node that never had the file.
+     */
+    void membersChanged() {
+        membersChanged = true;
+    }
+
+    /** Rewrites the partitions file if {@link #membersChanged} was called since it was last written. */
+    void persistMembersIfChanged() {
+        if (membersChanged) {
+            persistMembers();
+        }
+    }
+
     /** Rewrites the group's partitions file atomically from the current members; a failure is logged. */
     synchronized void persistMembers() {
+        membersChanged = false;
         List<GroupPartitionsFile.Member> members = new ArrayList<>();
         for (PartitionReplica r : new ArrayList<>(replicas.values())) {
             members.add(new GroupPartitionsFile.Member(r.topicId(), r.topic(), r.partition(), r.isStaging()));

@@ -86,7 +86,8 @@ final class LocalReplicas implements PartitionLogs {
      * Opens (or returns) the replica of a partition in {@code group} (blocking: opening a log recovers it from disk).
      *
      * @param configs the topic's configs; null when opened from a group's partitions file (the defaults apply until
-     *                the metadata catches up)
+     *                the metadata catches up); otherwise the caller rewrites the group's partitions file afterwards
+     *                ({@link DataGroup#persistMembersIfChanged})
      */
     PartitionReplica open(UUID topicId, String topic, int partition, DataGroup group, Map<String, String> configs)
             throws IOException {
@@ -114,7 +115,7 @@ final class LocalReplicas implements PartitionLogs {
             replicas.put(key, r);
             group.add(r);
             if (configs != null) {
-                group.persistMembers();
+                group.membersChanged(); // the reconciliation rewrites the partitions file once it has opened them all
             }
             LOG.info("opened {} in data group {} (log end {}, checkpoint at index {})", key, group.groupNo(),
                     log.logEndOffset(), r.checkpointIndex);

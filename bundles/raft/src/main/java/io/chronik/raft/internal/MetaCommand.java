@@ -23,7 +23,7 @@ import io.chronik.api.consensus.ConsensusException.Reason;
 sealed interface MetaCommand permits MetaCommand.RegisterBroker, MetaCommand.CreateTopic, MetaCommand.DeleteTopic,
         MetaCommand.CreatePartitions, MetaCommand.AlterConfigs, MetaCommand.AllocateProducerIds, MetaCommand.GroupLeader,
         MetaCommand.FenceBroker, MetaCommand.UnfenceBroker, MetaCommand.GroupIsr, ReassignPartition,
-        CompleteReassignment, DecommissionBroker {
+        CompleteReassignment, DecommissionBroker, CreateTopics {
 
     byte REGISTER_BROKER = 1;
     byte CREATE_TOPIC = 2;
@@ -38,6 +38,7 @@ sealed interface MetaCommand permits MetaCommand.RegisterBroker, MetaCommand.Cre
     byte REASSIGN_PARTITION = 23;
     byte COMPLETE_REASSIGNMENT = 24;
     byte DECOMMISSION_BROKER = 25;
+    byte CREATE_TOPICS = 26;
 
     /**
      * The placement a CREATE_TOPIC or CREATE_PARTITIONS entry asks for, written after its original fields. Entries
@@ -117,6 +118,8 @@ sealed interface MetaCommand permits MetaCommand.RegisterBroker, MetaCommand.Cre
                 return CompleteReassignment.read(in);
             case DECOMMISSION_BROKER:
                 return DecommissionBroker.read(in);
+            case CREATE_TOPICS:
+                return CreateTopics.read(in);
             default:
                 throw new IOException("unknown metadata command " + op);
         }
@@ -198,32 +201,41 @@ sealed interface MetaCommand permits MetaCommand.RegisterBroker, MetaCommand.Cre
 
         @Override
         public Applied apply(MetadataState s) {
-            if (s.topics.containsKey(name)) {
-                return new Applied(s, MetaResult.fail(Reason.TOPIC_EXISTS, "topic '" + name + "' already exists"));
-            }
-            if (!assignment.isEmpty()) {
-                String refused = ReplicaPlacer.checkAssignment(s.liveBrokers(), assignment, -1);
-                if (refused != null) {
-                    return new Applied(s, MetaResult.fail(Reason.INVALID_REPLICA_ASSIGNMENT, refused));
-                }
-                MetadataState.Builder b = s.toBuilder();
-                List<Integer> groups = new ReplicaPlacer(b, divisionBudget).placeAssigned(assignment);
-                b.topics.put(name, new MetadataState.Topic(name, id, configs, groups));
-                return new Applied(b.build(), MetaResult.ok(0));
-            }
-            if (partitions < 1) {
-                return new Applied(s, MetaResult.fail(Reason.INVALID_PARTITIONS, "partitions must be >= 1"));
-            }
-            int eligible = balanced ? s.liveBrokers().size() : s.brokers.size();
-            if (replicationFactor < 1 || replicationFactor > eligible) {
-                return new Applied(s, MetaResult.fail(Reason.INVALID_REPLICATION_FACTOR, "replication factor "
-                        + replicationFactor + " with " + eligible + " live brokers"));
-            }
             MetadataState.Builder b = s.toBuilder();
-            List<Integer> groups = balanced ? new ReplicaPlacer(b, divisionBudget).place(partitions, replicationFactor)
-                    : ReplicaPlacer.legacy(b, partitions, replicationFactor, divisionBudget);
+            MetaResult r = applyTo(b, () -> new ReplicaPlacer(b, divisionBudget));
+            return r.tookEffect() ? new Applied(b.build(), r) : new Applied(s, r);
+        }
+
+        /**
+         * Adds the topic to {@code b}, which is left unchanged if the command is refused. {@code placer} gives a
+         * placer over {@code b} (asked for at most once; {@link CreateTopics} shares one between its topics).
+         */
+        MetaResult applyTo(MetadataState.Builder b, java.util.function.Supplier<ReplicaPlacer> placer) {
+            if (b.topics.containsKey(name)) {
+                return MetaResult.fail(Reason.TOPIC_EXISTS, "topic '" + name + "' already exists");
+            }
+            List<MetadataState.Broker> live = MetadataState.eligible(b.brokers, b.decommissioned);
+            List<Integer> groups;
+            if (!assignment.isEmpty()) {
+                String refused = ReplicaPlacer.checkAssignment(live, assignment, -1);
+                if (refused != null) {
+                    return MetaResult.fail(Reason.INVALID_REPLICA_ASSIGNMENT, refused);
+                }
+                groups = placer.get().placeAssigned(assignment);
+            } else {
+                if (partitions < 1) {
+                    return MetaResult.fail(Reason.INVALID_PARTITIONS, "partitions must be >= 1");
+                }
+                int eligible = balanced ? live.size() : b.brokers.size();
+                if (replicationFactor < 1 || replicationFactor > eligible) {
+                    return MetaResult.fail(Reason.INVALID_REPLICATION_FACTOR, "replication factor "
+                            + replicationFactor + " with " + eligible + " live brokers");
+                }
+                groups = balanced ? placer.get().place(partitions, replicationFactor)
+                        : ReplicaPlacer.legacy(b, partitions, replicationFactor, divisionBudget);
+            }
             b.topics.put(name, new MetadataState.Topic(name, id, configs, groups));
-            return new Applied(b.build(), MetaResult.ok(0));
+            return MetaResult.ok(0);
         }
     }
 

@@ -132,12 +132,19 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
                 }
             }
         }
+        boolean everyTopic = placementMayHaveChanged(before, after);
         for (MetadataState.Topic t : after.topics.values()) {
             MetadataState.Topic old = before == null ? null : before.topics.get(t.name());
+            if (old == t && !everyTopic) {
+                continue;
+            }
             boolean configChanged = old == null || !old.id().equals(t.id()) || !old.configs().equals(t.configs());
             for (int p = 0; p < t.groups().size(); p++) {
                 reconcilePartition(after, t, p, configChanged, index);
             }
+        }
+        for (DataGroup dg : groups.all()) {
+            dg.persistMembersIfChanged();
         }
         for (PartitionReplica s : replicas.allStaging()) {
             PartitionMoves.Pending move = after.moves.pending(s.topic(), s.partition());
@@ -156,6 +163,19 @@ final class MetadataReconciler implements MetadataStateMachine.Listener, DataSta
                 removeDivision(dg);
             }
         }
+    }
+
+    /**
+     * Whether an entry may have changed where partitions other than those of the topics it replaced are placed (or
+     * moving): a data group's replicas, a move, a deleted topic. Otherwise (topic creation, config changes, leader,
+     * ISR and broker entries) only the replaced topics need reconciling, and reconciling costs per entry what the
+     * entry changed, not the number of partitions in the cluster. A full pass also retries what failed before (a log
+     * that could not be opened).
+     */
+    private static boolean placementMayHaveChanged(MetadataState before, MetadataState after) {
+        return before == null || !before.groups.equals(after.groups) || before.nextGroupNo != after.nextGroupNo
+                || !before.moves.equals(after.moves) || !before.moves.pending().isEmpty()
+                || !before.deletedTopics.equals(after.deletedTopics);
     }
 
     /** Removes the division of a retired data group from the server (off the apply thread) and forgets the group. */

@@ -180,7 +180,7 @@ final class MetadataStateMachine extends BaseStateMachine {
             result = applied.result();
         }
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
-        if (command != null && result instanceof MetaResult.Ok) {
+        if (command != null && result.tookEffect()) {
             try {
                 listener.applied(before, state, command, entry.getIndex());
             } catch (RuntimeException e) {

@@ -40,6 +40,10 @@ final class MetadataWriter {
     private final DataGroups groups;
     private final LocalReplicas replicas;
     private final CompletableFuture<Void> registered = new CompletableFuture<>();
+    private final CreateTopicBatcher creations = new CreateTopicBatcher(this::sendApplied, MAX_TOPICS_PER_ENTRY);
+
+    /** The most topic creations that go in one metadata entry ({@link CreateTopicBatcher}). */
+    static final int MAX_TOPICS_PER_ENTRY = 500;
 
     /**
      * @param client   the node's metadata group client (null while the node is not running)
@@ -103,30 +107,8 @@ final class MetadataWriter {
      * committed in time or no metadata leader was reachable.
      */
     CompletableFuture<MetaResult.Ok> submit(MetaCommand command, boolean awaitGroups) {
-        RaftClient c = client.get();
-        if (c == null) {
-            return CompletableFuture.failedFuture(new ConsensusException(Reason.NOT_AVAILABLE, "node is not running"));
-        }
-        CompletableFuture<RaftClientReply> sent;
-        try {
-            sent = c.async().send(Message.valueOf(ByteString.copyFrom(command.encode())));
-        } catch (Exception e) {
-            sent = CompletableFuture.failedFuture(e);
-        }
-        CompletableFuture<MetaResult> result = sent
-                .orTimeout(server.settings().requestTimeoutMs(), TimeUnit.MILLISECONDS)
-                .thenCompose(reply -> {
-                    if (!reply.isSuccess()) {
-                        throw new CompletionException(toConsensusException(reply.getException()));
-                    }
-                    MetaResult r;
-                    try {
-                        r = MetaResult.decode(new DataInputStream(reply.getMessage().getContent().newInput()));
-                    } catch (IOException e) {
-                        throw new CompletionException(e);
-                    }
-                    return machine.awaitApplied(reply.getLogIndex()).thenApply(v -> r);
-                });
+        CompletableFuture<MetaResult> result = command instanceof MetaCommand.CreateTopic create
+                ? creations.submit(create) : sendApplied(command);
         if (awaitGroups) {
             result = result.thenCompose(r -> CompletableFuture.supplyAsync(() -> r, groupOps));
         }
@@ -140,6 +122,37 @@ final class MetadataWriter {
                 throw new CompletionException(failed);
             }
         });
+    }
+
+    /**
+     * Sends one command through the metadata group; completes with its result once the entry is applied on this
+     * node, or fails if it was not committed in time or no metadata leader was reachable.
+     */
+    private CompletableFuture<MetaResult> sendApplied(MetaCommand command) {
+        RaftClient c = client.get();
+        if (c == null) {
+            return CompletableFuture.failedFuture(new ConsensusException(Reason.NOT_AVAILABLE, "node is not running"));
+        }
+        CompletableFuture<RaftClientReply> sent;
+        try {
+            sent = c.async().send(Message.valueOf(ByteString.copyFrom(command.encode())));
+        } catch (Exception e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        return sent
+                .orTimeout(server.settings().requestTimeoutMs(), TimeUnit.MILLISECONDS)
+                .thenCompose(reply -> {
+                    if (!reply.isSuccess()) {
+                        throw new CompletionException(toConsensusException(reply.getException()));
+                    }
+                    MetaResult r;
+                    try {
+                        r = MetaResult.decode(new DataInputStream(reply.getMessage().getContent().newInput()));
+                    } catch (IOException e) {
+                        throw new CompletionException(e);
+                    }
+                    return machine.awaitApplied(reply.getLogIndex()).thenApply(v -> r);
+                });
     }
 
     private ConsensusException toConsensusException(Throwable t) {
