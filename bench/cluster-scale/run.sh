@@ -2,7 +2,8 @@
 # Many-partitions benchmark (docs/PERFORMANCE.md, issue 15): starts a 3-node cluster from distribution/target/chronik,
 # then ClusterScale.java creates TOPICS topics × PARTITIONS partitions (RF 3) through AdminClient, produces one
 # record per partition (acks=all), times Metadata for all topics and reads every record back; afterwards this script
-# prints each node's idle CPU (cores, over IDLE_S seconds) and resident memory.
+# prints each node's idle CPU (cores, over IDLE_S seconds) and resident memory; then it restarts node 2 (RESTART=term,
+# the default; kill for SIGKILL; none to skip) and AwaitFullIsr.java times until every partition's ISR is full again.
 #   bench/cluster-scale/run.sh [TOPICS] [PARTITIONS] [BATCH] [INFLIGHT]    (defaults 1000 3 200 4)
 # Needs `mvn -B -DskipTests package` first and Kafka 4.1.1's jars in ~/.cache/kafka-baseline/lib (see
 # ../shared/bench/compare.sh, which fetches them). Uses ports 39092-39096 (Kafka), 39501-39503 (Raft), 39101-39103.
@@ -18,11 +19,14 @@ W=$(mktemp -d); PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null; done; wait 2>/dev/null; rm -rf "$W"' EXIT
 PEERS=1@127.0.0.1:39501,2@127.0.0.1:39502,3@127.0.0.1:39503
 B=127.0.0.1:39092,127.0.0.1:39094,127.0.0.1:39096
-for n in 1 2 3; do
+start_node() {
+  local n=$1
   "$CHRONIK" start --node-id $n --peers $PEERS --raft-addr 127.0.0.1:3950$n \
       --kafka-addr 127.0.0.1:$((39090 + 2 * n)) --advertised-addr 127.0.0.1:$((39090 + 2 * n)) \
-      --metrics-addr 127.0.0.1:3910$n --data-dir "$W/data$n" > "$W/node$n.log" 2>&1 &
-  PIDS+=($!)
+      --metrics-addr 127.0.0.1:3910$n --data-dir "$W/data$n" >> "$W/node$n.log" 2>&1 &
+}
+for n in 1 2 3; do
+  start_node $n; PIDS+=($!)
 done
 for i in $(seq 1 120); do
   n=$(java -cp "$CP" org.apache.kafka.tools.BrokerApiVersionsCommand --bootstrap-server $B 2>/dev/null | grep -c '(id:')
@@ -36,4 +40,13 @@ STATUS=${PIPESTATUS[0]}
 c0=$(cpu); sleep "$IDLE_S"; c1=$(cpu)
 echo "$c0 $c1" | awk -v s="$IDLE_S" '{ printf "idle_cpu_cores node1=%.3f node2=%.3f node3=%.3f\n", ($4-$1)/s, ($5-$2)/s, ($6-$3)/s }'
 echo "rss_mib $(rss)"
+# restart node 2 (RESTART=term: stopped with SIGTERM, as an operator restarts it; kill: SIGKILL, a crash; none: skip)
+# and time how long until every partition has all three replicas in its ISR again
+if [ "${RESTART:-term}" != none ]; then
+  sig=$([ "${RESTART:-term}" = kill ] && echo KILL || echo TERM)
+  t0=$(date +%s.%N); kill -$sig "${PIDS[1]}"; wait "${PIDS[1]}" 2>/dev/null
+  echo "restart_stopped signal=$sig seconds=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')"
+  start_node 2; PIDS[1]=$!
+  java -cp "$CP" "$HERE/AwaitFullIsr.java" $B 600 2>&1 | grep -v -e log4j -e SLF4J || STATUS=1
+fi
 exit $STATUS

@@ -23,6 +23,8 @@ import io.chronik.log.LogConfig;
  * <p>Concurrency: one writer thread appends ({@link #write}) and then publishes the new {@link #size()} (volatile);
  * readers only read below the published size with positional reads, which do not disturb the writer's
  * channel position. If a reader thread is interrupted the JDK closes the channel; it is then reopened for everyone.
+ * The file is open only while it is used or among the recently used ones ({@link OpenSegmentFiles}): every use pins
+ * the channel ({@link #acquire}/{@link #release}), and only an unpinned channel is closed for the cap.
  */
 final class Segment {
     private static final Logger LOG = LoggerFactory.getLogger(Segment.class);
@@ -38,7 +40,12 @@ final class Segment {
     private final OffsetIndex offsetIndex = new OffsetIndex();
     private final TimeIndex timeIndex = new TimeIndex();
 
-    private volatile FileChannel channel;
+    private final OpenSegmentFiles files;
+    /** The open file, or null while it is closed for {@link OpenSegmentFiles}' cap. Guarded by this. */
+    private FileChannel channel;
+    /** Operations using {@link #channel} now. Guarded by this. */
+    private int pins;
+    private volatile long lastUsedNanos = System.nanoTime();
     private volatile boolean closed;
     private volatile int size;
     /** The greatest batch max timestamp and the last offset of that batch (published together). */
@@ -55,7 +62,8 @@ final class Segment {
     /** Writer only: the index files must be rewritten entirely at the next persist. */
     private boolean indexesRebuilt;
 
-    private Segment(Path dir, long baseOffset, FileChannel channel) {
+    private Segment(Path dir, long baseOffset, FileChannel channel, OpenSegmentFiles files) {
+        this.files = files;
         this.baseOffset = baseOffset;
         this.logFile = dir.resolve(fileName(baseOffset, LOG_SUFFIX));
         this.indexFile = dir.resolve(fileName(baseOffset, INDEX_SUFFIX));
@@ -94,13 +102,24 @@ final class Segment {
 
     /** Opens (or creates) a segment; its published size is the file size (callers recover before publishing). */
     static Segment open(Path dir, long baseOffset, boolean create) throws IOException {
+        return open(dir, baseOffset, create, OpenSegmentFiles.SHARED);
+    }
+
+    /** {@link #open(Path, long, boolean)} under the cap of {@code files}. */
+    static Segment open(Path dir, long baseOffset, boolean create, OpenSegmentFiles files) throws IOException {
         Path file = dir.resolve(fileName(baseOffset, LOG_SUFFIX));
         FileChannel ch = create
                 ? FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE)
                 : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        Segment s = new Segment(dir, baseOffset, ch);
-        long fileSize = ch.size();
-        s.size = (int) Math.min(fileSize, Integer.MAX_VALUE);
+        Segment s;
+        try {
+            s = new Segment(dir, baseOffset, ch, files);
+            s.size = (int) Math.min(ch.size(), Integer.MAX_VALUE);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        files.opened(s);
         return s;
     }
 
@@ -173,26 +192,73 @@ final class Segment {
 
     /** Writer only: the file's real length. */
     long fileSize() throws IOException {
-        return channel().size();
+        FileChannel ch = acquire();
+        try {
+            return ch.size();
+        } finally {
+            release();
+        }
     }
 
-    private FileChannel channel() throws IOException {
-        FileChannel ch = channel;
-        if (ch.isOpen() || closed) {
-            return ch;
-        }
-        return reopen(ch);
+    /** When the file was last used (for {@link OpenSegmentFiles}' choice of what to close). */
+    long lastUsedNanos() {
+        return lastUsedNanos;
     }
 
-    private synchronized FileChannel reopen(FileChannel dead) throws IOException {
-        if (closed) {
-            throw new ClosedChannelException();
+    /**
+     * Pins the channel for one operation, reopening the file if it was closed for the cap or by an interrupted
+     * thread; every call must be followed by {@link #release}.
+     *
+     * @throws ClosedChannelException if the segment was closed
+     */
+    private FileChannel acquire() throws IOException {
+        boolean reopened = false;
+        FileChannel ch;
+        synchronized (this) {
+            if (closed) {
+                throw new ClosedChannelException();
+            }
+            ch = channel;
+            if (ch == null || !ch.isOpen()) {
+                if (ch != null) {
+                    LOG.info("Reopening {} after its channel was closed by an interrupted thread", logFile);
+                }
+                ch = FileChannel.open(logFile, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                reopened = channel == null;
+                channel = ch;
+            }
+            pins++;
         }
-        if (channel == dead) {
-            LOG.info("Reopening {} after its channel was closed by an interrupted thread", logFile);
-            channel = FileChannel.open(logFile, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        lastUsedNanos = System.nanoTime();
+        if (reopened) {
+            files.opened(this); // may close other segments' files: not under this monitor
         }
-        return channel;
+        return ch;
+    }
+
+    private synchronized void release() {
+        pins--;
+    }
+
+    /**
+     * Closes the file if no operation is using it (it reopens on the next use); for {@link OpenSegmentFiles}.
+     *
+     * @return whether it was closed
+     */
+    boolean closeIdleChannel() {
+        synchronized (this) {
+            if (pins > 0 || channel == null || closed) {
+                return false;
+            }
+            try {
+                channel.close();
+            } catch (IOException e) {
+                LOG.warn("Closing {} failed", logFile, e);
+            }
+            channel = null;
+        }
+        files.closed(this);
+        return true;
     }
 
     /**
@@ -202,7 +268,7 @@ final class Segment {
     void readFully(ByteBuffer dst, long position) throws IOException {
         int attempts = 0;
         while (dst.hasRemaining()) {
-            FileChannel ch = channel();
+            FileChannel ch = acquire();
             int n;
             try {
                 n = ch.read(dst, position);
@@ -211,6 +277,8 @@ final class Segment {
                     throw e;
                 }
                 continue;
+            } finally {
+                release();
             }
             if (n < 0) {
                 throw new EOFException("end of " + logFile + " at " + position);
@@ -221,16 +289,20 @@ final class Segment {
 
     /** Writer only: appends the buffers at the end of the file; does not publish the new size. */
     void write(ByteBuffer[] srcs, int offset, int length, long bytes) throws IOException {
-        FileChannel ch = channel();
-        ch.position(size);
-        long written = 0;
-        int first = offset;
-        int end = offset + length;
-        while (written < bytes) {
-            while (first < end && !srcs[first].hasRemaining()) {
-                first++;
+        FileChannel ch = acquire();
+        try {
+            ch.position(size);
+            long written = 0;
+            int first = offset;
+            int end = offset + length;
+            while (written < bytes) {
+                while (first < end && !srcs[first].hasRemaining()) {
+                    first++;
+                }
+                written += ch.write(srcs, first, end - first);
             }
-            written += ch.write(srcs, first, end - first);
+        } finally {
+            release();
         }
         dirty = true;
     }
@@ -242,9 +314,13 @@ final class Segment {
 
     /** Single-threaded (recovery): cuts the file to {@code newSize}. */
     private void truncateTo(int newSize) throws IOException {
-        FileChannel ch = channel();
-        if (ch.size() > newSize) {
-            ch.truncate(newSize);
+        FileChannel ch = acquire();
+        try {
+            if (ch.size() > newSize) {
+                ch.truncate(newSize);
+            }
+        } finally {
+            release();
         }
         size = newSize;
         dirty = true;
@@ -294,7 +370,12 @@ final class Segment {
         if (closed || !dirty) {
             return;
         }
-        channel().force(true);
+        FileChannel ch = acquire();
+        try {
+            ch.force(true);
+        } finally {
+            release();
+        }
         persistIndexes(true);
         dirty = false;
     }
@@ -330,7 +411,7 @@ final class Segment {
 
         String stopReason = null;
         long firstBatchMaxTimestamp = -1;
-        long fileSize = channel().size();
+        long fileSize = fileSize();
         long limit = Math.min(fileSize, Integer.MAX_VALUE);
         ByteBuffer header = ByteBuffer.allocate(Batches.HEADER_SIZE);
         ByteBuffer body = ByteBuffer.allocate(0);
@@ -447,12 +528,18 @@ final class Segment {
     }
 
     void close() {
-        closed = true;
-        try {
-            channel.close();
-        } catch (IOException e) {
-            LOG.warn("Closing {} failed", logFile, e);
+        synchronized (this) {
+            closed = true;
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException e) {
+                    LOG.warn("Closing {} failed", logFile, e);
+                }
+                channel = null;
+            }
         }
+        files.closed(this);
     }
 
     /** Closes and deletes the files; returns the deleted paths. */
