@@ -43,8 +43,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * [INFLIGHT] [PREFIX]}. Exit code 1 if a step did not complete (records missing, creation failed).
  */
 public class ClusterScale {
-    /** Threads sending the one record per partition through one shared producer (see produceAndReadBack). */
-    private static final int SENDERS = Integer.getInteger("senders", 32);
+    /** Producers sharing the one record per partition, and threads sending through each (see produceAndReadBack). */
+    private static final int PRODUCERS = Integer.getInteger("producers", 4);
+    private static final int SENDERS = Integer.getInteger("senders", 64);
 
     public static void main(String[] args) throws Exception {
         String bootstrap = args[0];
@@ -84,7 +85,9 @@ public class ClusterScale {
                 slots.acquire();
                 for (Map.Entry<String, KafkaFuture<Void>> e : admin.createTopics(req).values().entrySet()) {
                     all.add(e.getValue().whenComplete((v, t) -> {
-                        if (t != null && !(t instanceof TopicExistsException)) {
+                        boolean exists = t instanceof TopicExistsException
+                                || (t != null && t.getCause() instanceof TopicExistsException);
+                        if (t != null && !exists) {
                             failed.incrementAndGet();
                             firstFailure.compareAndSet(null, t);
                         }
@@ -129,17 +132,23 @@ public class ClusterScale {
         AtomicInteger acked = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
         long start = System.nanoTime();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
-                new ByteArraySerializer())) {
-            // send() blocks until the producer has its topic's metadata; from one thread that is one Metadata round
-            // trip per topic in turn. SENDERS threads sharing the producer wait together, and the producer asks for
-            // all the topics they wait for in one request.
-            ExecutorService senders = Executors.newFixedThreadPool(SENDERS);
+        // send() blocks until the producer has its topic's metadata; from one thread that is one Metadata round trip
+        // per topic in turn. SENDERS threads per producer wait together, and the producer asks for all the topics
+        // they wait for in one request. A producer's work per metadata update and per send loop grows with the
+        // partitions it knows, so PRODUCERS producers share the topics (topic i goes to producer i % PRODUCERS).
+        List<KafkaProducer<byte[], byte[]>> producers = new ArrayList<>();
+        ExecutorService senders = Executors.newFixedThreadPool(PRODUCERS * SENDERS);
+        try {
+            for (int k = 0; k < PRODUCERS; k++) {
+                producers.add(new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer()));
+            }
             List<Future<?>> sending = new ArrayList<>();
-            for (int s = 0; s < SENDERS; s++) {
+            int threads = PRODUCERS * SENDERS;
+            for (int s = 0; s < threads; s++) {
                 int slice = s;
+                KafkaProducer<byte[], byte[]> producer = producers.get(s % PRODUCERS);
                 sending.add(senders.submit(() -> {
-                    for (int i = slice; i < names.size(); i += SENDERS) {
+                    for (int i = slice; i < names.size(); i += threads) {
                         String n = names.get(i);
                         for (int q = 0; q < partitions; q++) {
                             producer.send(new ProducerRecord<>(n, q, null, (n + "-" + q).getBytes()), (m, e) -> {
@@ -157,8 +166,10 @@ public class ClusterScale {
             for (Future<?> f : sending) {
                 f.get();
             }
+            producers.forEach(KafkaProducer::flush);
+        } finally {
             senders.shutdown();
-            producer.flush();
+            producers.forEach(KafkaProducer::close);
         }
         System.out.printf("produce_one_per_partition partitions=%d acked=%d failed=%d seconds=%.2f%n", total,
                 acked.get(), failed.get(), (System.nanoTime() - start) / 1e9);

@@ -62,6 +62,12 @@ final class PartitionMover {
     private final MetadataWriter writer;
     private final PreferredLeaders.GroupClients clients;
     private final ExecutorService movers;
+    /** Checks between two looks at every replica's fence while no move is pending. */
+    static final int FULL_SCAN_EVERY = 20;
+    /** Whether moves were pending at the last {@link #check}; scheduler thread only. */
+    private boolean movesLastCheck = true;
+    /** Checks since the last look at every replica's fence; scheduler thread only. */
+    private int checksSinceScan;
     /** The moves running here, by id. */
     private final Map<Long, Boolean> running = new ConcurrentHashMap<>();
     /** Unfence entries in flight, by the id of the move whose fence they lift. */
@@ -108,9 +114,17 @@ final class PartitionMover {
                     }
                 }
             }
-            for (PartitionReplica r : replicas.all()) {
-                liftStaleFence(r);
+            // a fence comes from a move: look for stale ones while moves are pending and on the check after the
+            // last one ended (a cancel), else every FULL_SCAN_EVERY checks (a fence kept on disk across a restart
+            // whose move was cancelled meanwhile), not every half second over every partition of the node
+            boolean moves = !s.moves.pending().isEmpty();
+            if (moves || movesLastCheck || ++checksSinceScan >= FULL_SCAN_EVERY) {
+                checksSinceScan = 0;
+                for (PartitionReplica r : replicas.all()) {
+                    liftStaleFence(r);
+                }
             }
+            movesLastCheck = moves;
         } catch (RuntimeException e) {
             LOG.warn("checking partition moves failed", e);
         }
