@@ -4,7 +4,9 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
@@ -116,10 +118,20 @@ public final class SegmentLog implements Closeable {
     public static SegmentLog open(Path dir, LogConfig config, boolean truncateToCheckpoint) throws IOException {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(config, "config");
-        Files.createDirectories(dir);
+        boolean created;
+        try {
+            Files.createDirectory(dir);
+            created = true;
+        } catch (FileAlreadyExistsException e) {
+            created = false;
+        } catch (NoSuchFileException e) {
+            Files.createDirectories(dir);
+            created = true;
+        }
         EpochCache epochs = new EpochCache();
         ProducerStateTable producers = new ProducerStateTable();
-        LogLoader.Loaded loaded = new LogLoader(dir, config, epochs, producers).load(truncateToCheckpoint);
+        LogLoader loader = new LogLoader(dir, config, epochs, producers);
+        LogLoader.Loaded loaded = created ? loader.createEmpty() : loader.load(truncateToCheckpoint);
         return new SegmentLog(dir, config, epochs, producers, loaded);
     }
 

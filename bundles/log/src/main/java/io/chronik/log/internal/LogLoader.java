@@ -69,6 +69,18 @@ public final class LogLoader {
         }
     }
 
+    /**
+     * The log of a directory just created (a new partition): one empty segment at offset 0 and nothing to read,
+     * recover or clean up, so creating tens of thousands of partitions costs a directory and a file each.
+     *
+     * @throws IOException if the segment file cannot be created
+     */
+    public Loaded createEmpty() throws IOException {
+        Segment s = Segment.open(dir, 0, true);
+        s.rewriteIndexesAtNextPersist();
+        return new Loaded(new Segment[] {s}, 0, 0, NO_CHECKPOINT, true);
+    }
+
     /** {@link #load(boolean)}, adding the segments it opens to {@code list}. */
     private Loaded load(boolean truncate, List<Segment> list) throws IOException {
         TreeMap<Long, Path> logFiles = listSegmentFiles();

@@ -72,8 +72,13 @@ final class Segment {
         this.nextOffset = baseOffset;
     }
 
+    /** {@code <baseOffset>.<suffix>}, the offset zero-padded to 20 digits (as Kafka names segment files). */
     static String fileName(long baseOffset, String suffix) {
-        return String.format("%020d%s", baseOffset, suffix);
+        if (baseOffset < 0) {
+            return String.format("%020d%s", baseOffset, suffix);
+        }
+        String digits = Long.toString(baseOffset);
+        return "0".repeat(20 - digits.length()) + digits + suffix; // String.format showed in creation profiles
     }
 
     /** Parses a segment file name, or returns -1 if it is not one with {@code suffix}. */
