@@ -41,8 +41,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * {@code PIDDIR/node<id>.pid} and kills it with SIGKILL ({@code ProcessHandle.destroyForcibly}), prints the time from
  * the kill to the acknowledgement of the first record sent after it and which node acknowledged it; then prints
  * {@code RESTART <id>} on stdout (run.sh restarts that node from the same data directory and rewrites its pid file)
- * and waits until the node is back in the partition's in-sync replicas and every record sent so far is
- * acknowledged;</li>
+ * and waits until the node listens again, is back in the partition's in-sync replicas and every record sent so far
+ * is acknowledged;</li>
  * <li>prints the samples' median and maximum, then reads the topic from the beginning and checks that every
  * acknowledged record is there ({@code lost=0}); duplicates are counted too.</li>
  * </ol>
@@ -175,6 +175,9 @@ public class Failover {
                         after.leader() == null ? "none" : after.leader().id());
                 out.println("RESTART " + leader);
                 out.flush();
+                // the ISR in the metadata may still name the killed node (not yet shrunk): first wait until the
+                // restarted node listens again (its Kafka listener opens last, once its Raft server runs)
+                waitListening(before.leader().host(), before.leader().port());
                 waitFullIsr(admin, topic, leader);
                 awaitAcked(sent.get(), 120_000);
                 Thread.sleep(2000); // let the restarted node settle (catch up, leader balance) before the next kill
@@ -222,6 +225,20 @@ public class Failover {
             Thread.sleep(200);
         }
         throw new IllegalStateException("replicas of " + topic + " not back in sync within 180 s");
+    }
+
+    /** Waits until a TCP connection to host:port succeeds. */
+    private static void waitListening(String host, int port) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 180_000;
+        while (System.currentTimeMillis() < deadline) {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress(host, port), 1000);
+                return;
+            } catch (java.io.IOException e) {
+                Thread.sleep(200);
+            }
+        }
+        throw new IllegalStateException(host + ":" + port + " not listening within 180 s");
     }
 
     /** Waits until every record below {@code upTo} is acknowledged (or failed). */

@@ -11,12 +11,12 @@
 # (metrics). KEEP=1 keeps the work directory (node logs) and prints its path. Node logs: $W/node<id>.log (a restart
 # appends to it). Diagnostics: JAVA_OPTS reaches the brokers (-Dorg.slf4j.simpleLogger.log.org.apache.ratis=info shows
 # Ratis' elections), CLIENT_OPTS the benchmark's JVM (-Dlog4j.configuration=file:... for the client's logs in
-# $W/client.log).
+# $W/client.log). CHRONIK=<path to bin/chronik> runs another build.
 set -u
 KILLS=${1:-10}; INTERVAL_MS=${2:-5}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-CHRONIK="$ROOT/distribution/target/chronik/bin/chronik"
+CHRONIK=${CHRONIK:-$ROOT/distribution/target/chronik/bin/chronik}
 CP="${KAFKA_BASELINE_DIR:-$HOME/.cache/kafka-baseline}/lib/*"
 W=$(mktemp -d)
 cleanup() {
