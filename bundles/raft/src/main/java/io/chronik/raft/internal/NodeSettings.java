@@ -207,6 +207,13 @@ record NodeSettings(
                 balance, sessionTimeoutMs);
     }
 
+    NodeSettings withElectionTimeouts(long minMs, long maxMs) {
+        return new NodeSettings(nodeId, raftAddr, peers, dataDir, advertisedAddr, rack, flushPolicy, defaultPartitions,
+                defaultReplicationFactor, divisionBudget, minMs, maxMs, requestTimeoutMs,
+                retentionCheckIntervalMs, snapshotThresholdEntries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes,
+                leaderBalance, sessionTimeoutMs);
+    }
+
     NodeSettings withSessionTimeout(long ms) {
         return new NodeSettings(nodeId, raftAddr, peers, dataDir, advertisedAddr, rack, flushPolicy, defaultPartitions,
                 defaultReplicationFactor, divisionBudget, electionTimeoutMinMs, electionTimeoutMaxMs, requestTimeoutMs,
