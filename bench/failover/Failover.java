@@ -177,7 +177,17 @@ public class Failover {
                 out.flush();
                 // the ISR in the metadata may still name the killed node (not yet shrunk): first wait until the
                 // restarted node listens again (its Kafka listener opens last, once its Raft server runs)
-                waitListening(before.leader().host(), before.leader().port());
+                for (int attempt = 1; !waitListening(before.leader().host(), before.leader().port()); attempt++) {
+                    // seen once: the restarted node could not bind its Kafka port ("Address already in use": these
+                    // ports lie in Linux' ephemeral range, so a client's reconnect can briefly hold it) and stays
+                    // without a listener; run.sh kills and starts it again
+                    if (attempt == 3) {
+                        throw new IllegalStateException("node " + leader + " does not listen after 3 restarts");
+                    }
+                    out.printf("node %d not listening 60 s after its restart; restarting it again%n", leader);
+                    out.println("RESTART " + leader);
+                    out.flush();
+                }
                 waitFullIsr(admin, topic, leader);
                 awaitAcked(sent.get(), 120_000);
                 Thread.sleep(2000); // let the restarted node settle (catch up, leader balance) before the next kill
@@ -227,18 +237,18 @@ public class Failover {
         throw new IllegalStateException("replicas of " + topic + " not back in sync within 180 s");
     }
 
-    /** Waits until a TCP connection to host:port succeeds. */
-    private static void waitListening(String host, int port) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 180_000;
+    /** Waits up to 60 s until a TCP connection to host:port succeeds. */
+    private static boolean waitListening(String host, int port) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 60_000;
         while (System.currentTimeMillis() < deadline) {
             try (java.net.Socket s = new java.net.Socket()) {
                 s.connect(new java.net.InetSocketAddress(host, port), 1000);
-                return;
+                return true;
             } catch (java.io.IOException e) {
                 Thread.sleep(200);
             }
         }
-        throw new IllegalStateException(host + ":" + port + " not listening within 180 s");
+        return false;
     }
 
     /** Waits until every record below {@code upTo} is acknowledged (or failed). */

@@ -32,6 +32,7 @@ B=127.0.0.1:39292,127.0.0.1:39294,127.0.0.1:39296
 # the launcher execs the JVM, so $! is the broker's JVM: the pid file names the process to SIGKILL
 start_node() {
   local n=$1
+  [ -f "$W/node$n.pid" ] && kill -9 "$(cat "$W/node$n.pid")" 2>/dev/null # a restart that did not come up
   "$CHRONIK" start --node-id "$n" --peers $PEERS --raft-addr 127.0.0.1:3960"$n" \
       --kafka-addr 127.0.0.1:$((39290 + 2 * n)) --advertised-addr 127.0.0.1:$((39290 + 2 * n)) \
       --metrics-addr 127.0.0.1:3920"$n" --data-dir "$W/data$n" >> "$W/node$n.log" 2>&1 &
