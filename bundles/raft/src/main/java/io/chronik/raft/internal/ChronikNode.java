@@ -95,6 +95,8 @@ final class ChronikNode implements LocalServer {
     private volatile SnapshotSettings snapshotSettings = SnapshotSettings.DEFAULT;
     /** Where the transport reports its traffic; the node's own unless {@link RaftComponent} gives its longer-lived one. */
     private volatile TransportMetrics transportMetrics;
+    /** Starts elections at once where a leader's process is gone (its connections closed, its port refuses). */
+    private final DeadLeaderTakeover deadLeaderTakeover;
     /** Tests set this to false to simulate a crash: no snapshot (checkpoint) when the server stops. */
     volatile boolean snapshotOnStop = true;
 
@@ -111,6 +113,7 @@ final class ChronikNode implements LocalServer {
         this.readIndexMetrics = new ReadIndexMetrics(settings.nodeId());
         this.snapshotMetrics = new SnapshotMetrics(settings.nodeId());
         this.transportMetrics = new TransportMetrics(settings.nodeId());
+        this.deadLeaderTakeover = new DeadLeaderTakeover(this);
         metadataMachine.setSnapshotMetrics(snapshotMetrics);
         this.groups = new DataGroups(this, replicas, metadataMachine::state, metadataMachine::awaitApplied);
         this.raftMetrics = new RaftMetrics(settings.nodeId(), () -> server, this::groupLabel);
@@ -321,7 +324,8 @@ final class ChronikNode implements LocalServer {
         Files.createDirectories(settings.groupsDir());
         RaftProperties properties = RatisSetup.properties(settings, snapshotOnStop);
         Parameters parameters = new Parameters();
-        parameters.put(TransportObserver.KEY, transportMetrics.observer(transport.name()), TransportObserver.class);
+        parameters.put(TransportObserver.KEY, deadLeaderTakeover.observing(transport.name(),
+                transportMetrics.observer(transport.name())), TransportObserver.class);
         RpcFactory factory = StartingDivisionGuard.wrap(
                 transport.newFactory(parameters, Map.of(RaftTransport.ADDRESS, settings.raftAddr().toString())),
                 new ReceivedRaftRequests(raftMetrics));

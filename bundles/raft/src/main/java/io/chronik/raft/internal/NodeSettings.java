@@ -168,7 +168,7 @@ record NodeSettings(
     static NodeSettings singleNode(int nodeId, int raftPort, Path dataDir, FlushPolicy flush) {
         HostPort raft = new HostPort("127.0.0.1", raftPort);
         return new NodeSettings(nodeId, raft, Map.of(nodeId, raft), dataDir, new HostPort("localhost", 9092), null,
-                flush, 1, 1, 64, 1000, 2000, 10_000, 300_000, 1024, 2 * 1024 * 1024, 2, 16L * 1024 * 1024,
+                flush, 1, 1, 64, 500, 1000, 10_000, 300_000, 1024, 2 * 1024 * 1024, 2, 16L * 1024 * 1024,
                 LeaderBalance.DEFAULT, DEFAULT_SESSION_TIMEOUT_MS);
     }
 
@@ -205,6 +205,13 @@ record NodeSettings(
                 defaultReplicationFactor, divisionBudget, electionTimeoutMinMs, electionTimeoutMaxMs, requestTimeoutMs,
                 retentionCheckIntervalMs, snapshotThresholdEntries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes,
                 balance, sessionTimeoutMs);
+    }
+
+    NodeSettings withElectionTimeouts(long minMs, long maxMs) {
+        return new NodeSettings(nodeId, raftAddr, peers, dataDir, advertisedAddr, rack, flushPolicy, defaultPartitions,
+                defaultReplicationFactor, divisionBudget, minMs, maxMs, requestTimeoutMs,
+                retentionCheckIntervalMs, snapshotThresholdEntries, maxEntryBytes, maxInflightEntries, raftSegmentSizeBytes,
+                leaderBalance, sessionTimeoutMs);
     }
 
     NodeSettings withSessionTimeout(long ms) {

@@ -41,9 +41,13 @@ final class RatisSetup {
         // Never the default (/tmp/raft-server): Raft storage lives under <data.dir>/raft.
         RaftServerConfigKeys.setStorageDir(p, List.of(s.raftDir().toFile()));
 
-        // Election timeouts well above Ratis' 150-300 ms: a node carries up to division.budget divisions whose
-        // heartbeats are not coalesced; GC pauses and a loaded 2-core machine must not cause election churn. The
-        // first election after start is quicker so that a (single) node is ready soon after start.
+        // Election timeouts (default 500-1000 ms) above Ratis' 150-300 ms: a node carries up to division.budget
+        // divisions whose heartbeats (every half minimum timeout) are not coalesced; GC pauses and a loaded 2-core
+        // machine must not cause election churn. They bound the failover time: Ratis' follower sleeps a random
+        // timeout and then checks whether the leader was silent that long, so it notices a dead leader one to two
+        // timeouts after its last heartbeat (1000-2000 ms gave a 2.8 s median failover, 500-1000 ms 1.6 s; see
+        // PERFORMANCE.md "Failover time"). The first election after start is quicker so that a (single) node is
+        // ready soon after start.
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(s.electionTimeoutMinMs(), TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(s.electionTimeoutMaxMs(), TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, TimeDuration.valueOf(
