@@ -8,6 +8,7 @@
 # Needs Kafka 4.1.1's jars in ~/.cache/kafka-baseline/lib (../shared/bench/compare.sh fetches them). Ports 19192-19194
 # (Kafka) and 19292-19294 (controllers), the ones compare-cluster.sh uses: do not run both at once.
 set -u
+. "$(dirname "$0")/measure.sh"
 TOPICS=${1:-1000}; PARTITIONS=${2:-3}; BATCH=${3:-200}; INFLIGHT=${4:-4}; IDLE_S=${IDLE_S:-30}
 HERE=$(cd "$(dirname "$0")" && pwd)
 CP="${KAFKA_BASELINE_DIR:-$HOME/.cache/kafka-baseline}/lib/*"
@@ -16,7 +17,7 @@ trap 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null; done; wait 2>/dev/null; rm 
 printf 'Configuration:\n  Loggers:\n    Root:\n      level: ERROR\n' > "$W/log4j2.yaml"
 VOTERS="1@127.0.0.1:19292,2@127.0.0.1:19293,3@127.0.0.1:19294"
 CID=$(java -cp "$CP" kafka.tools.StorageTool random-uuid 2>/dev/null)
-start_broker() {
+start_node() {
   java -Xmx1g -Dlog4j2.configurationFile="$W/log4j2.yaml" -cp "$CP" kafka.Kafka "$W/s$1.properties" >> "$W/k$1.log" 2>&1 &
 }
 for i in 1 2 3; do
@@ -34,23 +35,13 @@ min.insync.replicas=2
 group.initial.rebalance.delay.ms=0
 P
   java -cp "$CP" kafka.tools.StorageTool format -t "$CID" -c "$W/s$i.properties" >/dev/null 2>&1
-  start_broker $i; PIDS+=($!)
+  start_node $i; PIDS+=($!)
 done
 for p in 19192 19193 19194; do for i in $(seq 1 90); do (echo > /dev/tcp/127.0.0.1/$p) 2>/dev/null && break; sleep 1; done; done
 B=127.0.0.1:19192,127.0.0.1:19193,127.0.0.1:19194
 sleep 5
-cpu() { local p; for p in "${PIDS[@]}"; do awk -v t="$(getconf CLK_TCK)" '{ printf "%.2f ", ($14 + $15) / t }' /proc/$p/stat; done; }
-rss() { local p; for p in "${PIDS[@]}"; do awk '/VmRSS/ { printf "%.0f ", $2 / 1024 }' /proc/$p/status; done; }
 java -cp "$CP" "$HERE/ClusterScale.java" $B "$TOPICS" "$PARTITIONS" 3 "$BATCH" "$INFLIGHT" 2>&1 | grep -v -e log4j -e SLF4J
 STATUS=${PIPESTATUS[0]}
-c0=$(cpu); sleep "$IDLE_S"; c1=$(cpu)
-echo "$c0 $c1" | awk -v s="$IDLE_S" '{ printf "idle_cpu_cores node1=%.3f node2=%.3f node3=%.3f\n", ($4-$1)/s, ($5-$2)/s, ($6-$3)/s }'
-echo "rss_mib $(rss)"
-if [ "${RESTART:-term}" != none ]; then
-  sig=$([ "${RESTART:-term}" = kill ] && echo KILL || echo TERM)
-  t0=$(date +%s.%N); kill -$sig "${PIDS[1]}"; wait "${PIDS[1]}" 2>/dev/null
-  echo "restart_stopped signal=$sig seconds=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')"
-  start_broker 2; PIDS[1]=$!
-  java -cp "$CP" "$HERE/AwaitFullIsr.java" $B 600 2>&1 | grep -v -e log4j -e SLF4J || STATUS=1
-fi
+measure_idle
+restart_and_await_isr
 exit $STATUS

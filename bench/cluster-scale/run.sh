@@ -10,6 +10,7 @@
 # ClusterScale.java runs against any cluster too: java -cp "$HOME/.cache/kafka-baseline/lib/*" \
 #   bench/cluster-scale/ClusterScale.java BOOTSTRAP TOPICS [PARTITIONS] [RF] [BATCH] [INFLIGHT]
 set -u
+. "$(dirname "$0")/measure.sh"
 TOPICS=${1:-1000}; PARTITIONS=${2:-3}; BATCH=${3:-200}; INFLIGHT=${4:-4}; IDLE_S=${IDLE_S:-30}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -32,21 +33,8 @@ for i in $(seq 1 120); do
   n=$(java -cp "$CP" org.apache.kafka.tools.BrokerApiVersionsCommand --bootstrap-server $B 2>/dev/null | grep -c '(id:')
   [ "$n" = 3 ] && break; sleep 1
 done
-# the launcher execs the JVM, so $! is the broker's JVM
-cpu() { local p; for p in "${PIDS[@]}"; do awk -v t="$(getconf CLK_TCK)" '{ printf "%.2f ", ($14 + $15) / t }' /proc/$p/stat; done; }
-rss() { local p; for p in "${PIDS[@]}"; do awk '/VmRSS/ { printf "%.0f ", $2 / 1024 }' /proc/$p/status; done; }
 java -cp "$CP" "$HERE/ClusterScale.java" $B "$TOPICS" "$PARTITIONS" 3 "$BATCH" "$INFLIGHT" 2>&1 | grep -v -e log4j -e SLF4J
 STATUS=${PIPESTATUS[0]}
-c0=$(cpu); sleep "$IDLE_S"; c1=$(cpu)
-echo "$c0 $c1" | awk -v s="$IDLE_S" '{ printf "idle_cpu_cores node1=%.3f node2=%.3f node3=%.3f\n", ($4-$1)/s, ($5-$2)/s, ($6-$3)/s }'
-echo "rss_mib $(rss)"
-# restart node 2 (RESTART=term: stopped with SIGTERM, as an operator restarts it; kill: SIGKILL, a crash; none: skip)
-# and time how long until every partition has all three replicas in its ISR again
-if [ "${RESTART:-term}" != none ]; then
-  sig=$([ "${RESTART:-term}" = kill ] && echo KILL || echo TERM)
-  t0=$(date +%s.%N); kill -$sig "${PIDS[1]}"; wait "${PIDS[1]}" 2>/dev/null
-  echo "restart_stopped signal=$sig seconds=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')"
-  start_node 2; PIDS[1]=$!
-  java -cp "$CP" "$HERE/AwaitFullIsr.java" $B 600 2>&1 | grep -v -e log4j -e SLF4J || STATUS=1
-fi
+measure_idle
+restart_and_await_isr
 exit $STATUS
