@@ -25,6 +25,7 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.RpcFactory;
 import org.apache.ratis.server.RaftServer;
@@ -86,6 +87,8 @@ final class ChronikNode implements LocalServer {
     /** The Ratis properties and parameters (carrying the transport) the server was built with; for group clients. */
     private volatile RaftProperties properties;
     private volatile Parameters parameters;
+    /** The metadata group as this node's metadata clients address it (set at start). */
+    private volatile RaftGroup metadataClientGroup;
     /** Completes once the server is started (divisions are added only then). */
     private final CompletableFuture<RaftServer> started = new CompletableFuture<>();
     private volatile RaftClient metadataClient;
@@ -96,6 +99,12 @@ final class ChronikNode implements LocalServer {
     /** Where the transport reports its traffic; the node's own unless {@link RaftComponent} gives its longer-lived one. */
     private volatile TransportMetrics transportMetrics;
     /** Starts elections at once where a leader's process is gone (its connections closed, its port refuses). */
+    /**
+     * System property turning {@link DeadLeaderTakeover} on (off by default, experimental): with it, a survivor that
+     * cannot reach the other survivor (one dead link while a leader is killed, RecoveryChaosIT) starts an election
+     * without pre-vote that it cannot win, and the group stalled for minutes in the chaos suite.
+     */
+    static final String DEAD_LEADER_TAKEOVER = "chronik.raft.dead.leader.takeover";
     private final DeadLeaderTakeover deadLeaderTakeover;
     /** Tests set this to false to simulate a crash: no snapshot (checkpoint) when the server stops. */
     volatile boolean snapshotOnStop = true;
@@ -324,8 +333,9 @@ final class ChronikNode implements LocalServer {
         Files.createDirectories(settings.groupsDir());
         RaftProperties properties = RatisSetup.properties(settings, snapshotOnStop);
         Parameters parameters = new Parameters();
-        parameters.put(TransportObserver.KEY, deadLeaderTakeover.observing(transport.name(),
-                transportMetrics.observer(transport.name())), TransportObserver.class);
+        TransportObserver observer = transportMetrics.observer(transport.name());
+        parameters.put(TransportObserver.KEY, Boolean.getBoolean(DEAD_LEADER_TAKEOVER)
+                ? deadLeaderTakeover.observing(transport.name(), observer) : observer, TransportObserver.class);
         RpcFactory factory = StartingDivisionGuard.wrap(
                 transport.newFactory(parameters, Map.of(RaftTransport.ADDRESS, settings.raftAddr().toString())),
                 new ReceivedRaftRequests(raftMetrics));
@@ -370,15 +380,8 @@ final class ChronikNode implements LocalServer {
             return s;
         });
         started.complete(server);
-        RaftGroup finalClientGroup = clientGroup;
-        metadataClient = RatisContext.call(() -> RaftClient.newBuilder()
-                .setClientId(ClientId.randomId())
-                .setRaftGroup(finalClientGroup)
-                .setProperties(properties)
-                .setParameters(parameters)
-                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                        (int) Math.max(10, settings.requestTimeoutMs() / 100), TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
-                .build());
+        metadataClientGroup = clientGroup;
+        metadataClient = newMetadataClient();
         scheduler.scheduleWithFixedDelay(replicas::applyRetention, settings.retentionCheckIntervalMs(),
                 settings.retentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
         leaderBalancer.start();
@@ -397,6 +400,64 @@ final class ChronikNode implements LocalServer {
         if (periodic > 0) {
             scheduler.scheduleWithFixedDelay(this::periodicSnapshots, periodic, periodic, TimeUnit.MILLISECONDS);
         }
+    }
+
+    private RaftClient newMetadataClient() throws Exception {
+        RaftGroup group = metadataClientGroup;
+        return RatisContext.call(() -> RaftClient.newBuilder()
+                .setClientId(ClientId.randomId())
+                .setRaftGroup(group)
+                .setProperties(properties)
+                .setParameters(parameters)
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                        (int) Math.max(10, settings.requestTimeoutMs() / 100), TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                .build());
+    }
+
+    /**
+     * A request of the metadata client {@code broken} failed with {@code failure}. Ratis' ordered asynchronous client
+     * closes itself for good when a server's request stream ends without replies (seen when a link dies while a peer
+     * is killed): every later request then fails at once with {@link AlreadyClosedException}, so this node could no
+     * longer register, heartbeat, report leaders or create topics. Such a client is replaced by a new one (once; the
+     * callers' retries use the new one). Other failures change nothing.
+     */
+    @Override
+    public void metadataRequestFailed(RaftClient broken, Throwable failure) {
+        if (broken == null || stopping || !causedBy(failure, AlreadyClosedException.class)) {
+            return;
+        }
+        synchronized (this) {
+            if (metadataClient != broken || stopping) {
+                return;
+            }
+            try {
+                metadataClient = newMetadataClient();
+            } catch (Exception e) {
+                LOG.warn("replacing the closed metadata client failed; retried at its next failure", e);
+                return;
+            }
+        }
+        LOG.warn("the metadata client was closed ({}): replaced by a new one", failure.toString());
+        try {
+            scheduler.execute(() -> {
+                try {
+                    broken.close();
+                } catch (Exception e) {
+                    LOG.debug("closing the old metadata client failed", e);
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.debug("node stopping: the old metadata client is left to the stop");
+        }
+    }
+
+    private static boolean causedBy(Throwable t, Class<? extends Throwable> type) {
+        for (int depth = 0; t != null && depth < 16; t = t.getCause(), depth++) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -141,6 +141,7 @@ final class Liveness {
                 acknowledgedBeatNanos = sentNanos; // one heartbeat in flight at a time
             } else if (!server.isStopping()) {
                 LOG.debug("heartbeat of node {} failed: {}", server.settings().nodeId(), e.toString());
+                server.metadataRequestFailed(c, e);
             }
         });
     }

@@ -35,6 +35,12 @@ interface LocalServer {
         return s;
     }
 
+    /**
+     * A request of the node's metadata client {@code client} failed with {@code failure}: replaces the client if
+     * Ratis closed it for good ({@link ChronikNode#metadataRequestFailed}). Never throws.
+     */
+    void metadataRequestFailed(org.apache.ratis.client.RaftClient client, Throwable failure);
+
     /** The node's ReadIndex counters, which every data group's {@link ReadIndexRounds} adds to. */
     ReadIndexMetrics readIndexMetrics();
 

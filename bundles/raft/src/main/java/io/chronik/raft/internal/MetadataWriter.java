@@ -141,6 +141,13 @@ final class MetadataWriter {
         }
         return sent
                 .orTimeout(server.settings().requestTimeoutMs(), TimeUnit.MILLISECONDS)
+                .whenComplete((reply, e) -> {
+                    if (e != null) {
+                        server.metadataRequestFailed(c, e);
+                    } else if (!reply.isSuccess()) {
+                        server.metadataRequestFailed(c, reply.getException());
+                    }
+                })
                 .thenCompose(reply -> {
                     if (!reply.isSuccess()) {
                         throw new CompletionException(toConsensusException(reply.getException()));

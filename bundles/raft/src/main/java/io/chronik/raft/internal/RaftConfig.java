@@ -42,10 +42,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     int division_budget() default 0;
 
     @AttributeDefinition(description = "Minimum Raft election timeout (ms)")
-    long election_timeout_min_ms() default 500;
+    long election_timeout_min_ms() default 1000;
 
     @AttributeDefinition(description = "Maximum Raft election timeout (ms)")
-    long election_timeout_max_ms() default 1000;
+    long election_timeout_max_ms() default 2000;
 
     @AttributeDefinition(description = "Timeout of a consensus request (ms)")
     long request_timeout_ms() default 10000;

@@ -32,10 +32,12 @@ public class DeadLeaderTakeoverIT {
     @After
     public void stop() {
         nodes.forEach(ChronikNode::stop);
+        System.clearProperty(ChronikNode.DEAD_LEADER_TAKEOVER);
     }
 
     @Test
     public void aSurvivorLeadsBeforeAnyElectionTimeout() throws Exception {
+        System.setProperty(ChronikNode.DEAD_LEADER_TAKEOVER, "true"); // off by default (see ChronikNode)
         TestNodes.startCluster(tmp, 3, s -> s.withElectionTimeouts(ELECTION_MIN_MS, 2 * ELECTION_MIN_MS),
                 GrpcRaftTransport::new, nodes);
         nodes.get(0).metadata().createTopic("t", 1, 3, Map.of()).toCompletableFuture().get(30, TimeUnit.SECONDS);
