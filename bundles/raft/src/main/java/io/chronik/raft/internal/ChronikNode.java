@@ -98,13 +98,13 @@ final class ChronikNode implements LocalServer {
     private volatile SnapshotSettings snapshotSettings = SnapshotSettings.DEFAULT;
     /** Where the transport reports its traffic; the node's own unless {@link RaftComponent} gives its longer-lived one. */
     private volatile TransportMetrics transportMetrics;
-    /** Starts elections at once where a leader's process is gone (its connections closed, its port refuses). */
     /**
      * System property turning {@link DeadLeaderTakeover} on (off by default, experimental): with it, a survivor that
      * cannot reach the other survivor (one dead link while a leader is killed, RecoveryChaosIT) starts an election
      * without pre-vote that it cannot win, and the group stalled for minutes in the chaos suite.
      */
     static final String DEAD_LEADER_TAKEOVER = "chronik.raft.dead.leader.takeover";
+    /** Starts elections at once where a leader's process is gone (its connections closed, its port refuses). */
     private final DeadLeaderTakeover deadLeaderTakeover;
     /** Tests set this to false to simulate a crash: no snapshot (checkpoint) when the server stops. */
     volatile boolean snapshotOnStop = true;
@@ -555,8 +555,11 @@ final class ChronikNode implements LocalServer {
         decommissions.shutdownNow();
         preferredLeaders.close();
         mover.close();
-        RaftClient c = metadataClient;
-        metadataClient = null;
+        RaftClient c;
+        synchronized (this) { // metadataRequestFailed replaces the client under this monitor
+            c = metadataClient;
+            metadataClient = null;
+        }
         if (c != null) {
             try {
                 c.close();
