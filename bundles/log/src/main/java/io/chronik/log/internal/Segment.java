@@ -255,15 +255,23 @@ final class Segment {
             if (pins > 0 || channel == null || closed) {
                 return false;
             }
-            try {
-                channel.close();
-            } catch (IOException e) {
-                LOG.warn("Closing {} failed", logFile, e);
-            }
-            channel = null;
+            closeChannelLocked();
         }
         files.closed(this);
         return true;
+    }
+
+    /** Closes the open file, if any, and forgets it; called holding this monitor. */
+    private void closeChannelLocked() {
+        if (channel == null) {
+            return;
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.warn("Closing {} failed", logFile, e);
+        }
+        channel = null;
     }
 
     /**
@@ -535,14 +543,7 @@ final class Segment {
     void close() {
         synchronized (this) {
             closed = true;
-            if (channel != null) {
-                try {
-                    channel.close();
-                } catch (IOException e) {
-                    LOG.warn("Closing {} failed", logFile, e);
-                }
-                channel = null;
-            }
+            closeChannelLocked();
         }
         files.closed(this);
     }
