@@ -12,18 +12,20 @@ import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.message.DescribeClusterResponseData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.protocol.Errors;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
 
 /**
- * Three broker processes with a 3 s session timeout: after SIGKILL of one, every survivor's DescribeCluster and
- * DescribeTopics (through a Java Admin client bootstrapped on that survivor) drop it from the brokers, the ISRs and
- * the leaders within 15 s, and all survivors answer alike; after a restart it is back everywhere. Idempotent
+ * Three broker processes with a 3 s session timeout: after SIGKILL of one, every survivor's own DescribeCluster and
+ * Metadata (asked on a socket to that survivor) drop it from the live brokers, the ISRs and the leaders and flag it
+ * fenced within 15 s, all survivors answer alike, and a Java Admin client sees it fenced; after a restart it is back
+ * everywhere. Idempotent
  * production across such a kill loses and duplicates no acknowledged record. The tests share the cluster; each leaves
  * it with all three brokers live.
  */
@@ -46,21 +48,20 @@ public class BrokerFencingIT {
     @Test
     public void aKilledBrokerIsFencedOnEveryNodeAndComesBack() throws Exception {
         List<Integer> all = List.of(1, 2, 3);
-        awaitOn(all, "three brokers and full ISRs", 60_000, v -> v.brokers.equals(List.of(1, 2, 3))
-                && v.partitions.values().stream().allMatch(p -> p.leader() != null && p.isr().size() == p.replicas().size()));
+        awaitOn(all, "three brokers and full ISRs", 60_000, BrokerFencingIT::complete);
 
         int victim = 3;
         CLUSTER.kill(victim);
         long killed = System.currentTimeMillis();
         List<Integer> survivors = List.of(1, 2);
         awaitOn(survivors, "node 3 fenced", FENCED_WITHIN_MS, v -> {
-            if (!v.brokers.equals(List.of(1, 2))) {
+            if (!v.brokers.equals(List.of(1, 2)) || !v.fenced.equals(List.of(victim))) {
                 return false;
             }
-            for (TopicPartitionInfo p : v.partitions.values()) {
-                boolean onlyOnVictim = p.replicas().size() == 1 && p.replicas().get(0).id() == victim;
-                boolean leaderOk = onlyOnVictim ? noLeader(p) : !noLeader(p) && p.leader().id() != victim;
-                if (!leaderOk || p.isr().stream().anyMatch(n -> n.id() == victim)) {
+            for (Partition p : v.partitions.values()) {
+                boolean onlyOnVictim = p.replicas().equals(List.of(victim));
+                boolean leaderOk = onlyOnVictim ? p.leaderless() : !p.leaderless() && p.leader() != victim;
+                if (!leaderOk || p.isr().contains(victim)) {
                     return false;
                 }
             }
@@ -79,8 +80,7 @@ public class BrokerFencingIT {
         }
 
         CLUSTER.restart(victim);
-        awaitOn(all, "node 3 unfenced and back in every ISR", 60_000, v -> v.brokers.equals(List.of(1, 2, 3))
-                && v.partitions.values().stream().allMatch(p -> !noLeader(p) && p.isr().size() == p.replicas().size()));
+        awaitOn(all, "node 3 unfenced and back in every ISR", 60_000, BrokerFencingIT::complete);
         awaitSame(all);
     }
 
@@ -102,13 +102,13 @@ public class BrokerFencingIT {
                 new TopicPartition(topic, 2));
         try (LoadProducer load = new LoadProducer(CLUSTER.bootstrap(), "across-kill", partitions, 400)) {
             load.awaitProgress(400, 30_000);
-            int victim = view(1).partitions.get(topic + "-0").leader().id();
+            int victim = view(1).partitions.get(topic + "-0").leader();
             CLUSTER.kill(victim);
             List<Integer> survivors = all.stream().filter(id -> id != victim).toList();
             awaitOn(survivors, "node " + victim + " fenced and " + topic + " led by survivors", FENCED_WITHIN_MS,
-                    v -> !v.brokers.contains(victim) && v.partitions.entrySet().stream().filter(e -> e.getKey().startsWith(topic))
-                            .allMatch(e -> !noLeader(e.getValue()) && e.getValue().leader().id() != victim
-                                    && e.getValue().isr().stream().noneMatch(n -> n.id() == victim)));
+                    v -> v.fenced.equals(List.of(victim)) && v.partitions.entrySet().stream().filter(e -> e.getKey().startsWith(topic))
+                            .allMatch(e -> !e.getValue().leaderless() && e.getValue().leader() != victim
+                                    && !e.getValue().isr().contains(victim)));
             load.awaitProgress(400, 30_000);
             load.stop();
             System.out.println(LoadVerifier.assertExactlyOnce(CLUSTER.bootstrap(), load, 60_000));
@@ -122,43 +122,53 @@ public class BrokerFencingIT {
 
     /** Three live brokers, and every partition led and with its full replica set in sync. */
     private static boolean complete(View v) {
-        return v.brokers.equals(List.of(1, 2, 3))
-                && v.partitions.values().stream().allMatch(p -> !noLeader(p) && p.isr().size() == p.replicas().size());
+        return v.brokers.equals(List.of(1, 2, 3)) && v.fenced.isEmpty()
+                && v.partitions.values().stream().allMatch(p -> !p.leaderless() && p.isr().size() == p.replicas().size());
     }
 
-    private static boolean noLeader(TopicPartitionInfo p) {
-        return p.leader() == null || p.leader().isEmpty() || p.leader().id() < 0;
+    /** A partition as one node's Metadata gives it; {@code leader} is -1 when it has none. */
+    private record Partition(int leader, List<Integer> replicas, List<Integer> isr) {
+        boolean leaderless() {
+            return leader < 0;
+        }
     }
 
-    /** What one node answers: its live brokers and every partition. */
-    private record View(List<Integer> brokers, TreeMap<String, TopicPartitionInfo> partitions) {
+    /** What one node answers: its live (unfenced) brokers, its fenced ones, and every partition. */
+    private record View(List<Integer> brokers, List<Integer> fenced, TreeMap<String, Partition> partitions) {
         @Override
         public String toString() {
-            StringBuilder sb = new StringBuilder(brokers.toString());
-            partitions.forEach((tp, p) -> sb.append(' ').append(tp).append(" leader=")
-                    .append(noLeader(p) ? -1 : p.leader().id()).append(" replicas=").append(ids(p.replicas()))
-                    .append(" isr=").append(ids(p.isr())));
+            StringBuilder sb = new StringBuilder(brokers.toString()).append(" fenced=").append(fenced);
+            partitions.forEach((tp, p) -> sb.append(' ').append(tp).append(" leader=").append(p.leader())
+                    .append(" replicas=").append(p.replicas()).append(" isr=").append(p.isr()));
             return sb.toString();
         }
     }
 
-    private static List<Integer> ids(List<Node> nodes) {
-        return nodes.stream().map(Node::id).toList();
-    }
-
+    /**
+     * Node {@code nodeId}'s own answer, on a socket to its port ({@link NodeRequests}): a Java client sends each
+     * request to whichever broker it picks, which would not tell the nodes apart.
+     */
     private View view(int nodeId) throws Exception {
-        try (Admin admin = CLUSTER.admin(nodeId)) {
-            List<Integer> brokers = admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).stream().map(Node::id)
-                    .sorted().toList();
-            TreeMap<String, TopicPartitionInfo> partitions = new TreeMap<>();
-            for (TopicDescription d : admin.describeTopics(admin.listTopics().names().get(10, TimeUnit.SECONDS)).allTopicNames()
-                    .get(10, TimeUnit.SECONDS).values()) {
-                for (TopicPartitionInfo p : d.partitions()) {
-                    partitions.put(d.name() + "-" + p.partition(), p);
-                }
-            }
-            return new View(brokers, partitions);
+        int port = CLUSTER.kafkaPort(nodeId);
+        DescribeClusterResponseData cluster = NodeRequests.describeCluster(port);
+        if (cluster.errorCode() != 0) {
+            throw new IllegalStateException("DescribeCluster: " + Errors.forCode(cluster.errorCode()));
         }
+        List<Integer> brokers = new ArrayList<>();
+        List<Integer> fenced = new ArrayList<>();
+        for (DescribeClusterResponseData.DescribeClusterBroker b : cluster.brokers()) {
+            (b.isFenced() ? fenced : brokers).add(b.brokerId());
+        }
+        brokers.sort(null);
+        fenced.sort(null);
+        TreeMap<String, Partition> partitions = new TreeMap<>();
+        for (MetadataResponseData.MetadataResponseTopic t : NodeRequests.metadata(port).topics()) {
+            for (MetadataResponseData.MetadataResponsePartition p : t.partitions()) {
+                partitions.put(t.name() + "-" + p.partitionIndex(),
+                        new Partition(p.leaderId(), List.copyOf(p.replicaNodes()), List.copyOf(p.isrNodes())));
+            }
+        }
+        return new View(brokers, fenced, partitions);
     }
 
     private void awaitOn(List<Integer> nodeIds, String what, long timeoutMs, Predicate<View> condition) throws Exception {

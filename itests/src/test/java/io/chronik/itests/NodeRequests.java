@@ -10,6 +10,8 @@ import java.util.TreeMap;
 
 import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
+import org.apache.kafka.common.message.DescribeClusterRequestData;
+import org.apache.kafka.common.message.DescribeClusterResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -17,6 +19,7 @@ import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AlterPartitionReassignmentsRequest;
+import org.apache.kafka.common.requests.DescribeClusterRequest;
 import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.ResponseHeader;
@@ -42,6 +45,15 @@ final class NodeRequests {
         }
         ByteBuffer response = exchange(port, ApiKeys.METADATA, version, new MetadataRequest.Builder(data).build(version));
         return new MetadataResponseData(new ByteBufferAccessor(response), version);
+    }
+
+    /** The broker at {@code port}'s DescribeCluster (v2), fenced brokers included and flagged. */
+    static DescribeClusterResponseData describeCluster(int port) throws Exception {
+        short version = 2;
+        DescribeClusterRequestData data = new DescribeClusterRequestData().setIncludeFencedBrokers(true);
+        ByteBuffer response = exchange(port, ApiKeys.DESCRIBE_CLUSTER, version,
+                new DescribeClusterRequest.Builder(data).build(version));
+        return new DescribeClusterResponseData(new ByteBufferAccessor(response), version);
     }
 
     /**
