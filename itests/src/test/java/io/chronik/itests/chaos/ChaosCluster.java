@@ -20,6 +20,7 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.junit.rules.TestRule;
@@ -329,6 +330,41 @@ final class ChaosCluster implements TestRule {
         }
         await("topic " + topic + " has leaders and full ISRs", 60_000, () -> partitions(topic).stream()
                 .allMatch(p -> p.leader() != null && p.isr().size() == size));
+    }
+
+    /** The metadata group's leader (Kafka's controller) as the cluster reports it. */
+    int controller() throws Exception {
+        try (Admin admin = admin()) {
+            return admin.describeCluster().controller().get(10, TimeUnit.SECONDS).id();
+        }
+    }
+
+    /**
+     * Creates {@code topic} with {@code leader} as every partition's first (preferred) replica, the other nodes after
+     * it, and waits until {@code leader} leads every partition (asking for preferred-leader elections meanwhile).
+     */
+    void createTopicLedBy(String topic, int partitions, int leader) throws Exception {
+        List<Integer> replicas = new ArrayList<>(List.of(leader));
+        ids().stream().filter(id -> id != leader).forEach(replicas::add);
+        Map<Integer, List<Integer>> assignment = new TreeMap<>();
+        for (int p = 0; p < partitions; p++) {
+            assignment.put(p, replicas);
+        }
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, assignment))).all().get(30, TimeUnit.SECONDS);
+            await("node " + leader + " leads every partition of " + topic + " with full ISRs", 60_000, () -> {
+                if (partitions(topic).stream().allMatch(p -> p.leader() != null && p.leader().id() == leader
+                        && p.isr().size() == size)) {
+                    return true;
+                }
+                try {
+                    admin.electLeaders(ElectionType.PREFERRED, null).partitions().get(10, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    // not elected yet (no leader, or the preferred one cannot lead now): asked again next round
+                }
+                return false;
+            });
+        }
     }
 
     List<TopicPartitionInfo> partitions(String topic) throws Exception {
