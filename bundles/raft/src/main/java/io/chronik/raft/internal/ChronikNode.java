@@ -99,9 +99,8 @@ final class ChronikNode implements LocalServer {
     /** Where the transport reports its traffic; the node's own unless {@link RaftComponent} gives its longer-lived one. */
     private volatile TransportMetrics transportMetrics;
     /**
-     * System property turning {@link DeadLeaderTakeover} on (off by default, experimental): with it, a survivor that
-     * cannot reach the other survivor (one dead link while a leader is killed, RecoveryChaosIT) starts an election
-     * without pre-vote that it cannot win, and the group stalled for minutes in the chaos suite.
+     * System property that turns {@link DeadLeaderTakeover} off when {@code false} (on by default): failover then
+     * waits for Ratis' election timeout.
      */
     static final String DEAD_LEADER_TAKEOVER = "chronik.raft.dead.leader.takeover";
     /** Starts elections at once where a leader's process is gone (its connections closed, its port refuses). */
@@ -122,7 +121,7 @@ final class ChronikNode implements LocalServer {
         this.readIndexMetrics = new ReadIndexMetrics(settings.nodeId());
         this.snapshotMetrics = new SnapshotMetrics(settings.nodeId());
         this.transportMetrics = new TransportMetrics(settings.nodeId());
-        this.deadLeaderTakeover = new DeadLeaderTakeover(this);
+        this.deadLeaderTakeover = new DeadLeaderTakeover(this, new PeerProbe(() -> properties, () -> parameters));
         metadataMachine.setSnapshotMetrics(snapshotMetrics);
         this.groups = new DataGroups(this, replicas, metadataMachine::state, metadataMachine::awaitApplied);
         this.raftMetrics = new RaftMetrics(settings.nodeId(), () -> server, this::groupLabel);
@@ -334,7 +333,7 @@ final class ChronikNode implements LocalServer {
         RaftProperties properties = RatisSetup.properties(settings, snapshotOnStop);
         Parameters parameters = new Parameters();
         TransportObserver observer = transportMetrics.observer(transport.name());
-        parameters.put(TransportObserver.KEY, Boolean.getBoolean(DEAD_LEADER_TAKEOVER)
+        parameters.put(TransportObserver.KEY, !"false".equals(System.getProperty(DEAD_LEADER_TAKEOVER))
                 ? deadLeaderTakeover.observing(transport.name(), observer) : observer, TransportObserver.class);
         RpcFactory factory = StartingDivisionGuard.wrap(
                 transport.newFactory(parameters, Map.of(RaftTransport.ADDRESS, settings.raftAddr().toString())),

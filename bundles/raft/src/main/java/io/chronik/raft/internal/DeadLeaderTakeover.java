@@ -5,7 +5,10 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -41,7 +44,10 @@ import io.chronik.ratis.rpc.TransportObserver;
  * name. Ratis accepts it only while it still follows that leader in that term and its log is not behind the last
  * entry named (its own), and then runs the election without pre-vote; Raft's election rules are unchanged (a
  * candidate whose log is behind the other survivor's loses, and the election timeout decides instead). Only one
- * survivor starts early, so that two candidates do not split the vote.
+ * survivor starts early, so that two candidates do not split the vote. Because the election skips pre-vote, it starts
+ * only when enough of the other survivors answer this node ({@link PeerProbe}, a request on the same transport) for
+ * it to win: a candidate cut off from the majority would raise its term in every round, and once its links heal,
+ * depose the leader the others elected meanwhile (seen in the chaos suite with one broken link during a kill).
  *
  * <p>Only for transports whose peer addresses are TCP addresses (gRPC); see {@link #observing}.
  *
@@ -54,12 +60,17 @@ final class DeadLeaderTakeover {
     /** How long the connect probe may take; a peer that neither accepts nor refuses within it is not known dead. */
     static final int PROBE_TIMEOUT_MS = 200;
 
+    /** How long the other survivors may take to answer {@link PeerProbe}. */
+    static final int ANSWER_TIMEOUT_MS = 300;
+
     private final LocalServer server;
+    private final PeerProbe peers;
     private final Set<String> probing = ConcurrentHashMap.newKeySet();
     private final AtomicLong callIds = new AtomicLong();
 
-    DeadLeaderTakeover(LocalServer server) {
+    DeadLeaderTakeover(LocalServer server, PeerProbe peers) {
         this.server = server;
+        this.peers = peers;
     }
 
     /**
@@ -155,9 +166,45 @@ final class DeadLeaderTakeover {
         if (takeOver.isEmpty() || address == null || !refused(address)) {
             return;
         }
+        Map<RaftPeerId, Boolean> answers = new HashMap<>();
+        long t0 = System.nanoTime();
         for (RaftServer.Division d : takeOver) {
-            startElection(s, d, dead);
+            if (majorityAnswers(d, dead, answers)) {
+                startElection(s, d, dead, (System.nanoTime() - t0) / 1_000_000);
+            }
         }
+    }
+
+    /**
+     * Whether enough of the other survivors of {@code d}'s group answer this node for it to win a vote (with its own):
+     * the election starts without pre-vote, so it must not start where a broken link keeps this node from a majority.
+     * Each peer is asked at most once per check; {@code answers} remembers.
+     */
+    private boolean majorityAnswers(RaftServer.Division d, RaftPeerId dead, Map<RaftPeerId, Boolean> answers) {
+        Collection<RaftPeer> voters = d.getRaftConf().getCurrentPeers();
+        List<RaftPeerId> others = new ArrayList<>();
+        for (RaftPeer p : voters) {
+            if (!p.getId().equals(dead) && !p.getId().equals(server.peerId())) {
+                others.add(p.getId());
+            }
+        }
+        List<RaftPeerId> unasked = others.stream().filter(p -> !answers.containsKey(p)).toList();
+        if (!unasked.isEmpty()) {
+            Set<RaftPeerId> answered = peers.answering(d.getGroup(), unasked, ANSWER_TIMEOUT_MS);
+            unasked.forEach(p -> answers.put(p, answered.contains(p)));
+        }
+        long answering = others.stream().filter(answers::get).count();
+        boolean enough = votesNeeded(voters.size()) <= answering + 1;
+        if (!enough) {
+            LOG.info("leader {} of {} is gone, but only {} of the other {} survivor(s) answer: the election timeout decides",
+                    dead, d.getMemberId().getGroupId(), answering, others.size());
+        }
+        return enough;
+    }
+
+    /** The votes a candidate needs among {@code voters} members (a majority, its own included). */
+    static int votesNeeded(int voters) {
+        return voters / 2 + 1;
     }
 
     /** Whether {@code self} has the lowest node id among the {@code peers} other than {@code dead}. */
@@ -198,7 +245,7 @@ final class DeadLeaderTakeover {
     }
 
     /** Asks {@code d} to start an election now, in the name of its dead leader (see the class comment). */
-    private void startElection(RaftServer s, RaftServer.Division d, RaftPeerId dead) {
+    private void startElection(RaftServer s, RaftServer.Division d, RaftPeerId dead, long probedMs) {
         TermIndex last = d.getRaftLog().getLastEntryTermIndex();
         if (last == null) {
             return;
@@ -214,8 +261,9 @@ final class DeadLeaderTakeover {
         try {
             StartLeaderElectionReplyProto reply = s.startLeaderElection(request);
             boolean started = reply.getServerReply().getSuccess();
-            LOG.info("leader {} of {} is gone (connection closed, connect refused): {}", dead,
-                    d.getMemberId().getGroupId(), started ? "election started" : "election not started (state changed)");
+            LOG.info("leader {} of {} is gone (connection closed, connect refused; survivors asked in {} ms): {}", dead,
+                    d.getMemberId().getGroupId(), probedMs,
+                    started ? "election started" : "election not started (state changed)");
         } catch (IOException | RuntimeException e) {
             LOG.info("leader {} of {} is gone, but starting an election failed: {}", dead,
                     d.getMemberId().getGroupId(), e.toString());

@@ -1,5 +1,6 @@
 package io.chronik.raft.internal;
 
+import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
@@ -27,6 +28,15 @@ public class DeadLeaderTakeoverTest {
         assertFalse(DeadLeaderTakeover.firstSurvivor(peers, Ids.peerId(2), Ids.peerId(3)));
         // a node that is not a member never goes
         assertFalse(DeadLeaderTakeover.firstSurvivor(peers, Ids.peerId(1), Ids.peerId(4)));
+    }
+
+    @Test
+    public void aCandidateNeedsAMajorityOfTheVotersIncludingItself() {
+        // three voters, one dead: the other survivor must answer; five: two of the other three
+        assertEquals(2, DeadLeaderTakeover.votesNeeded(3));
+        assertEquals(3, DeadLeaderTakeover.votesNeeded(5));
+        assertEquals(3, DeadLeaderTakeover.votesNeeded(4));
+        assertEquals(1, DeadLeaderTakeover.votesNeeded(1));
     }
 
     @Test
