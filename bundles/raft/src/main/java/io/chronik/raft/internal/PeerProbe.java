@@ -38,7 +38,8 @@ import io.chronik.ratis.rpc.RatisContext;
  * without pre-vote, so that a node that cannot reach a majority never starts one (it would raise its term in every
  * round without winning, and depose the leader the others elect once it can reach them again).
  *
- * <p>Threads: {@link #answering} blocks its caller up to the timeout (the node's scheduler); thread-safe.
+ * <p>Threads: {@link #answering} blocks its caller up to the timeout (the node's scheduler); the probe clients are
+ * closed on a short-lived thread of their own. Thread-safe.
  */
 final class PeerProbe {
     private static final Logger LOG = LoggerFactory.getLogger(PeerProbe.class);
@@ -104,6 +105,19 @@ final class PeerProbe {
             LOG.debug("probing the members of {} failed: {}", group.getGroupId(), e.toString());
             return answered;
         } finally {
+            closeLater(clients);
+        }
+    }
+
+    /**
+     * Closes the probe clients on a thread of their own: closing a gRPC client waits for its channel to terminate,
+     * which took seconds here, and the caller is about to start an election.
+     */
+    private static void closeLater(List<RaftClient> clients) {
+        if (clients.isEmpty()) {
+            return;
+        }
+        Thread closer = new Thread(() -> {
             for (RaftClient c : clients) {
                 try {
                     c.close();
@@ -111,7 +125,9 @@ final class PeerProbe {
                     LOG.debug("closing a probe client failed", e);
                 }
             }
-        }
+        }, "chronik-peer-probe-close");
+        closer.setDaemon(true);
+        closer.start();
     }
 
     /** Whether {@code t} (or a cause) is a refusal that the member's server sent: the request got there and back. */
