@@ -46,8 +46,16 @@ chronik() { # chronik NODE_ID PEERS (empty: single node)
       --metrics-addr 127.0.0.1:3940$n --data-dir "$W/chronik-data$n" > "$W/chronik$n.log" 2>&1 &
   PIDS+=($!)
 }
-topic() { java -cp "$CP" org.apache.kafka.tools.TopicCommand --bootstrap-server "$1" --create --topic "$2" \
-          --partitions "$PARTS" --replication-factor "$3" 2>&1 | grep -v -e log4j -e SLF4J >&2; }
+topic() { # topic BOOTSTRAP NAME RF: retried until every broker is up (a fresh Kafka cluster refuses RF 3 at first)
+  local out
+  for i in $(seq 1 60); do
+    out=$(java -cp "$CP" org.apache.kafka.tools.TopicCommand --bootstrap-server "$1" --create --topic "$2" \
+          --partitions "$PARTS" --replication-factor "$3" 2>&1 | grep -v -e log4j -e SLF4J)
+    case "$out" in *"Created topic"*) echo "$out" >&2; return 0;; esac
+    sleep 1
+  done
+  echo "creating $2 on $1 failed: $out" >&2; exit 1
+}
 run() { # run SETUP BROKER BOOTSTRAP TOPIC
   java -cp "$CP" org.apache.kafka.tools.ProducerPerformance --topic "$4" --num-records "$RECORDS" --record-size "$SIZE" \
       --throughput "$RATE" --producer-props bootstrap.servers="$3" acks=all 2>&1 | grep -v -e log4j -e SLF4J | tail -1 |
