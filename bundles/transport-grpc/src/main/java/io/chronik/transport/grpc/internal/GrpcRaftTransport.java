@@ -24,8 +24,9 @@ import io.chronik.ratis.rpc.TransportObserver;
  * it, Ratis' own {@code raft.grpc.server.*} properties apply.</li>
  * </ul>
  * The factory reports the Raft traffic it carries to the {@link TransportObserver} in the parameters, if any (see
- * {@link BoundGrpcFactory}); for that it sets Ratis' gRPC services customizer in the parameters (chaining one already
- * there). Stateless and thread-safe.
+ * {@link BoundGrpcFactory}), and its server reads AppendEntries requests on the event loop
+ * ({@link InlineAppendEntries}); for both it sets Ratis' gRPC services customizer in the parameters (chaining one
+ * already there). Stateless and thread-safe.
  */
 @Component(service = RaftTransport.class, property = RaftTransport.TRANSPORT_NAME + "=grpc")
 public class GrpcRaftTransport implements RaftTransport {
@@ -48,14 +49,21 @@ public class GrpcRaftTransport implements RaftTransport {
             }
         }
         LOG.debug("creating gRPC transport factory for {}", address);
-        TransportObserver observer = TransportObserver.of(parameters);
-        if (observer != TransportObserver.NONE) {
-            GrpcServices.Customizer existing = GrpcConfigKeys.Server.servicesCustomizer(parameters);
-            if (existing instanceof ObservingServices o) {
-                existing = o.next(); // the parameters were given to a transport before: observe once
-            }
-            GrpcConfigKeys.Server.setServicesCustomizer(parameters, new ObservingServices(existing, observer));
-        }
+        GrpcConfigKeys.Server.setServicesCustomizer(parameters,
+                customizer(GrpcConfigKeys.Server.servicesCustomizer(parameters), TransportObserver.of(parameters)));
         return new BoundGrpcFactory(parameters, address);
+    }
+
+    /**
+     * The services customizer: {@link InlineAppendEntries}, then {@link ObservingServices} if there is an observer,
+     * chaining {@code existing} without this transport's own customizers (the parameters were given to a transport
+     * before: customize once).
+     */
+    static GrpcServices.Customizer customizer(GrpcServices.Customizer existing, TransportObserver observer) {
+        while (existing instanceof ObservingServices || existing instanceof InlineAppendEntries) {
+            existing = existing instanceof ObservingServices o ? o.next() : ((InlineAppendEntries) existing).next();
+        }
+        GrpcServices.Customizer c = new InlineAppendEntries(existing);
+        return observer == TransportObserver.NONE ? c : new ObservingServices(c, observer);
     }
 }

@@ -156,17 +156,18 @@ public class ObservedTrafficTest {
     }
 
     @Test
-    public void theTransportAddsItsCustomizerOnlyForAnObserver() {
+    public void theTransportObservesOnlyForAnObserver() {
         GrpcRaftTransport transport = new GrpcRaftTransport();
         Parameters without = new Parameters();
         transport.newFactory(without, Map.of());
-        assertNull(GrpcConfigKeys.Server.servicesCustomizer(without));
+        assertTrue(GrpcConfigKeys.Server.servicesCustomizer(without) instanceof InlineAppendEntries);
         Parameters with = new Parameters();
         with.put(TransportObserver.KEY, observer, TransportObserver.class);
         transport.newFactory(with, Map.of());
         assertTrue(GrpcConfigKeys.Server.servicesCustomizer(with) instanceof ObservingServices);
         transport.newFactory(with, Map.of()); // the same parameters again: still observed once
         ObservingServices observing = (ObservingServices) GrpcConfigKeys.Server.servicesCustomizer(with);
-        assertTrue(!(observing.next() instanceof ObservingServices));
+        assertTrue(observing.next() instanceof InlineAppendEntries);
+        assertTrue(!(((InlineAppendEntries) observing.next()).next() instanceof InlineAppendEntries));
     }
 }

@@ -20,7 +20,7 @@ import io.chronik.ratis.rpc.TransportObserver;
  * (a node's stop, a transport swap) waits for ever.
  */
 public class ObservingServicesShutdownTest {
-    private static final TransportObserver NOTHING = new TransportObserver() {
+    static final TransportObserver NOTHING = new TransportObserver() {
         @Override
         public void sent(String peer, Kind kind, long bytes) {
         }
