@@ -77,12 +77,19 @@ final class PayloadLog implements StateMachine.DataApi {
     /** Files written since the last {@link #force}. */
     private final List<PayloadFile> unforced = new ArrayList<>();
     private boolean closed;
+    /** Runs the fsyncs of {@link #flush} (null without fsync); one thread, so flushes complete in order. */
+    private final java.util.concurrent.ExecutorService flusher;
 
     private PayloadLog(Path dir, boolean fsync, long rollBytes, String name) {
         this.dir = dir;
         this.fsync = fsync;
         this.rollBytes = rollBytes;
         this.name = name;
+        this.flusher = !fsync ? null : java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "chronik-payload-flush-" + name.replace(' ', '-'));
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Opens (creating if needed) the payload log in {@code dir}, indexing the records of its files. */
@@ -228,29 +235,74 @@ final class PayloadLog implements StateMachine.DataApi {
         return UnsafeByteOperations.unsafeWrap(data.array());
     }
 
-    /** Before Ratis forces its log up to {@code logIndex}: fsync the payloads too if the flush policy says so. */
+    /**
+     * Ratis forces its log up to {@code logIndex}: fsync the payloads too if the flush policy says so, on the flusher
+     * thread, while Ratis' log worker fsyncs its own log (Ratis waits for both before it counts the entries as
+     * flushed; {@link RatisSetup} turns off its waiting for this future before its own fsync). Every payload up to
+     * {@code logIndex} was written before this call (Ratis stores an entry's payload before queueing the entry).
+     */
     @Override
     public CompletableFuture<Void> flush(long logIndex) {
         if (!fsync) {
             return CompletableFuture.completedFuture(null);
         }
-        try {
-            force();
+        List<PayloadFile> toForce = takeUnforced();
+        if (toForce.isEmpty()) {
             return CompletableFuture.completedFuture(null);
-        } catch (IOException e) {
-            LOG.error("{}: forcing the payloads up to entry {} failed", name, logIndex, e);
-            return CompletableFuture.failedFuture(e);
         }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            flusher.execute(() -> {
+                try {
+                    force(toForce);
+                    done.complete(null);
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("{}: forcing the payloads up to entry {} failed", name, logIndex, e);
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            done.completeExceptionally(new IOException(name + ": payload log closed", e));
+        }
+        return done;
     }
 
-    synchronized void force() throws IOException {
-        if (closed) {
-            return;
+    /** fsyncs every payload written so far, on the calling thread. */
+    void force() throws IOException {
+        force(takeUnforced());
+    }
+
+    private synchronized List<PayloadFile> takeUnforced() {
+        if (closed || unforced.isEmpty()) {
+            return List.of();
         }
-        for (PayloadFile f : unforced) {
-            f.channel.force(false);
-        }
+        List<PayloadFile> taken = List.copyOf(unforced);
         unforced.clear();
+        return taken;
+    }
+
+    /**
+     * fsyncs {@code toForce} without holding this log's monitor, so that Ratis goes on storing payloads meanwhile. A
+     * file closed meanwhile was purged (none of its entries is in the Raft log any more) or the log closed: nothing to
+     * force. On failure the files count as unforced again.
+     */
+    private void force(List<PayloadFile> toForce) throws IOException {
+        for (int i = 0; i < toForce.size(); i++) {
+            try {
+                toForce.get(i).channel.force(false);
+            } catch (java.nio.channels.ClosedChannelException e) {
+                // purged or closed: see above
+            } catch (IOException e) {
+                synchronized (this) {
+                    for (PayloadFile f : toForce.subList(i, toForce.size())) {
+                        if (!unforced.contains(f) && files.containsValue(f)) {
+                            unforced.add(0, f);
+                        }
+                    }
+                }
+                throw e;
+            }
+        }
     }
 
     /** Nothing to remove: the entries Ratis writes next under the same indexes replace these (see class doc). */
@@ -298,6 +350,9 @@ final class PayloadLog implements StateMachine.DataApi {
             return;
         }
         closed = true;
+        if (flusher != null) {
+            flusher.shutdown(); // a flush already queued finds its channels closed
+        }
         List<IOException> failures = new ArrayList<>();
         for (PayloadFile f : files.values()) {
             try {
