@@ -224,8 +224,27 @@ final class DataGroup {
         return readRounds;
     }
 
-    /** One ReadIndex round through the local server. */
+    /**
+     * One ReadIndex round through the local server. A round that fails without a Raft answer (a follower could not
+     * reach the leader: after a peer was down, gRPC fails calls at once while it waits to reconnect, for up to a few
+     * seconds) is tried again every {@value #READ_INDEX_RETRY_MS} ms for up to {@value #READ_INDEX_RETRY_WINDOW_MS} ms
+     * (at most the request timeout); a Raft answer (not the leader, no leader yet) ends it at once.
+     */
     private CompletableFuture<Void> readIndexRound() {
+        long windowMs = Math.min(READ_INDEX_RETRY_WINDOW_MS, server.settings().requestTimeoutMs());
+        return RetryUntil.retry(this::readIndexAttempt, DataGroup::noRaftAnswer, server.scheduler(), READ_INDEX_RETRY_MS,
+                System.nanoTime() + windowMs * 1_000_000L, System::nanoTime);
+    }
+
+    /** A failure that is not a Raft server's answer (those are Ratis' RaftExceptions, or mapped to ours). */
+    private static boolean noRaftAnswer(Throwable e) {
+        return !(e instanceof ConsensusException) && !(e instanceof org.apache.ratis.protocol.exceptions.RaftException);
+    }
+
+    private static final long READ_INDEX_RETRY_MS = 100;
+    private static final long READ_INDEX_RETRY_WINDOW_MS = 5_000;
+
+    private CompletableFuture<Void> readIndexAttempt() {
         try {
             RaftClientRequest request = RaftClientRequest.newBuilder()
                     .setClientId(readClientId)
