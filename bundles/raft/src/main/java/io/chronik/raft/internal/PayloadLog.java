@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * and forces its log after each write batch even under {@link FlushPolicy#OS}. Under produce load that was a
  * quarter of the broker's CPU, most of it for payload bytes that the partition logs store again when the entry is
  * applied. Here a payload is written once with a hardware CRC32C and forced only where the flush policy asks:
- * {@link #flush}, which Ratis calls before it forces its log, fsyncs under {@link FlushPolicy#RAFT} and does nothing
- * under {@link FlushPolicy#OS}.
+ * {@link #flush}, which Ratis calls when it forces its log, fsyncs under {@link FlushPolicy#RAFT} (on a thread of its
+ * own, while Ratis forces its log) and does nothing under {@link FlushPolicy#OS}.
  *
  * <p>Files {@code <sequence>.payloads} under the group's state machine directory hold records
  * {@code index:long length:int crc32c:int payload}. The latest record of an index wins: after a follower's log is

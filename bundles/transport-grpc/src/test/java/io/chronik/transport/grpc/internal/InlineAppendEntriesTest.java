@@ -2,6 +2,7 @@ package io.chronik.transport.grpc.internal;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
 
@@ -27,13 +28,15 @@ import io.chronik.ratis.rpc.TransportObserver;
 
 /**
  * A real gRPC server customized as the transport does: AppendEntries messages are handled on the event loop that read
- * them, votes (which Ratis answers synchronously, persisting its metadata) on gRPC's executor.
+ * them, votes (which Ratis answers synchronously, persisting its metadata) on gRPC's executor. gRPC sets up a call (and
+ * asks the executor supplier) on its default executor, so the first message of a stream may still be delivered there;
+ * the stream's later messages are not.
  */
 public class InlineAppendEntriesTest {
 
     /** Records the thread each call ran on. */
     private static final class ThreadRecorder extends RaftServerProtocolServiceGrpc.RaftServerProtocolServiceImplBase {
-        final CompletableFuture<String> appendThread = new CompletableFuture<>();
+        final java.util.List<String> appendThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
         final CompletableFuture<String> voteThread = new CompletableFuture<>();
 
         @Override
@@ -41,7 +44,7 @@ public class InlineAppendEntriesTest {
             return new StreamObserver<>() {
                 @Override
                 public void onNext(AppendEntriesRequestProto request) {
-                    appendThread.complete(Thread.currentThread().getName());
+                    appendThreads.add(Thread.currentThread().getName());
                     replies.onNext(AppendEntriesReplyProto.getDefaultInstance());
                 }
 
@@ -75,18 +78,34 @@ public class InlineAppendEntriesTest {
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
         try {
             RaftServerProtocolServiceGrpc.RaftServerProtocolServiceStub stub = RaftServerProtocolServiceGrpc.newStub(channel);
-            CompletableFuture<AppendEntriesReplyProto> appendReply = new CompletableFuture<>();
-            StreamObserver<AppendEntriesRequestProto> requests = stub.appendEntries(replyInto(appendReply));
-            requests.onNext(AppendEntriesRequestProto.getDefaultInstance());
-            appendReply.get(10, TimeUnit.SECONDS);
+            java.util.concurrent.BlockingQueue<AppendEntriesReplyProto> appendReplies =
+                    new java.util.concurrent.LinkedBlockingQueue<>();
+            StreamObserver<AppendEntriesRequestProto> requests = stub.appendEntries(new StreamObserver<>() {
+                @Override
+                public void onNext(AppendEntriesReplyProto value) {
+                    appendReplies.add(value);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            });
+            for (int i = 0; i < 5; i++) { // one after the other, as a Raft leader's stream sends them
+                requests.onNext(AppendEntriesRequestProto.getDefaultInstance());
+                assertNotNull("reply " + i, appendReplies.poll(10, TimeUnit.SECONDS));
+            }
             requests.onCompleted();
             CompletableFuture<RequestVoteReplyProto> voteReply = new CompletableFuture<>();
             stub.requestVote(RequestVoteRequestProto.getDefaultInstance(), replyInto(voteReply));
             voteReply.get(10, TimeUnit.SECONDS);
 
-            String append = service.appendThread.get(10, TimeUnit.SECONDS);
+            String append = service.appendThreads.get(service.appendThreads.size() - 1);
             String vote = service.voteThread.get(10, TimeUnit.SECONDS);
-            assertTrue("AppendEntries handled on a Netty event loop, was " + append, append.contains("ELG"));
+            assertTrue("AppendEntries handled on a Netty event loop, were " + service.appendThreads, append.contains("ELG"));
             assertFalse("a vote handled off the event loop, was " + vote, vote.contains("ELG"));
         } finally {
             channel.shutdownNow();
