@@ -190,9 +190,9 @@ final class DataSnapshotStorage implements StateMachineStorage {
     }
 
     /**
-     * Takes a snapshot of {@code replicas} at {@code at}: checkpoints each one and links its files, writes the
-     * manifest, and publishes the directory by renaming it. Runs on the state machine updater (nothing is applied
-     * meanwhile); blocking file I/O.
+     * Takes a snapshot of {@code replicas} at {@code at}: checkpoints each one and links its files (many of them side
+     * by side, see {@link PartitionCheckpoints}), writes the manifest, and publishes the directory by renaming it.
+     * Runs on the state machine updater (nothing is applied meanwhile); blocking file I/O.
      */
     DataSnapshot take(int groupNo, TermIndex at, Collection<PartitionReplica> replicas) throws IOException {
         synchronized (diskLock) {
@@ -211,13 +211,8 @@ final class DataSnapshotStorage implements StateMachineStorage {
         Path tmp = dir.resolve(snapshotName + ".tmp");
         deleteRecursively(tmp);
         Files.createDirectories(tmp);
-        List<SnapshotManifest.Partition> partitions = new ArrayList<>();
-        for (PartitionReplica r : replicas) {
-            SnapshotManifest.Partition p = r.snapshotInto(at.getIndex(), at.getTerm(), tmp);
-            if (p != null) {
-                partitions.add(p);
-            }
-        }
+        List<SnapshotManifest.Partition> partitions = PartitionCheckpoints.take(replicas, at.getIndex(), at.getTerm(), tmp,
+                "chronik-data-group-" + groupNo);
         SnapshotManifest manifest = new SnapshotManifest(groupNo, at.getTerm(), at.getIndex(), partitions);
         manifest.writeTo(tmp);
         deleteRecursively(target);
