@@ -5,7 +5,8 @@
 # (RF=3, min.insync.replicas=2), all on defaults (Chronik's flush policy as shipped), and runs the stock
 # ProducerPerformance with --throughput RATE and acks=all against each, alternating (Kafka, Chronik, Kafka, Chronik).
 # Prints one line per run: setup, broker, the tool's rate, and its avg/p50/p95/p99/p99.9/max latency in ms.
-# MODE=single or MODE=cluster runs only one half. Needs `mvn -B -DskipTests package` and Kafka 4.1.1's jars in
+# MODE=single or MODE=cluster runs only one half; CHRONIK_ARGS adds options to Chronik's start (e.g. --flush-policy os).
+# Needs `mvn -B -DskipTests package` and Kafka 4.1.1's jars in
 # ~/.cache/kafka-baseline/lib (../shared/bench/compare.sh fetches them). Ports: Chronik 39392-39396, 39701-39703,
 # 39401-39403; Kafka 19092-19093 (single) and 19192-19194/19292-19294 (cluster), as compare.sh and compare-cluster.sh.
 set -u
@@ -43,7 +44,7 @@ chronik() { # chronik NODE_ID PEERS (empty: single node)
   local n=$1
   "$CHRONIK" start --node-id $n ${2:+--peers $2} --raft-addr 127.0.0.1:3970$n \
       --kafka-addr 127.0.0.1:$((39390 + 2 * n)) --advertised-addr 127.0.0.1:$((39390 + 2 * n)) \
-      --metrics-addr 127.0.0.1:3940$n --data-dir "$W/chronik-data$n" > "$W/chronik$n.log" 2>&1 &
+      --metrics-addr 127.0.0.1:3940$n --data-dir "$W/chronik-data$n" ${CHRONIK_ARGS:-} > "$W/chronik$n.log" 2>&1 &
   PIDS+=($!)
 }
 topic() { # topic BOOTSTRAP NAME RF: retried until every broker is up (a fresh Kafka cluster refuses RF 3 at first)
