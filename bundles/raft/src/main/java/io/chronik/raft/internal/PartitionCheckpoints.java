@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Blocking; called by the state machine updater taking the snapshot.
  */
 final class PartitionCheckpoints {
-    /** Below this many replicas the checkpoints run on the caller's thread. */
+    /** Up to this many replicas the checkpoints run on the caller's thread. */
     static final int PARALLEL_FROM = 32;
     /** The most threads one snapshot uses. */
     static final int THREADS = 8;
@@ -38,6 +38,7 @@ final class PartitionCheckpoints {
     /**
      * Checkpoints {@code replicas} at {@code index}/{@code term} into {@code snapshotDir}.
      *
+     * @param threadPrefix names the threads of a parallel checkpoint ({@code <prefix>-checkpoint-<n>})
      * @return the manifest entries of the replicas, in the order of {@code replicas}, leaving out the closed ones
      * @throws IOException the first failure of a checkpoint (the others still running finish theirs, no new ones
      *         start), or {@link InterruptedIOException} if the caller is interrupted while waiting
