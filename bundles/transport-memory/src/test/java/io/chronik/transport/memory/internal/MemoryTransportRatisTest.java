@@ -215,8 +215,17 @@ public class MemoryTransportRatisTest {
             assertTrue(atFresh.io().send(Message.valueOf("+1")).isSuccess());
         }
         network.heal();
-        // the old leader's client retries its requests elsewhere, so how many commit is not fixed: every replica
-        // applies the same number, at least the 15 acknowledged ones
+        // the old leader's client retries its requests elsewhere, so how many commit is not fixed; wait until the
+        // client has settled every one of them (committed or given up), or a late retry could commit between the
+        // replicas agreeing and the check below
+        for (CompletableFuture<RaftClientReply> d : doomed) {
+            try {
+                d.get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException gaveUp) {
+                // its retries ran out: it did not commit through this client
+            }
+        }
+        // then every replica applies the same number, at least the 15 acknowledged ones
         long deadline = System.currentTimeMillis() + 10_000;
         while (System.currentTimeMillis() < deadline && (machines.values().stream().map(m -> m.count.get()).distinct()
                 .count() > 1 || machines.get(old).count.get() < 15)) {
