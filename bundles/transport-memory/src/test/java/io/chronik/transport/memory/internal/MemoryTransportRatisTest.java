@@ -222,7 +222,7 @@ public class MemoryTransportRatisTest {
             try {
                 d.get(30, TimeUnit.SECONDS);
             } catch (java.util.concurrent.ExecutionException gaveUp) {
-                // its retries ran out: it did not commit through this client
+                // its retries ran out (it may or may not have committed): the client sends it no more
             }
         }
         // then every replica applies the same number, at least the 15 acknowledged ones
